@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/local.mk - `make check`: unit tests (tests/unit, C, linked against the
+# daemon's own code) and integration tests (tests/integration: a private
+# dbus-daemon, the real rekamd, and real clients: libdbus, gdbus, busctl,
+# dbus-send, rekamctl). Every test speaks TAP; tests/run-test runs each one.
+
+TEST_EXTENSIONS = .sh
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_COMPILER = $(top_srcdir)/tests/run-test
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(top_srcdir)/tests/run-test
+
+AM_TESTS_ENVIRONMENT = \
+	export top_srcdir='$(abs_top_srcdir)'; \
+	export top_builddir='$(abs_top_builddir)'; \
+	export REKAMD='$(abs_top_builddir)/daemon/rekamd'; \
+	export REKAMCTL='$(abs_top_builddir)/client/rekamctl'; \
+	export REKAM_DBUS_DAEMON='$(DBUS_DAEMON)'; \
+	export REKAM_TEST_LIB='$(abs_top_srcdir)/tests/integration/lib.sh'; \
+	export SHELL='$(SHELL)';
+
+EXTRA_DIST += tests/run-test tests/lib/tap.h
+
+test_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(JANSSON_CFLAGS) -I$(top_srcdir)/tests/lib
+
+# --- unit tests -------------------------------------------------------------
+unit_tests = \
+	tests/unit/test-store \
+	tests/unit/test-config \
+	tests/unit/test-dbus-object
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(test_cflags)
+tests_unit_test_store_LDADD = daemon/librekamd.la
+
+tests_unit_test_config_SOURCES = tests/unit/test-config.c
+tests_unit_test_config_CFLAGS = $(test_cflags)
+tests_unit_test_config_LDADD = daemon/librekamd.la
+
+tests_unit_test_dbus_object_SOURCES = tests/unit/test-dbus-object.c tests/lib/testbus.c tests/lib/testbus.h
+tests_unit_test_dbus_object_CFLAGS = $(test_cflags)
+tests_unit_test_dbus_object_LDADD = daemon/librekamd.la
+
+# --- integration tests ------------------------------------------------------
+integration_c_tests = \
+	tests/integration/test-lifecycle
+check_PROGRAMS += $(integration_c_tests)
+TESTS += $(integration_c_tests)
+
+tests_integration_test_lifecycle_SOURCES = tests/integration/test-lifecycle.c \
+	tests/lib/testbus.c tests/lib/testbus.h
+tests_integration_test_lifecycle_CFLAGS = $(test_cflags)
+tests_integration_test_lifecycle_LDADD = $(DBUS_LIBS)
+
+integration_sh_tests = \
+	tests/integration/test-bus-api.sh \
+	tests/integration/test-config.sh \
+	tests/integration/test-store.sh \
+	tests/integration/test-rekamctl.sh
+TESTS += $(integration_sh_tests)
+EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
