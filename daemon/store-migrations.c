@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * store-migrations.c - the schema of the station database as a list of
+ * numbered steps. rk_store_open() applies, in order and each in its own
+ * transaction, every step above the database's PRAGMA user_version.
+ *
+ * Rules: never edit or renumber a step that has shipped; add a new step at
+ * the end instead. Versions run 1, 2, 3, ... without gaps. A step runs with
+ * foreign key enforcement off and must leave PRAGMA foreign_key_check clean.
+ */
+#include <config.h>
+
+#include "daemon/store.h"
+
+const struct rk_migration rk_store_migrations[] = {
+	{
+		.version = 1,
+		.description = "station metadata",
+		.sql = "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) "
+		       "STRICT;",
+	},
+};
+
+const unsigned int rk_store_n_migrations =
+	sizeof(rk_store_migrations) / sizeof(rk_store_migrations[0]);
