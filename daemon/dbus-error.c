@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * dbus-error.c - the one place D-Bus error replies are made (see dbus-error.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "daemon/dbus-error.h"
+
+static const char *const error_names[RK_DBUS_ERROR_N_CODES] = {
+	[RK_DBUS_ERROR_INVALID_ARGUMENTS] = RK_DBUS_ERROR_PREFIX "InvalidArguments",
+	[RK_DBUS_ERROR_NOT_READY] = RK_DBUS_ERROR_PREFIX "NotReady",
+	[RK_DBUS_ERROR_NOT_SUPPORTED] = RK_DBUS_ERROR_PREFIX "NotSupported",
+	[RK_DBUS_ERROR_BUSY] = RK_DBUS_ERROR_PREFIX "Busy",
+	[RK_DBUS_ERROR_FAILED] = RK_DBUS_ERROR_PREFIX "Failed",
+};
+
+const char *rk_dbus_error_name(enum rk_dbus_error_code code)
+{
+	if ((unsigned int)code >= RK_DBUS_ERROR_N_CODES)
+		code = RK_DBUS_ERROR_FAILED;
+	return error_names[code];
+}
+
+static DBusMessage *error_reply(DBusMessage *msg, enum rk_dbus_error_code code, const char *fmt,
+		va_list ap) __attribute__((format(printf, 3, 0)));
+
+static DBusMessage *error_reply(DBusMessage *msg, enum rk_dbus_error_code code, const char *fmt,
+		va_list ap)
+{
+	char text[512];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	return dbus_message_new_error(msg, rk_dbus_error_name(code), text);
+}
+
+DBusMessage *rk_dbus_error(DBusMessage *msg, enum rk_dbus_error_code code, const char *fmt, ...)
+{
+	DBusMessage *reply;
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply = error_reply(msg, code, fmt, ap);
+	va_end(ap);
+	return reply;
+}
+
+static enum rk_dbus_error_code code_from_errno(int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -ERANGE:
+		return RK_DBUS_ERROR_INVALID_ARGUMENTS;
+	case -EAGAIN:
+		return RK_DBUS_ERROR_NOT_READY;
+	case -ENOTSUP:
+		return RK_DBUS_ERROR_NOT_SUPPORTED;
+	case -EBUSY:
+	case -EALREADY:
+		return RK_DBUS_ERROR_BUSY;
+	default:
+		return RK_DBUS_ERROR_FAILED;
+	}
+}
+
+DBusMessage *rk_dbus_error_errno(DBusMessage *msg, int err, const char *fmt, ...)
+{
+	DBusMessage *reply;
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply = error_reply(msg, code_from_errno(err), fmt, ap);
+	va_end(ap);
+	return reply;
+}

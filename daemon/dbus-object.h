@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * dbus-object.h - the D-Bus object layer. Objects are registered by path with
+ * one or more interfaces, each described by a static table of methods (with
+ * argument signatures), signals and properties. The layer answers
+ * org.freedesktop.DBus.Introspectable (XML generated from the tables),
+ * org.freedesktop.DBus.Properties (Get, GetAll, Set and a coalesced
+ * PropertiesChanged) and org.freedesktop.DBus.ObjectManager on one root path
+ * (GetManagedObjects, InterfacesAdded, InterfacesRemoved). It checks every
+ * incoming call against the table before a handler sees it, so handlers only
+ * receive arguments of the declared types.
+ *
+ * A method handler returns its reply (or an error from rk_dbus_error()), or
+ * NULL when it will reply later itself (keep a reference to the message).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <dbus/dbus.h>
+#include <event2/event.h>
+
+struct rk_dbus;
+
+struct rk_dbus_arg {
+	const char *name;
+	const char *signature;
+};
+
+typedef DBusMessage *(*rk_dbus_method_fn)(DBusConnection *conn, DBusMessage *msg, void *user_data);
+
+/* Append the property's value (of its declared type) to @iter and return
+ * true. Returning false (append nothing) means the value cannot be read:
+ * Get answers Failed, and GetAll or GetManagedObjects fail as a whole, so a
+ * property that is sometimes absent must say so through its @exists. */
+typedef bool (*rk_dbus_property_get_fn)(DBusMessageIter *iter, void *user_data);
+
+/* @value holds a value of the declared type. Return NULL to accept it, or an
+ * error reply made with rk_dbus_error() for @msg. */
+typedef DBusMessage *(*rk_dbus_property_set_fn)(DBusMessage *msg, DBusMessageIter *value,
+		void *user_data);
+
+/* false: the property does not exist on this object right now. */
+typedef bool (*rk_dbus_property_exists_fn)(void *user_data);
+
+enum {
+	RK_DBUS_DEPRECATED = 1 << 0,
+	RK_DBUS_PROPERTY_CONST = 1 << 1, /* never changes: no PropertiesChanged */
+};
+
+struct rk_dbus_method {
+	const char *name;
+	const struct rk_dbus_arg *in_args;  /* NULL, or terminated by an empty entry */
+	const struct rk_dbus_arg *out_args; /* idem */
+	rk_dbus_method_fn function;
+	unsigned int flags;
+};
+
+struct rk_dbus_signal {
+	const char *name;
+	const struct rk_dbus_arg *args;
+	unsigned int flags;
+};
+
+struct rk_dbus_property {
+	const char *name;
+	const char *type;
+	rk_dbus_property_get_fn get;
+	rk_dbus_property_set_fn set; /* NULL: read-only */
+	rk_dbus_property_exists_fn exists; /* NULL: always there */
+	unsigned int flags;
+};
+
+struct rk_dbus_interface {
+	const char *name;
+	const struct rk_dbus_method *methods;       /* terminated by { } or NULL */
+	const struct rk_dbus_signal *signals;       /* idem */
+	const struct rk_dbus_property *properties;  /* idem; at most 64 */
+};
+
+#define RK_DBUS_ARGS(...) ((const struct rk_dbus_arg[]){ __VA_ARGS__, {} })
+#define RK_DBUS_NO_ARGS NULL
+
+/*
+ * Serve objects on @conn, driven by @base. @object_manager_path is the path
+ * that implements org.freedesktop.DBus.ObjectManager for every object below
+ * it. Returns NULL if the fallback handler cannot be registered.
+ */
+struct rk_dbus *rk_dbus_new(DBusConnection *conn, struct event_base *base,
+		const char *object_manager_path);
+
+/* Unregister everything silently (no InterfacesRemoved) and free. */
+void rk_dbus_free(struct rk_dbus *bus);
+
+DBusConnection *rk_dbus_get_connection(struct rk_dbus *bus);
+
+/*
+ * Add @iface with @user_data to the object at @path (created if needed) and
+ * announce it with InterfacesAdded when @path is below the object manager.
+ * 0, -EINVAL (invalid path or a table that fails validation, logged),
+ * -EEXIST (the interface is already on that path), -ENOMEM.
+ */
+int rk_dbus_register(struct rk_dbus *bus, const char *path, const struct rk_dbus_interface *iface,
+		void *user_data);
+
+/* Remove one interface (InterfacesRemoved); the object goes when it has none.
+ * 0 or -ENOENT. */
+int rk_dbus_unregister(struct rk_dbus *bus, const char *path, const char *interface);
+
+/* Remove every interface of @path. 0 or -ENOENT. */
+int rk_dbus_unregister_all(struct rk_dbus *bus, const char *path);
+
+bool rk_dbus_object_exists(struct rk_dbus *bus, const char *path);
+
+/*
+ * Note that @property of @interface at @path changed. One PropertiesChanged
+ * per object and interface carries every property noted in the same turn of
+ * the event loop. Unknown names are logged and ignored.
+ */
+void rk_dbus_property_changed(struct rk_dbus *bus, const char *path, const char *interface,
+		const char *property);
+
+/* Send the PropertiesChanged signals noted so far now (before shutdown). */
+void rk_dbus_flush(struct rk_dbus *bus);
+
+/*
+ * Emit @signal (made with dbus_message_new_signal). It is checked against
+ * the registered tables: the object, interface and signal must exist and the
+ * arguments must have the declared signature. Takes over the reference.
+ * 0 or -EINVAL (logged; nothing sent), -ENOMEM.
+ */
+int rk_dbus_emit(struct rk_dbus *bus, DBusMessage *signal);
+
+/* Send @msg (a reply) and drop the reference; for handlers that reply later. */
+void rk_dbus_send_reply(struct rk_dbus *bus, DBusMessage *reply);
+
+/* Introspection XML for @path, as answered over the bus (tests). NULL if the
+ * path is neither an object nor a parent of one. free() it. */
+char *rk_dbus_introspect(struct rk_dbus *bus, const char *path);

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - test support
+ *
+ * testbus.c - a private dbus-daemon and child processes for C tests.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "testbus.h"
+
+static const char *dbus_daemon_path(void)
+{
+	const char *path = getenv("REKAM_DBUS_DAEMON");
+
+	return path && *path ? path : "dbus-daemon";
+}
+
+static bool in_path(const char *name)
+{
+	char cmd[512];
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	snprintf(cmd, sizeof(cmd), "command -v '%s' >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+int testbus_start(struct testbus *tb)
+{
+	const char *daemon = dbus_daemon_path();
+	char listen[128], print[32];
+	int pipefd[2];
+	size_t len = 0;
+
+	if (!in_path(daemon))
+		tap_skip_all("%s is not installed", daemon);
+
+	snprintf(tb->dir, sizeof(tb->dir), "/tmp/rekam-test.XXXXXX");
+	if (!mkdtemp(tb->dir))
+		return -errno;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	snprintf(listen, sizeof(listen), "--address=unix:dir=%s", tb->dir);
+
+	tb->bus_pid = fork();
+	if (tb->bus_pid < 0)
+		return -errno;
+	if (tb->bus_pid == 0) {
+		char log[128];
+		int fd;
+
+		/* Keep the bus's own complaints (e.g. about fd limits) out of TAP. */
+		snprintf(log, sizeof(log), "%s/bus.log", tb->dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		dup2(pipefd[1], 3);
+		snprintf(print, sizeof(print), "--print-address=3");
+		execlp(daemon, daemon, "--session", "--nofork", "--nopidfile", "--nosyslog", listen,
+			print, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+
+	/* The address is one line; wait for it up to 10 s. */
+	while (len < sizeof(tb->address) - 1) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(pipefd[0], tb->address + len, sizeof(tb->address) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		tb->address[len] = '\0';
+		if (strchr(tb->address, '\n'))
+			break;
+	}
+	close(pipefd[0]);
+	tb->address[strcspn(tb->address, "\n")] = '\0';
+	if (!tb->address[0]) {
+		testbus_stop(tb);
+		return -EIO;
+	}
+	setenv("DBUS_SESSION_BUS_ADDRESS", tb->address, 1);
+	return 0;
+}
+
+void testbus_stop(struct testbus *tb)
+{
+	char cmd[128];
+
+	if (tb->bus_pid > 0) {
+		kill(tb->bus_pid, SIGTERM);
+		testbus_wait(tb->bus_pid, 5000);
+		tb->bus_pid = 0;
+	}
+	if (tb->dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tb->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", tb->dir);
+		tb->dir[0] = '\0';
+	}
+}
+
+pid_t testbus_spawn(struct testbus *tb, char *const argv[], char *const env[],
+		const char *log_path)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	setenv("DBUS_SESSION_BUS_ADDRESS", tb->address, 1);
+	for (; env && *env; env++)
+		putenv(*env);
+	if (log_path) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (fd >= 0) {
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+	}
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+int testbus_wait(pid_t pid, int timeout_ms)
+{
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	int status;
+
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid) {
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+		if (r < 0)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
+char *testbus_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *data = NULL;
+	size_t size = 0, len = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (len + 4096 + 1 > size) {
+			char *bigger = realloc(data, size + 65536);
+
+			if (!bigger)
+				break;
+			data = bigger;
+			size += 65536;
+		}
+		size_t n = fread(data + len, 1, 4096, f);
+
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	if (data)
+		data[len] = '\0';
+	return data;
+}
