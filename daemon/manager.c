@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * manager.c - the station manager interface, id.rekam.Station1 on
+ * /id/rekam/Station1 (documented in dbus/id.rekam.Station1.xml).
+ */
+#include <config.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/dbus-error.h"
+#include "daemon/dbus-object.h"
+#include "daemon/manager.h"
+#include "daemon/store.h"
+
+static bool append_string(DBusMessageIter *iter, const char *value)
+{
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &value);
+}
+
+static bool get_version(DBusMessageIter *iter, void *data)
+{
+	return append_string(iter, PACKAGE_VERSION);
+}
+
+static bool get_station_id(DBusMessageIter *iter, void *data)
+{
+	struct rk_daemon *d = data;
+
+	return append_string(iter, d->config->station_id);
+}
+
+static bool get_state(DBusMessageIter *iter, void *data)
+{
+	struct rk_daemon *d = data;
+
+	return append_string(iter, rk_station_state_name(d->state));
+}
+
+static bool get_office_hours(DBusMessageIter *iter, void *data)
+{
+	struct rk_daemon *d = data;
+	char hours[12];
+
+	rk_config_format_office_hours(d->config, hours);
+	return append_string(iter, hours);
+}
+
+static DBusMessage *ping(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	return dbus_message_new_method_return(msg);
+}
+
+/* One "key": variant entry of the GetStatus dictionary. */
+static bool dict_add(DBusMessageIter *dict, const char *key, int type, const void *value)
+{
+	char signature[2] = { (char)type, '\0' };
+	DBusMessageIter entry, variant;
+
+	return dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) &&
+		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
+		dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, signature, &variant) &&
+		dbus_message_iter_append_basic(&variant, type, value) &&
+		dbus_message_iter_close_container(&entry, &variant) &&
+		dbus_message_iter_close_container(dict, &entry);
+}
+
+static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	struct rk_daemon *d = data;
+	const char *state = rk_station_state_name(d->state);
+	const char *config_path = d->config->path ? d->config->path : "";
+	const char *config_error = d->config_error ? d->config_error : "";
+	const char *version = PACKAGE_VERSION;
+	dbus_uint64_t uptime = rk_daemon_uptime(d);
+	dbus_uint32_t starts = (dbus_uint32_t)d->starts;
+	dbus_uint32_t schema = (dbus_uint32_t)rk_store_schema_version(d->store);
+	DBusMessageIter iter, dict;
+	DBusMessage *reply;
+	char hours[12];
+	const char *hours_p = hours;
+	bool ok;
+
+	rk_config_format_office_hours(d->config, hours);
+	reply = dbus_message_new_method_return(msg);
+	if (!reply)
+		return NULL;
+	dbus_message_iter_init_append(reply, &iter);
+	ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict) &&
+		dict_add(&dict, "StationId", DBUS_TYPE_STRING, &d->config->station_id) &&
+		dict_add(&dict, "State", DBUS_TYPE_STRING, &state) &&
+		dict_add(&dict, "Version", DBUS_TYPE_STRING, &version) &&
+		dict_add(&dict, "OfficeHours", DBUS_TYPE_STRING, &hours_p) &&
+		dict_add(&dict, "Uptime", DBUS_TYPE_UINT64, &uptime) &&
+		dict_add(&dict, "Starts", DBUS_TYPE_UINT32, &starts) &&
+		dict_add(&dict, "SchemaVersion", DBUS_TYPE_UINT32, &schema) &&
+		dict_add(&dict, "ConfigPath", DBUS_TYPE_STRING, &config_path) &&
+		dict_add(&dict, "ConfigError", DBUS_TYPE_STRING, &config_error) &&
+		dbus_message_iter_close_container(&iter, &dict);
+	if (!ok) {
+		dbus_message_unref(reply);
+		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "Out of memory building the status");
+	}
+	return reply;
+}
+
+static const struct rk_dbus_method manager_methods[] = {
+	{ "Ping", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, ping },
+	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
+	{}
+};
+
+static const struct rk_dbus_property manager_properties[] = {
+	{ "Version", "s", get_version, .flags = RK_DBUS_PROPERTY_CONST },
+	{ "StationId", "s", get_station_id },
+	{ "State", "s", get_state },
+	{ "OfficeHours", "s", get_office_hours },
+	{}
+};
+
+static const struct rk_dbus_interface manager_interface = {
+	.name = RK_MANAGER_INTERFACE,
+	.methods = manager_methods,
+	.properties = manager_properties,
+};
+
+int rk_manager_register(struct rk_daemon *d)
+{
+	return rk_dbus_register(d->dbus, RK_ROOT_PATH, &manager_interface, d);
+}
+
+void rk_manager_changed(struct rk_daemon *d, const char *property)
+{
+	if (d->dbus)
+		rk_dbus_property_changed(d->dbus, RK_ROOT_PATH, RK_MANAGER_INTERFACE, property);
+}

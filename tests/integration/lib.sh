@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/integration/lib.sh - shared by the shell integration tests: TAP output,
+# a private dbus-daemon, and a real rekamd on it, all inside a temporary
+# directory that is removed (and every process stopped) when the test exits.
+#
+# Usage in a test:
+#   . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
+#   require_tools gdbus busctl
+#   start_bus; write_config; start_rekamd
+#   is "$(get_property State)" "ready" "rekamd is ready"
+#   done_testing
+#
+# Environment: REKAMD and REKAMCTL (paths of the built programs; set by
+# make check), REKAM_TEST_VALGRIND=1 runs rekamd under valgrind memcheck.
+
+set -u
+
+REKAMD=${REKAMD:-$(cd "$(dirname "$0")/../.." && pwd)/daemon/rekamd}
+REKAMCTL=${REKAMCTL:-$(cd "$(dirname "$0")/../.." && pwd)/client/rekamctl}
+REKAM_DBUS_DAEMON=${REKAM_DBUS_DAEMON:-dbus-daemon}
+REKAM_NAME=id.rekam.Station1
+REKAM_PATH=/id/rekam/Station1
+
+_tap_n=0
+_tap_failed=0
+BUS_PID=
+REKAMD_PID=
+REKAMD_STATUS=
+
+# --- TAP ----------------------------------------------------------------------
+
+ok() { # ok STATUS DESCRIPTION: STATUS 0 passes
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		_tap_failed=$((_tap_failed + 1))
+		echo "not ok $_tap_n - $2"
+	fi
+	return "$1"
+}
+
+check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+	local desc=$1
+	shift
+	"$@" >"$REKAM_TMP/check.out" 2>&1
+	ok $? "$desc" || sed 's/^/#   /' "$REKAM_TMP/check.out"
+}
+
+check_fails() { # check_fails DESCRIPTION COMMAND...: passes when COMMAND fails
+	local desc=$1
+	shift
+	if "$@" >"$REKAM_TMP/check.out" 2>&1; then
+		ok 1 "$desc"
+		sed 's/^/#   /' "$REKAM_TMP/check.out"
+	else
+		ok 0 "$desc"
+	fi
+}
+
+is() { # is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "  got:      '$1'"
+		diag "  expected: '$2'"
+	fi
+}
+
+like() { # like GOT EXTENDED-REGEX DESCRIPTION
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "  '$2' not found in:"
+		printf '%s\n' "$1" | sed 's/^/#     /'
+	fi
+}
+
+unlike() { # unlike GOT EXTENDED-REGEX DESCRIPTION
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 1 "$3"
+		diag "  '$2' unexpectedly found in:"
+		printf '%s\n' "$1" | sed 's/^/#     /'
+	else
+		ok 0 "$3"
+	fi
+}
+
+diag() {
+	printf '# %s\n' "$*"
+}
+
+skip_all() { # a required tool is missing: the whole test is skipped, saying why
+	echo "1..0 # SKIP $*"
+	exit 77
+}
+
+bail() {
+	echo "Bail out! $*"
+	[ -n "${REKAM_TMP:-}" ] && [ -f "$REKAM_TMP/rekamd.log" ] && sed 's/^/# rekamd: /' "$REKAM_TMP/rekamd.log"
+	exit 99
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+	exit $?
+}
+
+require_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || skip_all "$tool is not installed"
+	done
+}
+
+# --- temporary directory and cleanup -------------------------------------------
+
+REKAM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rekam-test.XXXXXX") || bail "mktemp failed"
+export REKAM_TMP
+
+_cleanup() {
+	local status=$?
+	[ -n "$REKAMD_PID" ] && kill -KILL "$REKAMD_PID" 2>/dev/null
+	[ -n "$BUS_PID" ] && kill -TERM "$BUS_PID" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$REKAM_TMP"
+	exit "$status"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the bus -----------------------------------------------------------------
+
+start_bus() { # a private session-type bus; exports DBUS_SESSION_BUS_ADDRESS
+	require_tools "$REKAM_DBUS_DAEMON" dbus-send
+	"$REKAM_DBUS_DAEMON" --session --nofork --nopidfile --nosyslog \
+		--address="unix:dir=$REKAM_TMP" --print-address=3 \
+		3>"$REKAM_TMP/bus.address" 2>"$REKAM_TMP/bus.log" &
+	BUS_PID=$!
+	local i
+	for i in $(seq 100); do
+		[ -s "$REKAM_TMP/bus.address" ] && break
+		sleep 0.05
+	done
+	[ -s "$REKAM_TMP/bus.address" ] || bail "dbus-daemon did not start"
+	DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$REKAM_TMP/bus.address")
+	export DBUS_SESSION_BUS_ADDRESS
+}
+
+name_has_owner() { # name_has_owner [NAME]
+	dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+		"string:${1:-$REKAM_NAME}" 2>/dev/null | grep -q true
+}
+
+# --- rekamd ------------------------------------------------------------------
+
+write_config() { # write_config [LINES...]: $REKAM_TMP/rekamd.conf with [station] first
+	{
+		echo "[station]"
+		echo "id = ${REKAM_STATION_ID:-6305-TEST-01}"
+		for line in "$@"; do
+			echo "$line"
+		done
+	} >"$REKAM_TMP/rekamd.conf"
+}
+
+rekamd_cmd() { # the command line that runs rekamd (valgrind when asked)
+	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
+			--errors-for-leak-kinds=definite --log-file="$REKAM_TMP/valgrind.%p.log"
+	fi
+}
+
+start_rekamd_nowait() { # start_rekamd_nowait [ARGS...]: default args unless given
+	[ -x "$REKAMD" ] || bail "rekamd is not built at $REKAMD"
+	[ $# -gt 0 ] || set -- --session --state-dir "$REKAM_TMP/state" \
+		--config "$REKAM_TMP/rekamd.conf"
+	# shellcheck disable=SC2046
+	$(rekamd_cmd) "$REKAMD" "$@" 2>>"$REKAM_TMP/rekamd.log" &
+	REKAMD_PID=$!
+}
+
+wait_for_name() { # until rekamd owns its name; 1 if it died first
+	local i
+	for i in $(seq 400); do
+		name_has_owner && return 0
+		kill -0 "$REKAMD_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+start_rekamd() { # start_rekamd [ARGS...]: start and wait for the bus name
+	start_rekamd_nowait "$@"
+	wait_for_name || bail "rekamd did not appear on the bus"
+}
+
+rekamd_alive() {
+	[ -n "$REKAMD_PID" ] && kill -0 "$REKAMD_PID" 2>/dev/null
+}
+
+wait_rekamd() { # wait for rekamd to exit; its status in REKAMD_STATUS
+	REKAMD_STATUS=
+	wait "$REKAMD_PID"
+	REKAMD_STATUS=$?
+	REKAMD_PID=
+}
+
+stop_rekamd() { # SIGTERM and wait; the exit status in REKAMD_STATUS
+	kill -TERM "$REKAMD_PID" 2>/dev/null
+	wait_rekamd
+}
+
+run_rekamd() { # run rekamd in the foreground (it should exit); status in REKAMD_STATUS
+	[ -x "$REKAMD" ] || bail "rekamd is not built at $REKAMD"
+	# shellcheck disable=SC2046
+	$(rekamd_cmd) "$REKAMD" "$@" >"$REKAM_TMP/run.out" 2>"$REKAM_TMP/run.err"
+	REKAMD_STATUS=$?
+}
+
+# --- calls -------------------------------------------------------------------
+
+call() { # call METHOD [ARGS...]: dbus-send to the manager; reply on stdout
+	local method=$1
+	shift
+	dbus-send --session --print-reply --dest="$REKAM_NAME" "$REKAM_PATH" \
+		"$REKAM_NAME.$method" "$@" 2>&1
+}
+
+get_property() { # get_property NAME: the value of a manager string property
+	dbus-send --session --print-reply=literal --dest="$REKAM_NAME" "$REKAM_PATH" \
+		org.freedesktop.DBus.Properties.Get "string:$REKAM_NAME" "string:$1" 2>&1 |
+		sed -e 's/^ *variant *//' -e 's/ *$//'
+}
+
+wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
+	local limit=$1 i
+	shift
+	for i in $(seq $((limit * 20))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
