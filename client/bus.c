@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * bus.c - rekamctl's side of D-Bus: a private connection, synchronous calls
+ * with a timeout, one clear sentence (and exit status) for every failure, and
+ * the conversion of D-Bus values to JSON.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/bus.h"
+
+#if JSON_INTEGER_IS_LONG_LONG
+#define CTL_JSON_INTEGER_MAX LLONG_MAX
+#else
+#define CTL_JSON_INTEGER_MAX LONG_MAX
+#endif
+
+void ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rekamctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int out_of_memory(void)
+{
+	ctl_err("out of memory");
+	return -ENOMEM;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t len, suffix_len = strlen(suffix);
+
+	if (!s)
+		return false;
+	len = strlen(s);
+	return len >= suffix_len && strcmp(s + len - suffix_len, suffix) == 0;
+}
+
+/* --- connecting ------------------------------------------------------------ */
+
+static void describe_bus(struct ctl_bus *bus)
+{
+	switch (bus->kind) {
+	case CTL_BUS_SYSTEM:
+		snprintf(bus->where, sizeof(bus->where), "the system bus");
+		break;
+	case CTL_BUS_SESSION:
+		snprintf(bus->where, sizeof(bus->where), "the session bus");
+		break;
+	case CTL_BUS_ADDRESS:
+		snprintf(bus->where, sizeof(bus->where), "the bus at %s", bus->address);
+		break;
+	}
+}
+
+static DBusConnection *connect_address(const char *address, DBusError *error)
+{
+	DBusConnection *conn;
+
+	conn = dbus_connection_open_private(address, error);
+	if (!conn)
+		return NULL;
+	if (!dbus_bus_register(conn, error)) {
+		dbus_connection_close(conn);
+		dbus_connection_unref(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+int ctl_bus_open(struct ctl_bus *bus)
+{
+	DBusConnection *conn = NULL;
+	DBusError error;
+	int err;
+
+	describe_bus(bus);
+	dbus_error_init(&error);
+	switch (bus->kind) {
+	case CTL_BUS_SYSTEM:
+		conn = dbus_bus_get_private(DBUS_BUS_SYSTEM, &error);
+		break;
+	case CTL_BUS_SESSION:
+		conn = dbus_bus_get_private(DBUS_BUS_SESSION, &error);
+		break;
+	case CTL_BUS_ADDRESS:
+		conn = connect_address(bus->address, &error);
+		break;
+	}
+	if (conn) {
+		/* A bus that goes away is an error to report, not a reason to _exit(). */
+		dbus_connection_set_exit_on_disconnect(conn, FALSE);
+		bus->conn = conn;
+		return 0;
+	}
+
+	if (dbus_error_has_name(&error, DBUS_ERROR_NO_MEMORY)) {
+		err = out_of_memory();
+	} else if (dbus_error_has_name(&error, DBUS_ERROR_BAD_ADDRESS)) {
+		ctl_err("invalid bus address '%s': %s", bus->address ? bus->address : "",
+			error.message ? error.message : "malformed");
+		err = -EINVAL;
+	} else {
+		ctl_err("cannot connect to %s: %s", bus->where,
+			error.message ? error.message : "unknown error");
+		err = -ENOTCONN;
+	}
+	dbus_error_free(&error);
+	return err;
+}
+
+void ctl_bus_close(struct ctl_bus *bus)
+{
+	if (!bus->conn)
+		return;
+	dbus_connection_close(bus->conn);
+	dbus_connection_unref(bus->conn);
+	bus->conn = NULL;
+}
+
+/* --- calling --------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int timeout_ms(const struct ctl_bus *bus)
+{
+	double ms = bus->timeout_s * 1000.0;
+
+	if (ms < 1.0)
+		return 1;
+	if (ms > (double)INT32_MAX)
+		return INT32_MAX;
+	return (int)ms;
+}
+
+static bool is_access_error(const char *name)
+{
+	return !strcmp(name, DBUS_ERROR_ACCESS_DENIED) || !strcmp(name, DBUS_ERROR_AUTH_FAILED) ||
+		!strcmp(name, DBUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) ||
+		has_suffix(name, ".AccessDenied") || has_suffix(name, ".PermissionDenied") ||
+		has_suffix(name, ".NotAuthorized");
+}
+
+/* Says what went wrong with a call to @dest that failed after @elapsed seconds. */
+static int explain_call_error(const struct ctl_bus *bus, const char *dest, const DBusError *error,
+	double elapsed)
+{
+	const char *name = error->name ? error->name : "";
+	const char *text = error->message ? error->message : "";
+
+	if (!strcmp(name, DBUS_ERROR_SERVICE_UNKNOWN) ||
+		!strcmp(name, DBUS_ERROR_NAME_HAS_NO_OWNER)) {
+		ctl_err("rekamd is not running (no owner of %s on %s)", dest, bus->where);
+		return -ESRCH;
+	}
+	if (has_prefix(name, "org.freedesktop.DBus.Error.Spawn.") ||
+		has_prefix(name, "org.freedesktop.systemd1.")) {
+		/* bus activation was tried and failed */
+		ctl_err("rekamd is not running and could not be started: %s", text);
+		return -ESRCH;
+	}
+	if (!strcmp(name, DBUS_ERROR_TIMEOUT) || !strcmp(name, DBUS_ERROR_TIMED_OUT) ||
+		(!strcmp(name, DBUS_ERROR_NO_REPLY) && elapsed >= bus->timeout_s * 0.9)) {
+		ctl_err("rekamd did not answer within %g s", bus->timeout_s);
+		return -ETIMEDOUT;
+	}
+	if (!strcmp(name, DBUS_ERROR_NO_REPLY)) {
+		ctl_err("rekamd did not answer: %s", text);
+		return -ECONNRESET;
+	}
+	if (!strcmp(name, DBUS_ERROR_DISCONNECTED)) {
+		ctl_err("lost the connection to %s: %s", bus->where, text);
+		return -ECONNRESET;
+	}
+	if (!strcmp(name, DBUS_ERROR_NO_MEMORY))
+		return out_of_memory();
+	if (is_access_error(name)) {
+		ctl_err("permission denied: %s", *text ? text : name);
+		return -EACCES;
+	}
+	ctl_err("%s: %s", *name ? name : "error", text);
+	return -EREMOTEIO;
+}
+
+int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
+{
+	const char *dest = dbus_message_get_destination(msg);
+	DBusMessage *answer;
+	DBusError error;
+	double start;
+	int err;
+
+	*reply = NULL;
+	if (!bus->conn) {
+		ctl_err("not connected to a bus");
+		return -ENOTCONN;
+	}
+
+	dbus_error_init(&error);
+	start = now_s();
+	answer = dbus_connection_send_with_reply_and_block(bus->conn, msg, timeout_ms(bus), &error);
+	if (answer) {
+		*reply = answer;
+		return 0;
+	}
+	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
+	dbus_error_free(&error);
+	return err;
+}
+
+int ctl_bus_call_manager(struct ctl_bus *bus, const char *method, DBusMessage **reply)
+{
+	DBusMessage *msg;
+	int err;
+
+	*reply = NULL;
+	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
+		REKAM_MANAGER_INTERFACE, method);
+	if (!msg)
+		return out_of_memory();
+	err = ctl_bus_call(bus, msg, reply);
+	dbus_message_unref(msg);
+	return err;
+}
+
+int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char *signature)
+{
+	if (dbus_message_has_signature(reply, signature))
+		return 0;
+	ctl_err("unexpected answer from rekamd to %s: signature '%s' instead of '%s'", method,
+		dbus_message_get_signature(reply), signature);
+	return -EPROTO;
+}
+
+/* --- D-Bus values as JSON -------------------------------------------------- */
+
+static json_t *uint64_to_json(dbus_uint64_t v)
+{
+	if (v <= (dbus_uint64_t)CTL_JSON_INTEGER_MAX)
+		return json_integer((json_int_t)v);
+	return json_real((double)v); /* beyond JSON integers: nearest number */
+}
+
+static int basic_to_json(DBusMessageIter *iter, int type, json_t **out)
+{
+	DBusBasicValue v;
+	json_t *j;
+
+	memset(&v, 0, sizeof(v));
+	dbus_message_iter_get_basic(iter, &v);
+	switch (type) {
+	case DBUS_TYPE_BYTE:
+		j = json_integer(v.byt);
+		break;
+	case DBUS_TYPE_BOOLEAN:
+		j = json_boolean(v.bool_val);
+		break;
+	case DBUS_TYPE_INT16:
+		j = json_integer(v.i16);
+		break;
+	case DBUS_TYPE_UINT16:
+		j = json_integer(v.u16);
+		break;
+	case DBUS_TYPE_INT32:
+		j = json_integer(v.i32);
+		break;
+	case DBUS_TYPE_UINT32:
+		j = json_integer(v.u32);
+		break;
+	case DBUS_TYPE_INT64:
+		j = json_integer(v.i64);
+		break;
+	case DBUS_TYPE_UINT64:
+		j = uint64_to_json(v.u64);
+		break;
+	case DBUS_TYPE_DOUBLE:
+		j = isfinite(v.dbl) ? json_real(v.dbl) : json_null();
+		break;
+	case DBUS_TYPE_STRING:
+	case DBUS_TYPE_OBJECT_PATH:
+	case DBUS_TYPE_SIGNATURE:
+		/* libdbus has checked that the text is UTF-8 */
+		j = json_string(v.str);
+		break;
+	case DBUS_TYPE_UNIX_FD:
+		/* the reader owns a duplicate of the descriptor: nothing to show */
+		if (v.fd >= 0)
+			close(v.fd);
+		j = json_null();
+		break;
+	default:
+		return -EPROTO;
+	}
+	if (!j)
+		return -ENOMEM;
+	*out = j;
+	return 0;
+}
+
+/* A dictionary key (any basic type) as text, in @buf unless it is text already. */
+static int dict_key(DBusMessageIter *iter, char *buf, size_t size, const char **key)
+{
+	int type = dbus_message_iter_get_arg_type(iter);
+	json_t *j;
+	char *text;
+	int err;
+
+	if (type == DBUS_TYPE_STRING || type == DBUS_TYPE_OBJECT_PATH ||
+		type == DBUS_TYPE_SIGNATURE) {
+		dbus_message_iter_get_basic(iter, key);
+		return 0;
+	}
+	err = basic_to_json(iter, type, &j);
+	if (err)
+		return err;
+	text = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (!text)
+		return -ENOMEM;
+	snprintf(buf, size, "%s", text);
+	free(text);
+	*key = buf;
+	return 0;
+}
+
+static int dict_to_json(DBusMessageIter *iter, json_t **out)
+{
+	DBusMessageIter entries, entry;
+	json_t *object, *value;
+	char buf[64];
+	const char *key;
+	int err = 0;
+
+	object = json_object();
+	if (!object)
+		return -ENOMEM;
+	dbus_message_iter_recurse(iter, &entries);
+	while (dbus_message_iter_get_arg_type(&entries) == DBUS_TYPE_DICT_ENTRY) {
+		dbus_message_iter_recurse(&entries, &entry);
+		err = dict_key(&entry, buf, sizeof(buf), &key);
+		if (err)
+			break;
+		if (!dbus_message_iter_next(&entry)) {
+			err = -EPROTO;
+			break;
+		}
+		err = ctl_json_from_iter(&entry, &value);
+		if (err)
+			break;
+		if (json_object_set_new(object, key, value) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		dbus_message_iter_next(&entries);
+	}
+	if (err) {
+		json_decref(object);
+		return err;
+	}
+	*out = object;
+	return 0;
+}
+
+/* The members of an array, struct or lone dictionary entry, in order. */
+static int members_to_json(DBusMessageIter *iter, json_t **out)
+{
+	DBusMessageIter sub;
+	json_t *array, *value;
+	int err = 0;
+
+	array = json_array();
+	if (!array)
+		return -ENOMEM;
+	dbus_message_iter_recurse(iter, &sub);
+	while (dbus_message_iter_get_arg_type(&sub) != DBUS_TYPE_INVALID) {
+		err = ctl_json_from_iter(&sub, &value);
+		if (err)
+			break;
+		if (json_array_append_new(array, value) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		dbus_message_iter_next(&sub);
+	}
+	if (err) {
+		json_decref(array);
+		return err;
+	}
+	*out = array;
+	return 0;
+}
+
+int ctl_json_from_iter(DBusMessageIter *iter, json_t **out)
+{
+	int type = dbus_message_iter_get_arg_type(iter);
+	DBusMessageIter sub;
+
+	*out = NULL;
+	switch (type) {
+	case DBUS_TYPE_INVALID:
+		return -EPROTO;
+	case DBUS_TYPE_VARIANT:
+		dbus_message_iter_recurse(iter, &sub);
+		return ctl_json_from_iter(&sub, out);
+	case DBUS_TYPE_ARRAY:
+		if (dbus_message_iter_get_element_type(iter) == DBUS_TYPE_DICT_ENTRY)
+			return dict_to_json(iter, out);
+		return members_to_json(iter, out);
+	case DBUS_TYPE_STRUCT:
+	case DBUS_TYPE_DICT_ENTRY:
+		return members_to_json(iter, out);
+	default:
+		return basic_to_json(iter, type, out);
+	}
+}
+
+/* --- values for people ----------------------------------------------------- */
+
+static void print_value(FILE *f, const json_t *value, bool nested)
+{
+	const char *key;
+	json_t *member;
+	size_t i;
+
+	switch (json_typeof(value)) {
+	case JSON_STRING:
+		fputs(json_string_value(value), f);
+		break;
+	case JSON_INTEGER:
+		fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+		break;
+	case JSON_REAL:
+		fprintf(f, "%g", json_real_value(value));
+		break;
+	case JSON_TRUE:
+		fputs("yes", f);
+		break;
+	case JSON_FALSE:
+		fputs("no", f);
+		break;
+	case JSON_NULL:
+		fputs("-", f);
+		break;
+	case JSON_ARRAY:
+		if (!nested && json_array_size(value) == 0) {
+			fputs("(none)", f);
+			break;
+		}
+		if (nested)
+			fputc('[', f);
+		json_array_foreach(value, i, member) {
+			if (i)
+				fputs(", ", f);
+			print_value(f, member, true);
+		}
+		if (nested)
+			fputc(']', f);
+		break;
+	case JSON_OBJECT:
+		if (!nested && json_object_size(value) == 0) {
+			fputs("(none)", f);
+			break;
+		}
+		if (nested)
+			fputc('{', f);
+		i = 0;
+		json_object_foreach((json_t *)value, key, member) {
+			fprintf(f, "%s%s=", i++ ? ", " : "", key);
+			print_value(f, member, true);
+		}
+		if (nested)
+			fputc('}', f);
+		break;
+	}
+}
+
+void ctl_print_value(FILE *f, const json_t *value)
+{
+	print_value(f, value, false);
+}
+
+/* --- exit status ----------------------------------------------------------- */
+
+int ctl_exit_status(int err)
+{
+	switch (err) {
+	case 0:
+		return EX_OK;
+	case -EINVAL:
+		return EX_USAGE;
+	case -ENOTCONN:
+	case -ESRCH:
+	case -ETIMEDOUT:
+	case -ECONNRESET:
+		return EX_UNAVAILABLE;
+	case -EACCES:
+	case -EPERM:
+		return EX_NOPERM;
+	case -EREMOTEIO:
+		return 1;
+	case -EPROTO:
+		return EX_PROTOCOL;
+	case -ENOMEM:
+		return EX_OSERR;
+	case -EIO:
+		return EX_IOERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * bus.h - rekamctl's side of D-Bus: connecting to a bus, calling rekamd with
+ * a timeout, explaining every failure in one sentence, and turning any D-Bus
+ * value into JSON (for --json and for printing values for people).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <dbus/dbus.h>
+#include <jansson.h>
+
+#define REKAM_BUS_NAME "id.rekam.Station1"
+#define REKAM_OBJECT_PATH "/id/rekam/Station1"
+#define REKAM_MANAGER_INTERFACE "id.rekam.Station1"
+
+#define CTL_DEFAULT_TIMEOUT_S 25
+
+enum ctl_bus_kind {
+	CTL_BUS_SYSTEM,
+	CTL_BUS_SESSION,
+	CTL_BUS_ADDRESS,
+};
+
+struct ctl_bus {
+	enum ctl_bus_kind kind;
+	const char *address;  /* CTL_BUS_ADDRESS only */
+	double timeout_s;     /* per call, > 0 */
+	DBusConnection *conn; /* private; NULL until ctl_bus_open() */
+	char where[256];      /* "the system bus", "the bus at ADDRESS", ... */
+};
+
+/* "rekamctl: " + message + newline on stderr. */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Connects to the bus chosen in @bus (a private connection). On failure says
+ * why on stderr and returns -ENOTCONN (or -EINVAL for a malformed address,
+ * -ENOMEM).
+ */
+int ctl_bus_open(struct ctl_bus *bus);
+
+/* Closes and releases the connection; safe to call when it is not open. */
+void ctl_bus_close(struct ctl_bus *bus);
+
+/*
+ * Sends @msg and waits for the reply, at most bus->timeout_s. On success
+ * *reply is the method return (the caller unrefs it). On failure the reason
+ * has been printed and the result is one of:
+ *   -ESRCH       rekamd is not running (or could not be started)
+ *   -ETIMEDOUT   rekamd did not answer in time
+ *   -ECONNRESET  the connection broke, or rekamd went away without answering
+ *   -EACCES      the bus policy or rekamd refused the call
+ *   -EREMOTEIO   rekamd answered with an error
+ *   -ENOMEM
+ */
+int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply);
+
+/* ctl_bus_call() of a method without arguments on rekamd's manager object. */
+int ctl_bus_call_manager(struct ctl_bus *bus, const char *method, DBusMessage **reply);
+
+/*
+ * 0 when @reply (to @method) has @signature; otherwise says so and returns
+ * -EPROTO.
+ */
+int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char *signature);
+
+/*
+ * The value at @iter as JSON (a new reference in *out): strings, object paths
+ * and signatures become strings; integers and bytes numbers; doubles numbers
+ * (null when not finite); booleans booleans; variants their content; arrays
+ * and structs arrays; dictionaries objects (keys that are not strings are
+ * written out as text). A received file descriptor is closed and becomes null.
+ * Returns 0, -ENOMEM or -EPROTO (no value at @iter).
+ */
+int ctl_json_from_iter(DBusMessageIter *iter, json_t **out);
+
+/* A value for people: text as is, yes/no, "a, b, c", "key=value, ..." */
+void ctl_print_value(FILE *f, const json_t *value);
+
+/* The <sysexits.h> exit status for a 0/-errno result of rekamctl's functions. */
+int ctl_exit_status(int err);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * commands.h - rekamctl's commands, one per cmd-*.c file, and what they
+ * share. A command returns 0 or a negative errno (see ctl_exit_status());
+ * it has printed its own error message, and main() adds the "Try ..." hint
+ * after a usage error (-EINVAL).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "client/bus.h"
+
+/* Everything the global options decide. */
+struct ctl {
+	struct ctl_bus bus;
+	bool json; /* --json: one JSON document on stdout */
+};
+
+struct ctl_command {
+	const char *name;
+	const char *args;    /* synopsis of the arguments, "" when none */
+	const char *summary; /* one line for --help */
+	int min_args;        /* after the command name; checked before connecting */
+	int max_args;        /* -1: any number */
+	bool needs_bus;      /* main() connects before run() */
+	/* argv[0] is the command name; options have been taken out already */
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+};
+
+/* --json output: @doc pretty-printed (2-space indent, sorted keys) and a newline. */
+int ctl_print_json(const json_t *doc);
+
+int cmd_status(struct ctl *ctl, int argc, char **argv);

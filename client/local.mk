@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# client/local.mk - rekamctl, the command-line client: a pure D-Bus client of
+# rekamd (it never opens the station database). One command per cmd-*.c file.
+
+bin_PROGRAMS += client/rekamctl
+client_rekamctl_SOURCES = \
+	client/rekamctl.c \
+	client/commands.h \
+	client/bus.c client/bus.h \
+	client/cmd-status.c
+client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)
+client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS)

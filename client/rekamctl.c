@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * rekamctl.c - the command-line client: global options, the command table,
+ * help, and the exit status. Each command lives in its own cmd-*.c file.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "client/commands.h"
+
+static int cmd_help(struct ctl *ctl, int argc, char **argv);
+
+/* In the order --help lists them. */
+static const struct ctl_command commands[] = {
+	{ "status", "", "Show the station's identity, state, uptime and database", 0, 0, true,
+		cmd_status },
+	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
+		cmd_help },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct ctl_command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* --- help ------------------------------------------------------------------ */
+
+static void print_usage(void)
+{
+	char synopsis[64];
+	size_t i;
+
+	printf("Usage: rekamctl [OPTIONS] COMMAND [ARGS...]\n"
+	       "\n"
+	       "Query and control rekamd, the KTP-el recording station daemon. rekamctl talks\n"
+	       "to rekamd only over D-Bus (bus name %s, object %s);\n"
+	       "it never opens the station database itself.\n"
+	       "\n"
+	       "Commands:\n",
+		REKAM_BUS_NAME, REKAM_OBJECT_PATH);
+	for (i = 0; i < N_COMMANDS; i++) {
+		snprintf(synopsis, sizeof(synopsis), "%s%s%s", commands[i].name,
+			*commands[i].args ? " " : "", commands[i].args);
+		printf("  %-20s %s\n", synopsis, commands[i].summary);
+	}
+	printf("\n"
+	       "Options (before or after the command):\n"
+	       "      --system           Talk to rekamd on the system bus (the default)\n"
+	       "      --session          Talk to rekamd on the session bus (development, tests)\n"
+	       "      --address=ADDRESS  Talk to rekamd on the bus at ADDRESS, a D-Bus address\n"
+	       "                         such as unix:path=/path/to/socket (e.g. the private\n"
+	       "                         bus of a demo station)\n"
+	       "      --json             Machine-readable output: one JSON document on standard\n"
+	       "                         output; errors still go to standard error as text\n"
+	       "      --timeout=SECONDS  Wait at most SECONDS for each answer from rekamd\n"
+	       "                         (default: %d)\n"
+	       "  -h, --help             Show this help and exit\n"
+	       "  -V, --version          Show the version of rekamctl and exit\n"
+	       "\n"
+	       "Environment:\n"
+	       "  DBUS_SYSTEM_BUS_ADDRESS   the system bus, if not the standard socket\n"
+	       "  DBUS_SESSION_BUS_ADDRESS  the session bus (--session)\n"
+	       "\n"
+	       "Exit status:\n"
+	       "  0   success\n"
+	       "  1   rekamd answered with an error (the message says which and why)\n"
+	       "  64  the command line is wrong: unknown command or option, bad argument\n"
+	       "  69  the bus cannot be reached, rekamd is not running, or it did not\n"
+	       "      answer in time\n"
+	       "  70  internal error\n"
+	       "  71  out of memory\n"
+	       "  74  the output could not be written\n"
+	       "  76  rekamd's answer was not what this rekamctl understands\n"
+	       "  77  permission denied by the bus policy or by rekamd\n"
+	       "\n"
+	       "Examples:\n"
+	       "  rekamctl status\n"
+	       "  rekamctl --session --json status | jq -r .State\n"
+	       "\n"
+	       "The D-Bus API behind every command is documented in %s.xml.\n",
+		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
+}
+
+static void try_help(void)
+{
+	fputs("Try 'rekamctl --help' for more information.\n", stderr);
+}
+
+static int cmd_help(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_command *cmd;
+
+	(void)ctl;
+	if (argc < 2) {
+		print_usage();
+		return 0;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		ctl_err("unknown command '%s'", argv[1]);
+		return -EINVAL;
+	}
+	printf("Usage: rekamctl [OPTIONS] %s%s%s\n\n%s.\n", cmd->name, *cmd->args ? " " : "",
+		cmd->args, cmd->summary);
+	return 0;
+}
+
+/* --- shared by the commands ------------------------------------------------ */
+
+int ctl_print_json(const json_t *doc)
+{
+	if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || putchar('\n') == EOF) {
+		ctl_err("cannot write the JSON output");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* --- options --------------------------------------------------------------- */
+
+enum {
+	OPT_SYSTEM = 0x100,
+	OPT_SESSION,
+	OPT_ADDRESS,
+	OPT_JSON,
+	OPT_TIMEOUT,
+};
+
+static const struct option options[] = {
+	{ "system", no_argument, NULL, OPT_SYSTEM },
+	{ "session", no_argument, NULL, OPT_SESSION },
+	{ "address", required_argument, NULL, OPT_ADDRESS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_timeout(const char *text, double *seconds)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(s) || s <= 0 || s > 2000000.0) {
+		ctl_err("invalid timeout '%s': expected a number of seconds greater than 0", text);
+		return -EINVAL;
+	}
+	*seconds = s;
+	return 0;
+}
+
+/* The option that getopt_long() stopped at, for a message. */
+static const char *bad_option(int argc, char **argv, char *buf, size_t size)
+{
+	if (optopt > 0 && optopt < 0x100) {
+		snprintf(buf, size, "-%c", optopt);
+		return buf;
+	}
+	if (optind > 0 && optind <= argc)
+		return argv[optind - 1];
+	return "?";
+}
+
+/*
+ * Global options, wherever they are on the command line; getopt_long() moves
+ * the command and its arguments to argv[optind...]. Returns 0 to go on, 1
+ * when --help or --version has been answered, or -EINVAL.
+ */
+static int parse_options(struct ctl *ctl, int argc, char **argv)
+{
+	char buf[8];
+	int c, err;
+
+	opterr = 0; /* our own messages, without the program's path */
+	while ((c = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_SYSTEM:
+			ctl->bus.kind = CTL_BUS_SYSTEM;
+			break;
+		case OPT_SESSION:
+			ctl->bus.kind = CTL_BUS_SESSION;
+			break;
+		case OPT_ADDRESS:
+			if (!*optarg) {
+				ctl_err("--address needs a bus address, e.g. unix:path=/run/bus");
+				return -EINVAL;
+			}
+			ctl->bus.kind = CTL_BUS_ADDRESS;
+			ctl->bus.address = optarg;
+			break;
+		case OPT_JSON:
+			ctl->json = true;
+			break;
+		case OPT_TIMEOUT:
+			err = parse_timeout(optarg, &ctl->bus.timeout_s);
+			if (err)
+				return err;
+			break;
+		case 'h':
+			print_usage();
+			return 1;
+		case 'V':
+			printf("rekamctl %s\n", PACKAGE_VERSION);
+			return 1;
+		case ':':
+			ctl_err("option '%s' needs an argument",
+				bad_option(argc, argv, buf, sizeof(buf)));
+			return -EINVAL;
+		default:
+			ctl_err("unknown option '%s'", bad_option(argc, argv, buf, sizeof(buf)));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* --- main ------------------------------------------------------------------ */
+
+/* Before connecting: a wrong command line is a usage error wherever the bus is. */
+static int check_arguments(const struct ctl_command *cmd, int n)
+{
+	if (n < cmd->min_args) {
+		ctl_err("%s needs %s%d argument%s", cmd->name,
+			cmd->max_args == cmd->min_args ? "" : "at least ", cmd->min_args,
+			cmd->min_args == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	if (cmd->max_args >= 0 && n > cmd->max_args) {
+		if (cmd->max_args == 0)
+			ctl_err("%s takes no arguments", cmd->name);
+		else
+			ctl_err("%s takes at most %d argument%s", cmd->name, cmd->max_args,
+				cmd->max_args == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int run(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_command *cmd;
+	int err;
+
+	err = parse_options(ctl, argc, argv);
+	if (err)
+		return err > 0 ? 0 : err;
+	if (optind >= argc) {
+		ctl_err("no command given");
+		return -EINVAL;
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd) {
+		ctl_err("unknown command '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	err = check_arguments(cmd, argc - optind - 1);
+	if (err)
+		return err;
+
+	if (cmd->needs_bus) {
+		err = ctl_bus_open(&ctl->bus);
+		if (err)
+			return err;
+	}
+	err = cmd->run(ctl, argc - optind, argv + optind);
+	ctl_bus_close(&ctl->bus);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = {
+		.bus = { .kind = CTL_BUS_SYSTEM, .timeout_s = CTL_DEFAULT_TIMEOUT_S },
+	};
+	int status;
+
+	status = ctl_exit_status(run(&ctl, argc, argv));
+	dbus_shutdown(); /* libdbus's caches, so that valgrind sees nothing left */
+
+	if (status == EX_USAGE)
+		try_help();
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ctl_err("cannot write to standard output");
+		if (status == EX_OK)
+			status = EX_IOERR;
+	}
+	return status;
+}
