@@ -14,11 +14,13 @@ daemon_librekamd_la_SOURCES = \
 	daemon/dbus-object.c daemon/dbus-object.h \
 	daemon/dbus-introspect.c daemon/dbus-introspect.h \
 	daemon/manager.c daemon/manager.h \
+	daemon/worker.c daemon/worker.h \
+	daemon/artifact.c daemon/artifact.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 daemon_librekamd_la_LIBADD = $(LIBEVENT_LIBS) $(DBUS_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) \
-	$(JANSSON_LIBS)
+	$(JANSSON_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/rekamd
 daemon_rekamd_SOURCES = daemon/main.c

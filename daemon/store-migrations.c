@@ -21,6 +21,15 @@ const struct rk_migration rk_store_migrations[] = {
 		.sql = "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) "
 		       "STRICT;",
 	},
+	{
+		.version = 2,
+		.description = "artifacts",
+		.sql = "CREATE TABLE artifacts (handle TEXT PRIMARY KEY NOT NULL, "
+		       "kind TEXT NOT NULL, format TEXT NOT NULL, device TEXT NOT NULL, "
+		       "width INTEGER NOT NULL, height INTEGER NOT NULL, dpi INTEGER NOT NULL, "
+		       "quality INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, "
+		       "created INTEGER NOT NULL) STRICT;",
+	},
 };
 
 const unsigned int rk_store_n_migrations =

@@ -27,6 +27,8 @@ test_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) $(
 # --- unit tests -------------------------------------------------------------
 unit_tests = \
 	tests/unit/test-store \
+	tests/unit/test-worker \
+	tests/unit/test-artifact \
 	tests/unit/test-config \
 	tests/unit/test-dbus-object
 check_PROGRAMS += $(unit_tests)
@@ -35,6 +37,14 @@ TESTS += $(unit_tests)
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(test_cflags)
 tests_unit_test_store_LDADD = daemon/librekamd.la
+
+tests_unit_test_worker_SOURCES = tests/unit/test-worker.c
+tests_unit_test_worker_CFLAGS = $(test_cflags)
+tests_unit_test_worker_LDADD = daemon/librekamd.la
+
+tests_unit_test_artifact_SOURCES = tests/unit/test-artifact.c
+tests_unit_test_artifact_CFLAGS = $(test_cflags)
+tests_unit_test_artifact_LDADD = daemon/librekamd.la
 
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CFLAGS = $(test_cflags)

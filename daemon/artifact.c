@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * artifact.c - captured data kept as one file per artifact plus a row in the
+ * artifacts table (see artifact.h).
+ *
+ * Writing an artifact, in this order, so that a crash at any instant leaves
+ * either nothing usable-looking or a complete, checked artifact:
+ *   1. <dir>/.tmp-<handle> created with O_EXCL|O_NOFOLLOW, mode 0600, all
+ *      bytes written, fsync'ed, closed;
+ *   2. renamed to <dir>/<handle> (never over an existing file), and the
+ *      directory fsync'ed;
+ *   3. the row inserted (autocommit, or the caller's transaction). If that
+ *      fails the file is removed again.
+ * A crash before 3 leaves a .tmp- file (removed by rk_artifact_cleanup()) or
+ * a file without a row, which no handle ever reaches. Reading checks the
+ * size and the SHA-256 stored in the row, so a damaged file is never handed
+ * out as good data. Deleting removes the row first, then the file.
+ *
+ * Handles are 128 random bits as 32 lowercase hex digits; anything else is
+ * refused before it gets near a path, so a handle cannot name a file
+ * outside @dir.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "daemon/artifact.h"
+#include "daemon/log.h"
+#include "daemon/store.h"
+
+#define MAX_KIND 48
+#define MAX_FORMAT 64
+#define MAX_DEVICE 255
+#define MAX_SIZE ((size_t)256 << 20) /* 256 MiB */
+#define HANDLE_BYTES (RK_ARTIFACT_HANDLE_LEN / 2)
+#define TMP_PREFIX ".tmp-"
+
+#define INSERT_SQL                                                                                 \
+	"INSERT INTO artifacts (handle, kind, format, device, width, height, dpi, quality, "       \
+	"size, sha256, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+#define SELECT_SQL                                                                                 \
+	"SELECT kind, format, device, width, height, dpi, quality, size, sha256, created "         \
+	"FROM artifacts WHERE handle = ?1"
+#define DELETE_SQL "DELETE FROM artifacts WHERE handle = ?1"
+
+/* --- checks -------------------------------------------------------------------- */
+
+/* @s is 1 to @max characters, each a lowercase letter, a digit or in @extra. */
+static bool is_token(const char *s, size_t max, const char *extra)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	for (n = 0; s[n]; n++) {
+		if (n >= max)
+			return false;
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
+			    strchr(extra, s[n])))
+			return false;
+	}
+	return n > 0;
+}
+
+static bool is_handle(const char *handle)
+{
+	size_t n;
+
+	if (!handle)
+		return false;
+	for (n = 0; n < RK_ARTIFACT_HANDLE_LEN; n++) {
+		if (!((handle[n] >= '0' && handle[n] <= '9') ||
+			    (handle[n] >= 'a' && handle[n] <= 'f')))
+			return false;
+	}
+	return handle[n] == '\0';
+}
+
+static bool meta_valid(const struct rk_artifact_meta *meta)
+{
+	return is_token(meta->kind, MAX_KIND, "-") && is_token(meta->format, MAX_FORMAT, ".+/-") &&
+	       (!meta->device || strlen(meta->device) <= MAX_DEVICE) && meta->quality >= -1 &&
+	       meta->quality <= 100;
+}
+
+/* --- helpers ------------------------------------------------------------------- */
+
+static void to_hex(char *out, const unsigned char *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+static int new_handle(char handle[RK_ARTIFACT_HANDLE_LEN + 1])
+{
+	unsigned char bytes[HANDLE_BYTES];
+
+	if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+		rk_error("artifact: no random bytes for a handle");
+		return -EIO;
+	}
+	to_hex(handle, bytes, sizeof(bytes));
+	return 0;
+}
+
+static int sha256_hex(const void *data, size_t size, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (EVP_Digest(data, size, md, &len, EVP_sha256(), NULL) != 1 || len != 32) {
+		rk_error("artifact: SHA-256 failed");
+		return -EIO;
+	}
+	to_hex(hex, md, len);
+	return 0;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t size)
+{
+	ssize_t n;
+
+	while (size > 0) {
+		n = write(fd, p, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
+/* 0, or -EBADMSG when the file ends before @size bytes. */
+static int read_all(int fd, unsigned char *p, size_t size)
+{
+	ssize_t n;
+
+	while (size > 0) {
+		n = read(fd, p, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EBADMSG;
+		p += n;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Open @dir, creating it 0700 if it does not exist. */
+static int open_dir(const char *dir)
+{
+	int fd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		rk_error("artifact: cannot create directory %s: %s", dir, strerror(errno));
+		return -EIO;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rk_error("artifact: cannot open directory %s: %s", dir, strerror(errno));
+		return -EIO;
+	}
+	return fd;
+}
+
+static void sync_dir(int dfd, const char *dir)
+{
+	if (fsync(dfd) < 0)
+		rk_warn("artifact: cannot sync directory %s: %s", dir, strerror(errno));
+}
+
+/* --- writing ------------------------------------------------------------------- */
+
+/* Write @data to @tmp in @dfd, durably. On failure nothing is left behind. */
+static int write_tmp(int dfd, const char *dir, const char *tmp, const void *data, size_t size)
+{
+	int fd, err;
+
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rk_error("artifact: cannot create %s/%s: %s", dir, tmp, strerror(errno));
+		return -EIO;
+	}
+	err = write_all(fd, data, size);
+	if (err == 0 && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && err == 0)
+		err = -errno;
+	if (err < 0) {
+		rk_error("artifact: cannot write %s/%s: %s", dir, tmp, strerror(-err));
+		unlinkat(dfd, tmp, 0);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Move @tmp to @name without ever replacing an existing file. */
+static int publish(int dfd, const char *dir, const char *tmp, const char *name)
+{
+	if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EINVAL || errno == ENOSYS) {
+		/* a file system without RENAME_NOREPLACE: link fails on an existing name */
+		if (linkat(dfd, tmp, dfd, name, 0) == 0) {
+			unlinkat(dfd, tmp, 0);
+			return 0;
+		}
+	}
+	rk_error("artifact: cannot rename %s/%s to %s: %s", dir, tmp, name, strerror(errno));
+	unlinkat(dfd, tmp, 0);
+	return -EIO;
+}
+
+static int insert_row(struct rk_store *store, const struct rk_artifact_meta *m)
+{
+	sqlite3_stmt *stmt = rk_store_prepare(store, INSERT_SQL);
+	int rc;
+
+	if (!stmt)
+		return -EIO;
+	sqlite3_bind_text(stmt, 1, m->handle, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, m->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, m->format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, m->device ? m->device : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, m->width);
+	sqlite3_bind_int64(stmt, 6, m->height);
+	sqlite3_bind_int64(stmt, 7, m->dpi);
+	sqlite3_bind_int(stmt, 8, m->quality);
+	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)m->size);
+	sqlite3_bind_text(stmt, 10, m->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 11, m->created);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		rk_error("artifact: cannot insert %s into %s: %s", m->handle, rk_store_path(store),
+			sqlite3_errmsg(rk_store_db(store)));
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+/* Steps 1 to 3 for the handle and digest already in @m. */
+static int store_file(struct rk_store *store, int dfd, const char *dir,
+	const struct rk_artifact_meta *m, const void *data, size_t size)
+{
+	char tmp[sizeof(TMP_PREFIX) + RK_ARTIFACT_HANDLE_LEN];
+	int err;
+
+	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s", m->handle);
+	err = write_tmp(dfd, dir, tmp, data, size);
+	if (err < 0)
+		return err;
+	err = publish(dfd, dir, tmp, m->handle);
+	if (err < 0)
+		return err;
+	sync_dir(dfd, dir);
+	err = insert_row(store, m);
+	if (err < 0) {
+		unlinkat(dfd, m->handle, 0);
+		sync_dir(dfd, dir);
+	}
+	return err;
+}
+
+int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_meta *meta,
+	const void *data, size_t size)
+{
+	struct rk_artifact_meta m;
+	int dfd, err;
+
+	if (!store || !dir || !meta || !data || size == 0 || size > MAX_SIZE || !meta_valid(meta))
+		return -EINVAL;
+	m = *meta;
+	m.size = size;
+	m.created = (int64_t)time(NULL);
+	err = new_handle(m.handle);
+	if (err == 0)
+		err = sha256_hex(data, size, m.sha256);
+	if (err < 0)
+		return err;
+
+	dfd = open_dir(dir);
+	if (dfd < 0)
+		return dfd;
+	err = store_file(store, dfd, dir, &m, data, size);
+	close(dfd);
+	if (err < 0)
+		return err;
+
+	memcpy(meta->handle, m.handle, sizeof(m.handle));
+	memcpy(meta->sha256, m.sha256, sizeof(m.sha256));
+	meta->size = m.size;
+	meta->created = m.created;
+	return 0;
+}
+
+/* --- reading ------------------------------------------------------------------- */
+
+static char *column_dup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, i);
+
+	return strdup(text ? (const char *)text : "");
+}
+
+static int fill_meta(sqlite3_stmt *stmt, struct rk_artifact_meta *meta)
+{
+	const unsigned char *sha = sqlite3_column_text(stmt, 8);
+
+	meta->kind = column_dup(stmt, 0);
+	meta->format = column_dup(stmt, 1);
+	meta->device = column_dup(stmt, 2);
+	if (!meta->kind || !meta->format || !meta->device)
+		return -ENOMEM;
+	meta->width = (uint32_t)sqlite3_column_int64(stmt, 3);
+	meta->height = (uint32_t)sqlite3_column_int64(stmt, 4);
+	meta->dpi = (uint32_t)sqlite3_column_int64(stmt, 5);
+	meta->quality = sqlite3_column_int(stmt, 6);
+	meta->size = (uint64_t)sqlite3_column_int64(stmt, 7);
+	snprintf(meta->sha256, sizeof(meta->sha256), "%s", sha ? (const char *)sha : "");
+	meta->created = sqlite3_column_int64(stmt, 9);
+	return 0;
+}
+
+int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_artifact_meta *meta)
+{
+	sqlite3_stmt *stmt;
+	int rc, err;
+
+	if (!meta)
+		return -EINVAL;
+	memset(meta, 0, sizeof(*meta));
+	if (!store || !is_handle(handle))
+		return -EINVAL;
+	stmt = rk_store_prepare(store, SELECT_SQL);
+	if (!stmt)
+		return -EIO;
+	sqlite3_bind_text(stmt, 1, handle, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		memcpy(meta->handle, handle, sizeof(meta->handle));
+		err = fill_meta(stmt, meta);
+	} else if (rc == SQLITE_DONE) {
+		err = -ENOENT;
+	} else {
+		rk_error("artifact: cannot look up %s in %s: %s", handle, rk_store_path(store),
+			sqlite3_errmsg(rk_store_db(store)));
+		err = -EIO;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (err < 0)
+		rk_artifact_meta_clear(meta);
+	return err;
+}
+
+/* The bytes of the file @path, which must be exactly @size bytes long. */
+static int read_file(const char *path, uint64_t size, unsigned char **out)
+{
+	unsigned char *buf;
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		rk_error("artifact: cannot open %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size ||
+		size == 0 || size > MAX_SIZE) {
+		rk_error("artifact: %s is not the %" PRIu64 "-byte file recorded", path, size);
+		close(fd);
+		return -EBADMSG;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	err = read_all(fd, buf, size);
+	close(fd);
+	if (err < 0) {
+		rk_error("artifact: cannot read %s: %s", path, strerror(-err));
+		free(buf);
+		return err == -EBADMSG ? err : -EIO;
+	}
+	*out = buf;
+	return 0;
+}
+
+int rk_artifact_read(
+	struct rk_store *store, const char *dir, const char *handle, void **data, size_t *size)
+{
+	struct rk_artifact_meta meta;
+	unsigned char *buf = NULL;
+	char *path = NULL;
+	char sha[65];
+	int err;
+
+	if (!dir || !data || !size)
+		return -EINVAL;
+	*data = NULL;
+	*size = 0;
+	err = rk_artifact_get_meta(store, handle, &meta);
+	if (err < 0)
+		return err;
+	if (asprintf(&path, "%s/%s", dir, handle) < 0) {
+		rk_artifact_meta_clear(&meta);
+		return -ENOMEM;
+	}
+	err = read_file(path, meta.size, &buf);
+	if (err == 0)
+		err = sha256_hex(buf, meta.size, sha);
+	if (err == 0 && strcmp(sha, meta.sha256) != 0) {
+		rk_error("artifact: %s does not match its SHA-256", path);
+		err = -EBADMSG;
+	}
+	if (err == 0) {
+		*data = buf;
+		*size = meta.size;
+	} else {
+		free(buf);
+	}
+	free(path);
+	rk_artifact_meta_clear(&meta);
+	return err;
+}
+
+/* --- deleting and cleaning up --------------------------------------------------- */
+
+/* 0, or -ENOENT when there was no row. */
+static int delete_row(struct rk_store *store, const char *handle)
+{
+	sqlite3_stmt *stmt = rk_store_prepare(store, DELETE_SQL);
+	int rc;
+
+	if (!stmt)
+		return -EIO;
+	sqlite3_bind_text(stmt, 1, handle, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		rk_error("artifact: cannot delete %s from %s: %s", handle, rk_store_path(store),
+			sqlite3_errmsg(rk_store_db(store)));
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	return sqlite3_changes(rk_store_db(store)) > 0 ? 0 : -ENOENT;
+}
+
+int rk_artifact_delete(struct rk_store *store, const char *dir, const char *handle)
+{
+	char *path = NULL;
+	int err;
+
+	if (!store || !dir || !is_handle(handle))
+		return -EINVAL;
+	err = delete_row(store, handle);
+	if (err < 0 && err != -ENOENT)
+		return err;
+	/* without a row, a file of that name is a leftover: remove it too */
+	if (asprintf(&path, "%s/%s", dir, handle) < 0)
+		return err < 0 ? err : -ENOMEM;
+	if (unlink(path) < 0 && errno != ENOENT)
+		rk_warn("artifact: cannot remove %s: %s", path, strerror(errno));
+	free(path);
+	return err;
+}
+
+static bool is_tmp_file(int dfd, const struct dirent *d)
+{
+	struct stat st;
+
+	if (strncmp(d->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) != 0)
+		return false;
+	if (d->d_type == DT_REG)
+		return true;
+	if (d->d_type != DT_UNKNOWN)
+		return false;
+	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+int rk_artifact_cleanup(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	if (!dir)
+		return -EINVAL;
+	dp = opendir(dir);
+	if (!dp)
+		return errno == ENOENT ? 0 : -errno;
+	while ((d = readdir(dp))) {
+		if (!is_tmp_file(dirfd(dp), d))
+			continue;
+		if (unlinkat(dirfd(dp), d->d_name, 0) == 0) {
+			rk_info("artifact: removed %s/%s left by an interrupted write", dir,
+				d->d_name);
+			n++;
+		} else {
+			rk_warn("artifact: cannot remove %s/%s: %s", dir, d->d_name,
+				strerror(errno));
+		}
+	}
+	if (n > 0)
+		sync_dir(dirfd(dp), dir);
+	closedir(dp);
+	return n;
+}
+
+void rk_artifact_meta_clear(struct rk_artifact_meta *meta)
+{
+	if (!meta)
+		return;
+	free(meta->kind);
+	free(meta->format);
+	free(meta->device);
+	memset(meta, 0, sizeof(*meta));
+}

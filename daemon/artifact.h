@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * artifact.h - captured data (portraits, fingerprints, signatures, scans)
+ * kept by rekamd: the bytes in a file per artifact under the state
+ * directory, the metadata in the artifacts table. Callers get metadata and
+ * a handle, never megabytes over D-Bus. This is the one module that touches
+ * artifact bytes, so that encryption at rest can be added here alone.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rk_store;
+
+#define RK_ARTIFACT_HANDLE_LEN 32 /* hex digits */
+
+struct rk_artifact_meta {
+	char handle[RK_ARTIFACT_HANDLE_LEN + 1]; /* random, unguessable */
+	char *kind;    /* "signature-image", ... ([a-z0-9-]{1,48}) */
+	char *format;  /* media type ("image/png"; [a-z0-9.+/-]{1,64}) */
+	char *device;  /* D-Bus path of the device that captured it, or "" */
+	uint32_t width, height, dpi; /* 0 when not known */
+	int quality;   /* 0-100, -1 when not known */
+	uint64_t size; /* bytes */
+	char sha256[65]; /* hex */
+	int64_t created; /* Unix time, seconds */
+};
+
+/*
+ * Keep @size bytes of @data as a new artifact. The file is written under
+ * @dir (created 0700 if needed) with mode 0600, fsync'ed, and renamed into
+ * place before the row is inserted, so a crash leaves either nothing or a
+ * complete artifact (a stray temporary file at worst, removed by
+ * rk_artifact_cleanup(); or, if it falls between the rename and the insert,
+ * a file that no row refers to and no handle reaches). @meta gives kind,
+ * format, device (NULL means ""), width, height, dpi and quality; handle,
+ * size, sha256 and created are filled in on success only.
+ * 0, -EINVAL (bad kind, format, device or quality, data empty or over
+ * 256 MiB), -EIO (also when the insert fails: the file is removed), -ENOMEM.
+ */
+int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_meta *meta,
+		const void *data, size_t size);
+
+/* Metadata of @handle (free with rk_artifact_meta_clear). 0 or -ENOENT, -EINVAL
+ * (not 32 lowercase hex digits), -ENOMEM, -EIO. */
+int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_artifact_meta *meta);
+
+/* The bytes of @handle, checked against the stored size and SHA-256 (-EBADMSG
+ * when they differ). *@data is malloc'd. 0, -ENOENT, -EINVAL (malformed
+ * handle), -EBADMSG, -EIO (file missing or unreadable, or a symlink), -ENOMEM. */
+int rk_artifact_read(struct rk_store *store, const char *dir, const char *handle, void **data,
+		size_t *size);
+
+/* Remove the row, then the file. 0 or -ENOENT, -EINVAL (malformed handle), -EIO. */
+int rk_artifact_delete(struct rk_store *store, const char *dir, const char *handle);
+
+/* Remove temporary files left by a crash in @dir; the number removed, or -errno. */
+int rk_artifact_cleanup(const char *dir);
+
+void rk_artifact_meta_clear(struct rk_artifact_meta *meta);
