@@ -23,10 +23,19 @@
 #include "daemon/daemon.h"
 #include "daemon/dbus-mainloop.h"
 #include "daemon/dbus-object.h"
+#include "daemon/device-private.h"
+#include "daemon/device.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
+#include "daemon/plugins.h"
 #include "daemon/sd-notify.h"
 #include "daemon/store.h"
+#include "daemon/worker.h"
+
+#define WORKER_THREADS 2
+#define NAME_OWNER_MATCH \
+	"type='signal',sender='" DBUS_SERVICE_DBUS "',interface='" DBUS_INTERFACE_DBUS \
+	"',member='NameOwnerChanged'"
 
 static const char *const state_names[] = {
 	[RK_STATE_STARTING] = "starting",
@@ -237,6 +246,16 @@ static DBusHandlerResult filter_cb(DBusConnection *conn, DBusMessage *msg, void 
 {
 	struct rk_daemon *d = data;
 
+	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
+			dbus_message_has_sender(msg, DBUS_SERVICE_DBUS)) {
+		const char *name, *old_owner, *new_owner;
+
+		if (d->devices && dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name,
+					  DBUS_TYPE_STRING, &old_owner, DBUS_TYPE_STRING,
+					  &new_owner, DBUS_TYPE_INVALID) && !*new_owner)
+			rk_devices_name_lost(d->devices, name);
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	}
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_LOCAL, "Disconnected")) {
 		rk_error("the D-Bus connection was closed; stopping");
 		stop(d, EX_UNAVAILABLE);
@@ -249,7 +268,6 @@ static int setup_bus(struct rk_daemon *d)
 {
 	const char *which = d->opts.session_bus ? "session" : "system";
 	DBusError error;
-	int ret;
 
 	dbus_error_init(&error);
 	d->conn = dbus_bus_get_private(d->opts.session_bus ? DBUS_BUS_SESSION : DBUS_BUS_SYSTEM,
@@ -267,9 +285,53 @@ static int setup_bus(struct rk_daemon *d)
 		rk_error("cannot set up the D-Bus objects");
 		return EX_SOFTWARE;
 	}
+	/* Claims end when their client leaves the bus. */
+	dbus_bus_add_match(d->conn, NAME_OWNER_MATCH, &error);
+	if (dbus_error_is_set(&error)) {
+		rk_error("cannot watch bus clients: %s", error.message);
+		dbus_error_free(&error);
+		return EX_UNAVAILABLE;
+	}
+	return 0;
+}
 
-	/* Objects are in place before the name appears, so a client that sees
-	 * the name can use them at once. */
+static int setup_devices(struct rk_daemon *d)
+{
+	struct rk_plugin_filter filter = {
+		.enable = d->config->plugins_enable,
+		.disable = d->config->plugins_disable,
+		.cmd_enable = d->opts.plugins,
+		.cmd_disable = d->opts.noplugins,
+	};
+
+	d->workers = rk_worker_pool_new(d->base, WORKER_THREADS);
+	d->plugins = rk_plugins_load(d->opts.plugin_dir ? d->opts.plugin_dir :
+		RK_DEFAULT_PLUGIN_DIR, &filter, &rk_host_table);
+	d->devices = rk_devices_new(d, d->plugins);
+	if (!d->workers || !d->plugins || !d->devices)
+		return EX_OSERR;
+	for (size_t i = 0; i < d->config->n_devices; i++) {
+		const struct rk_device_config *dc = &d->config->devices[i];
+
+		if (!dc->enabled) {
+			rk_info("device %s: disabled in the configuration", dc->name);
+			continue;
+		}
+		/* A device that cannot be set up is logged; the station runs on. */
+		rk_devices_add_configured(d->devices, dc);
+	}
+	return 0;
+}
+
+/* Objects are in place before the name appears, so a client that sees the
+ * name can use them at once. */
+static int request_name(struct rk_daemon *d)
+{
+	const char *which = d->opts.session_bus ? "session" : "system";
+	DBusError error;
+	int ret;
+
+	dbus_error_init(&error);
 	ret = dbus_bus_request_name(d->conn, RK_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &error);
 	if (ret < 0) {
 		rk_error("cannot own %s on the %s bus: %s", RK_BUS_NAME, which, error.message);
@@ -333,6 +395,11 @@ static int setup_events(struct rk_daemon *d)
 
 static void teardown(struct rk_daemon *d)
 {
+	/* Finish the workers first: their done callbacks complete operations. */
+	rk_worker_pool_free(d->workers);
+	rk_devices_free(d->devices);
+	d->devices = NULL;
+	rk_plugins_unload(d->plugins);
 	if (d->dbus)
 		rk_dbus_flush(d->dbus);
 	if (d->conn && dbus_connection_get_is_connected(d->conn))
@@ -383,6 +450,10 @@ static int start(struct rk_daemon *d)
 		status = setup_events(d);
 	if (!status)
 		status = setup_bus(d);
+	if (!status)
+		status = setup_devices(d);
+	if (!status)
+		status = request_name(d);
 	return status;
 }
 

@@ -37,12 +37,17 @@ struct rk_daemon_options {
 	const char *config_path; /* NULL: the default path, which may be absent */
 	const char *state_dir;   /* NULL: RK_DEFAULT_STATE_DIR */
 	const char *plugin_dir;  /* NULL: RK_DEFAULT_PLUGIN_DIR */
+	const char *plugins;     /* --plugins: comma-separated globs, or NULL */
+	const char *noplugins;   /* --noplugins: comma-separated globs, or NULL */
 };
 
 struct rk_config;
 struct rk_store;
 struct rk_dbus;
 struct rk_dbus_loop;
+struct rk_worker_pool;
+struct rk_plugins;
+struct rk_devices;
 
 struct rk_daemon {
 	struct rk_daemon_options opts;
@@ -62,6 +67,10 @@ struct rk_daemon {
 	DBusConnection *conn;
 	struct rk_dbus_loop *loop;
 	struct rk_dbus *dbus;
+
+	struct rk_worker_pool *workers;
+	struct rk_plugins *plugins;
+	struct rk_devices *devices;
 
 	struct event *sigterm, *sigint, *sighup, *watchdog;
 };

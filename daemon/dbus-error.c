@@ -18,6 +18,11 @@ static const char *const error_names[RK_DBUS_ERROR_N_CODES] = {
 	[RK_DBUS_ERROR_NOT_SUPPORTED] = RK_DBUS_ERROR_PREFIX "NotSupported",
 	[RK_DBUS_ERROR_BUSY] = RK_DBUS_ERROR_PREFIX "Busy",
 	[RK_DBUS_ERROR_FAILED] = RK_DBUS_ERROR_PREFIX "Failed",
+	[RK_DBUS_ERROR_NOT_CLAIMED] = RK_DBUS_ERROR_PREFIX "NotClaimed",
+	[RK_DBUS_ERROR_ABSENT] = RK_DBUS_ERROR_PREFIX "Absent",
+	[RK_DBUS_ERROR_CANCELLED] = RK_DBUS_ERROR_PREFIX "Cancelled",
+	[RK_DBUS_ERROR_TIMEOUT] = RK_DBUS_ERROR_PREFIX "Timeout",
+	[RK_DBUS_ERROR_DEVICE] = RK_DBUS_ERROR_PREFIX "DeviceError",
 };
 
 const char *rk_dbus_error_name(enum rk_dbus_error_code code)
@@ -63,6 +68,15 @@ static enum rk_dbus_error_code code_from_errno(int err)
 	case -EBUSY:
 	case -EALREADY:
 		return RK_DBUS_ERROR_BUSY;
+	case -ENODEV:
+		return RK_DBUS_ERROR_ABSENT;
+	case -ECANCELED:
+		return RK_DBUS_ERROR_CANCELLED;
+	case -ETIMEDOUT:
+		return RK_DBUS_ERROR_TIMEOUT;
+	case -EIO:
+	case -EPROTO:
+		return RK_DBUS_ERROR_DEVICE;
 	default:
 		return RK_DBUS_ERROR_FAILED;
 	}

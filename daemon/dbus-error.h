@@ -18,6 +18,11 @@ enum rk_dbus_error_code {
 	RK_DBUS_ERROR_NOT_SUPPORTED,
 	RK_DBUS_ERROR_BUSY,
 	RK_DBUS_ERROR_FAILED,
+	RK_DBUS_ERROR_NOT_CLAIMED,
+	RK_DBUS_ERROR_ABSENT,
+	RK_DBUS_ERROR_CANCELLED,
+	RK_DBUS_ERROR_TIMEOUT,
+	RK_DBUS_ERROR_DEVICE,
 	RK_DBUS_ERROR_N_CODES
 };
 
@@ -30,6 +35,7 @@ DBusMessage *rk_dbus_error(DBusMessage *msg, enum rk_dbus_error_code code, const
 
 /* An error reply for a negative errno from an internal function:
  * -EINVAL InvalidArguments, -EAGAIN NotReady, -ENOTSUP/-EOPNOTSUPP NotSupported,
- * -EBUSY/-EALREADY Busy, anything else Failed. */
+ * -EBUSY/-EALREADY Busy, -ENODEV Absent, -ECANCELED Cancelled, -ETIMEDOUT Timeout,
+ * -EIO/-EPROTO DeviceError, anything else Failed. */
 DBusMessage *rk_dbus_error_errno(DBusMessage *msg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -16,6 +16,10 @@ daemon_librekamd_la_SOURCES = \
 	daemon/manager.c daemon/manager.h \
 	daemon/worker.c daemon/worker.h \
 	daemon/artifact.c daemon/artifact.h \
+	daemon/plugins.c daemon/plugins.h \
+	daemon/device.c daemon/device.h daemon/device-private.h \
+	daemon/device-op.c \
+	daemon/host.c \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)

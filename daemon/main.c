@@ -35,6 +35,9 @@ static void usage(FILE *out)
 		"  -d, --state-dir=DIR    state directory holding the station database\n"
 		"                         (default %s; created with mode 0700)\n"
 		"  -p, --plugin-dir=DIR   device plugin directory (default %s)\n"
+		"      --plugins=GLOBS    load only the plugins matching these comma-separated\n"
+		"                         patterns (and [plugins] enable= of the configuration)\n"
+		"      --noplugins=GLOBS  never load the plugins matching these patterns\n"
 		"  -t, --check-config     check the configuration file, print every problem\n"
 		"                         as FILE:LINE: message, and exit\n"
 		"  -v, --verbose          log debug messages too\n"
@@ -101,6 +104,8 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "plugin-dir", required_argument, NULL, 'p' },
+		{ "plugins", required_argument, NULL, 'P' },
+		{ "noplugins", required_argument, NULL, 'N' },
 		{ "check-config", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -128,6 +133,12 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			opts.plugin_dir = optarg;
+			break;
+		case 'P':
+			opts.plugins = optarg;
+			break;
+		case 'N':
+			opts.noplugins = optarg;
 			break;
 		case 't':
 			check = true;

@@ -14,6 +14,7 @@
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
+#include "daemon/device.h"
 #include "daemon/manager.h"
 #include "daemon/store.h"
 
@@ -48,6 +49,20 @@ static bool get_office_hours(DBusMessageIter *iter, void *data)
 
 	rk_config_format_office_hours(d->config, hours);
 	return append_string(iter, hours);
+}
+
+static bool get_devices(DBusMessageIter *iter, void *data)
+{
+	struct rk_daemon *d = data;
+	DBusMessageIter array;
+	bool ok = dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "o", &array);
+
+	for (size_t i = 0; ok && i < rk_devices_count(d->devices); i++) {
+		const char *path = rk_devices_path(d->devices, i);
+
+		ok = dbus_message_iter_append_basic(&array, DBUS_TYPE_OBJECT_PATH, &path);
+	}
+	return ok && dbus_message_iter_close_container(iter, &array);
 }
 
 static DBusMessage *ping(DBusConnection *conn, DBusMessage *msg, void *data)
@@ -119,6 +134,7 @@ static const struct rk_dbus_property manager_properties[] = {
 	{ "StationId", "s", get_station_id },
 	{ "State", "s", get_state },
 	{ "OfficeHours", "s", get_office_hours },
+	{ "Devices", "ao", get_devices },
 	{}
 };
 

@@ -17,6 +17,7 @@ AM_TESTS_ENVIRONMENT = \
 	export REKAMCTL='$(abs_top_builddir)/client/rekamctl'; \
 	export REKAM_DBUS_DAEMON='$(DBUS_DAEMON)'; \
 	export REKAM_TEST_LIB='$(abs_top_srcdir)/tests/integration/lib.sh'; \
+	export REKAM_TEST_PLUGIN_DIR='$(abs_top_builddir)/tests/plugins/.libs'; \
 	export SHELL='$(SHELL)';
 
 EXTRA_DIST += tests/run-test tests/lib/tap.h
@@ -54,9 +55,34 @@ tests_unit_test_dbus_object_SOURCES = tests/unit/test-dbus-object.c tests/lib/te
 tests_unit_test_dbus_object_CFLAGS = $(test_cflags)
 tests_unit_test_dbus_object_LDADD = daemon/librekamd.la
 
+# --- test plugins (tests/plugins/test-plugin.c in four variants) ----------------
+test_plugin_ldflags = -module -avoid-version -no-undefined -shared -rpath /nowhere
+test_plugin_cflags = $(AM_CFLAGS) -fvisibility=hidden
+check_LTLIBRARIES += \
+	tests/plugins/rekam-test-timer.la \
+	tests/plugins/rekam-test-badabi.la \
+	tests/plugins/rekam-test-probefail.la \
+	tests/plugins/rekam-test-misnamed.la
+tests_plugins_rekam_test_timer_la_SOURCES = tests/plugins/test-plugin.c
+tests_plugins_rekam_test_timer_la_CFLAGS = $(test_plugin_cflags) -DTEST_NAME='"test-timer"'
+tests_plugins_rekam_test_timer_la_LDFLAGS = $(test_plugin_ldflags)
+tests_plugins_rekam_test_badabi_la_SOURCES = tests/plugins/test-plugin.c
+tests_plugins_rekam_test_badabi_la_CFLAGS = $(test_plugin_cflags) -DTEST_BAD_ABI \
+	-DTEST_VARIANT='"badabi"'
+tests_plugins_rekam_test_badabi_la_LDFLAGS = $(test_plugin_ldflags)
+tests_plugins_rekam_test_probefail_la_SOURCES = tests/plugins/test-plugin.c
+tests_plugins_rekam_test_probefail_la_CFLAGS = $(test_plugin_cflags) \
+	-DTEST_NAME='"test-probefail"' -DTEST_PROBE_FAILS -DTEST_VARIANT='"probefail"'
+tests_plugins_rekam_test_probefail_la_LDFLAGS = $(test_plugin_ldflags)
+tests_plugins_rekam_test_misnamed_la_SOURCES = tests/plugins/test-plugin.c
+tests_plugins_rekam_test_misnamed_la_CFLAGS = $(test_plugin_cflags) \
+	-DTEST_NAME='"test-other"' -DTEST_VARIANT='"misnamed"'
+tests_plugins_rekam_test_misnamed_la_LDFLAGS = $(test_plugin_ldflags)
+
 # --- integration tests ------------------------------------------------------
 integration_c_tests = \
-	tests/integration/test-lifecycle
+	tests/integration/test-lifecycle \
+	tests/integration/test-devices
 check_PROGRAMS += $(integration_c_tests)
 TESTS += $(integration_c_tests)
 
@@ -64,6 +90,11 @@ tests_integration_test_lifecycle_SOURCES = tests/integration/test-lifecycle.c \
 	tests/lib/testbus.c tests/lib/testbus.h
 tests_integration_test_lifecycle_CFLAGS = $(test_cflags)
 tests_integration_test_lifecycle_LDADD = $(DBUS_LIBS)
+
+tests_integration_test_devices_SOURCES = tests/integration/test-devices.c \
+	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
+tests_integration_test_devices_CFLAGS = $(test_cflags)
+tests_integration_test_devices_LDADD = $(DBUS_LIBS) $(OPENSSL_LIBS)
 
 integration_sh_tests = \
 	tests/integration/test-bus-api.sh \

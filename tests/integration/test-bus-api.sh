@@ -9,10 +9,14 @@
 require_tools gdbus busctl dbus-send python3 xmllint
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 API_XML=$top_srcdir/dbus/id.rekam.Station1.xml
+DEVICE_XML=$top_srcdir/dbus/id.rekam.Station1.Device.xml
+[ -n "${REKAM_TEST_PLUGIN_DIR:-}" ] || skip_all "REKAM_TEST_PLUGIN_DIR is not set (run through make check)"
+CAM=$REKAM_PATH/devices/camera0
 
 start_bus
-write_config
-start_rekamd
+write_config "[device cam]" "plugin = test-timer" "connection = test:1"
+start_rekamd --session --state-dir "$REKAM_TMP/state" --config "$REKAM_TMP/rekamd.conf" \
+	--plugin-dir "$REKAM_TEST_PLUGIN_DIR" --plugins 'test-timer'
 busctl=(busctl --address="$DBUS_SESSION_BUS_ADDRESS")
 
 # --- introspection --------------------------------------------------------------
@@ -30,13 +34,14 @@ like "$out" "\.Version +property +s +\"[0-9.]+\" +emits-change|\.Version +proper
 out=$("${busctl[@]}" tree $REKAM_NAME 2>&1)
 like "$out" "/id/rekam/Station1" "busctl tree walks from / down to the root object"
 
-check "the API document is well-formed XML" xmllint --noout "$API_XML"
+check "the API documents are well-formed XML" xmllint --noout "$API_XML" "$DEVICE_XML"
 
-# Every interface, method, argument, property and signal of the document must
+# Every interface, method, argument, property and signal of each document must
 # be what rekamd answers, and the other way round.
-dbus-send --session --print-reply=literal --dest=$REKAM_NAME $REKAM_PATH \
+compare_api() { # compare_api DOCUMENT OBJECT-PATH
+dbus-send --session --print-reply=literal --dest=$REKAM_NAME "$2" \
 	org.freedesktop.DBus.Introspectable.Introspect >"$REKAM_TMP/live.xml" 2>&1
-out=$(python3 - "$API_XML" "$REKAM_TMP/live.xml" <<'EOF' 2>&1
+python3 - "$1" "$REKAM_TMP/live.xml" <<'EOF' 2>&1
 import sys, xml.etree.ElementTree as ET
 
 def members(root):
@@ -65,10 +70,15 @@ for m in sorted(live - doc):
     print("served but not documented:", m)
 print("members compared:", len(doc))
 EOF
-)
+}
+out=$(compare_api "$API_XML" $REKAM_PATH)
 like "$out" "members compared: [1-9]" "the live introspection parses"
 unlike "$out" "documented but not served|served but not documented" \
 	"the live introspection matches dbus/id.rekam.Station1.xml member for member"
+out=$(compare_api "$DEVICE_XML" $CAM)
+like "$out" "members compared: [1-9]" "a device's live introspection parses"
+unlike "$out" "documented but not served|served but not documented" \
+	"a device's live introspection matches dbus/id.rekam.Station1.Device.xml member for member"
 
 # --- properties and methods -------------------------------------------------------
 is "$("${busctl[@]}" get-property $REKAM_NAME $REKAM_PATH $REKAM_NAME State 2>&1)" 's "ready"' \
@@ -77,7 +87,7 @@ is "$("${busctl[@]}" get-property $REKAM_NAME $REKAM_PATH $REKAM_NAME StationId 
 	's "6305-TEST-01"' "busctl get-property StationId"
 out=$(dbus-send --session --print-reply --dest=$REKAM_NAME $REKAM_PATH \
 	org.freedesktop.DBus.Properties.GetAll string:$REKAM_NAME 2>&1 | tr -d '\n')
-like "$out" "Version.*StationId.*State.*OfficeHours" "dbus-send GetAll returns the four properties"
+like "$out" "Version.*StationId.*State.*OfficeHours.*Devices" "dbus-send GetAll returns the five properties"
 check "Ping answers" dbus-send --session --print-reply --dest=$REKAM_NAME $REKAM_PATH $REKAM_NAME.Ping
 out=$(gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH --method $REKAM_NAME.GetStatus 2>&1)
 like "$out" "'StationId': <'6305-TEST-01'>" "gdbus call GetStatus has StationId"
@@ -85,7 +95,10 @@ like "$out" "'Uptime': <uint64 [0-9]+>" "... Uptime as uint64"
 like "$out" "'SchemaVersion': <uint32 [1-9]" "... SchemaVersion"
 out=$(gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH \
 	--method org.freedesktop.DBus.ObjectManager.GetManagedObjects 2>&1)
-is "$out" "(@a{oa{sa{sv}}} {},)" "GetManagedObjects answers (nothing below the root yet)"
+like "$out" "^\(\{objectpath '$CAM': \{'id.rekam.Station1.Device': \{'Name': <'cam'>" \
+	"GetManagedObjects lists the device with its properties"
+out=$("${busctl[@]}" get-property $REKAM_NAME $REKAM_PATH $REKAM_NAME Devices 2>&1)
+is "$out" "ao 1 \"$CAM\"" "the manager's Devices property lists it"
 
 # --- bad input: clear errors, nothing changes, rekamd keeps running ------------------
 out=$(call Ping string:surprise)

@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tap_count;
-static int tap_failed;
+/* One count per program, shared by every file of a test that includes this
+ * header (weak: defined once whatever the number of includes). */
+__attribute__((weak)) int tap_count;
+__attribute__((weak)) int tap_failed;
 
 static inline void tap_plan(int n)
 {

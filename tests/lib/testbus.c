@@ -108,6 +108,10 @@ void testbus_stop(struct testbus *tb)
 		testbus_wait(tb->bus_pid, 5000);
 		tb->bus_pid = 0;
 	}
+	if (tb->dir[0] && getenv("REKAM_TEST_KEEP")) {
+		printf("# REKAM_TEST_KEEP: logs and state kept in %s\n", tb->dir);
+		tb->dir[0] = '\0';
+	}
 	if (tb->dir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tb->dir);
 		if (system(cmd) != 0)

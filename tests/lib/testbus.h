@@ -20,7 +20,8 @@ struct testbus {
  * tap_skip_all() when dbus-daemon is missing. 0 or -errno. */
 int testbus_start(struct testbus *tb);
 
-/* Stop the bus and remove the directory and everything in it. */
+/* Stop the bus and remove the directory and everything in it (kept, and
+ * named on stdout, when $REKAM_TEST_KEEP is set). */
 void testbus_stop(struct testbus *tb);
 
 /* Spawn @argv (argv[0] is a path) with DBUS_SESSION_BUS_ADDRESS set to the

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * device-op.c - one operation of a device (open, self-test, capture): its
+ * timeout, its cancellation with a deadline for the plugin to stop, its
+ * progress signals, the artifacts and steps it collects, and the D-Bus reply
+ * it ends with. Exactly one completion per operation reaches the caller.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/artifact.h"
+#include "daemon/daemon.h"
+#include "daemon/dbus-error.h"
+#include "daemon/dbus-object.h"
+#include "daemon/device-private.h"
+#include "daemon/device.h"
+#include "daemon/log.h"
+
+#define CANCEL_DEADLINE_MS 5000
+#define MAX_OPTIONS 32
+#define MAX_OPTION_STRING 4096
+#define MAX_ARTIFACT_SIZE (256u * 1024 * 1024)
+
+struct rk_pending_artifact {
+	struct rk_artifact_meta meta;
+	void *data;
+	size_t size;
+};
+
+static const char *const op_names[] = {
+	[RK_OP_OPEN] = "open",
+	[RK_OP_SELF_TEST] = "self-test",
+	[RK_OP_CAPTURE] = "capture",
+};
+
+/* --- options --------------------------------------------------------------- */
+
+void rk_options_clear(struct rk_options *options)
+{
+	for (size_t i = 0; i < options->n; i++) {
+		free(options->items[i].key);
+		if (options->items[i].type == DBUS_TYPE_STRING)
+			free(options->items[i].v.s);
+	}
+	free(options->items);
+	options->items = NULL;
+	options->n = 0;
+}
+
+static bool valid_key(const char *key)
+{
+	size_t len = strlen(key);
+
+	return len > 0 && len <= 64 &&
+		strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len;
+}
+
+/* One option from a variant; false when its type is not allowed. */
+static bool read_option(DBusMessageIter *var, struct rk_option *opt)
+{
+	union {
+		const char *s;
+		dbus_bool_t b;
+		uint8_t y;
+		int16_t n;
+		uint16_t q;
+		int32_t i;
+		uint32_t u;
+		int64_t x;
+		uint64_t t;
+		double d;
+	} v;
+	int type = dbus_message_iter_get_arg_type(var);
+
+	if (!dbus_type_is_basic(type))
+		return false;
+	dbus_message_iter_get_basic(var, &v);
+	opt->type = DBUS_TYPE_INT64;
+	switch (type) {
+	case DBUS_TYPE_STRING:
+		if (strlen(v.s) > MAX_OPTION_STRING)
+			return false;
+		opt->type = DBUS_TYPE_STRING;
+		opt->v.s = strdup(v.s);
+		return opt->v.s != NULL;
+	case DBUS_TYPE_BOOLEAN:
+		opt->type = DBUS_TYPE_BOOLEAN;
+		opt->v.b = v.b;
+		return true;
+	case DBUS_TYPE_DOUBLE:
+		opt->type = DBUS_TYPE_DOUBLE;
+		opt->v.d = v.d;
+		return true;
+	case DBUS_TYPE_BYTE:
+		opt->v.i = v.y;
+		return true;
+	case DBUS_TYPE_INT16:
+		opt->v.i = v.n;
+		return true;
+	case DBUS_TYPE_UINT16:
+		opt->v.i = v.q;
+		return true;
+	case DBUS_TYPE_INT32:
+		opt->v.i = v.i;
+		return true;
+	case DBUS_TYPE_UINT32:
+		opt->v.i = v.u;
+		return true;
+	case DBUS_TYPE_INT64:
+		opt->v.i = v.x;
+		return true;
+	case DBUS_TYPE_UINT64:
+		opt->v.i = (int64_t)v.t;
+		return v.t <= INT64_MAX;
+	default:
+		return false;
+	}
+}
+
+DBusMessage *rk_options_parse(DBusMessage *msg, DBusMessageIter *iter, struct rk_options *options)
+{
+	DBusMessageIter dict, entry, var;
+	const char *why = NULL, *key = "";
+
+	options->items = calloc(MAX_OPTIONS, sizeof(*options->items));
+	options->n = 0;
+	if (!options->items)
+		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "Out of memory");
+	dbus_message_iter_recurse(iter, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY && !why;
+			dbus_message_iter_next(&dict)) {
+		struct rk_option *opt = &options->items[options->n];
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &key);
+		dbus_message_iter_next(&entry);
+		dbus_message_iter_recurse(&entry, &var);
+		if (options->n == MAX_OPTIONS)
+			why = "too many options (at most 32)";
+		else if (!valid_key(key))
+			why = "option names are 1 to 64 characters of A-Z a-z 0-9 _ -";
+		for (size_t i = 0; !why && i < options->n; i++)
+			if (strcmp(options->items[i].key, key) == 0)
+				why = "an option is given twice";
+		if (!why && !(opt->key = strdup(key)))
+			why = "out of memory";
+		if (!why && !read_option(&var, opt)) {
+			free(opt->key);
+			why = "option values are strings (at most 4096 bytes), booleans or numbers";
+		}
+		if (!why)
+			options->n++;
+	}
+	if (!why)
+		return NULL;
+	rk_options_clear(options);
+	return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS, "Option '%.64s': %s", key, why);
+}
+
+/* --- life cycle ------------------------------------------------------------ */
+
+static void free_pending(struct rk_op *op)
+{
+	struct rk_pending_artifact *a = op->artifacts;
+
+	for (size_t i = 0; i < op->n_artifacts; i++) {
+		rk_artifact_meta_clear(&a[i].meta);
+		free(a[i].data);
+	}
+	free(op->artifacts);
+	op->artifacts = NULL;
+	op->n_artifacts = 0;
+}
+
+static void op_free(struct rk_op *op)
+{
+	if (op->timeout)
+		event_free(op->timeout);
+	if (op->deadline)
+		event_free(op->deadline);
+	if (op->call)
+		dbus_message_unref(op->call);
+	for (size_t i = 0; i < op->n_steps; i++) {
+		free(op->steps[i].name);
+		free(op->steps[i].detail);
+	}
+	free(op->steps);
+	free_pending(op);
+	rk_options_clear(&op->options);
+	free(op);
+}
+
+static void timeout_cb(evutil_socket_t fd, short what, void *data)
+{
+	struct rk_op *op = data;
+
+	rk_warn("%s: %s timed out", op->dev->path, op_names[op->type]);
+	op->timed_out = true;
+	rk_op_cancel(op);
+}
+
+static void reply(struct rk_op *op, DBusMessage *msg)
+{
+	if (msg && op->call && !dbus_message_get_no_reply(op->call))
+		rk_dbus_send_reply(op->dev->devices->daemon->dbus, msg);
+	else if (msg)
+		dbus_message_unref(msg);
+}
+
+static DBusMessage *error_reply(struct rk_op *op, int err, const char *message)
+{
+	const char *what = message && *message ? message : strerror(-err);
+
+	switch (err) {
+	case -ECANCELED:
+		return rk_dbus_error(op->call, RK_DBUS_ERROR_CANCELLED, "%s was cancelled",
+			op_names[op->type]);
+	case -ETIMEDOUT:
+		return rk_dbus_error(op->call, RK_DBUS_ERROR_TIMEOUT, "%s ran out of time: %s",
+			op_names[op->type], what);
+	case -ENODEV:
+		return rk_dbus_error(op->call, RK_DBUS_ERROR_ABSENT, "%s is not connected: %s",
+			op->dev->name, what);
+	case -EIO:
+	case -EPROTO:
+		return rk_dbus_error(op->call, RK_DBUS_ERROR_DEVICE, "%s", what);
+	default:
+		return rk_dbus_error_errno(op->call, err, "%s", what);
+	}
+}
+
+/* --- replies --------------------------------------------------------------- */
+
+static DBusMessage *self_test_reply(struct rk_op *op)
+{
+	DBusMessage *msg = dbus_message_new_method_return(op->call);
+	DBusMessageIter iter, array, step;
+	dbus_bool_t passed = op->n_steps > 0;
+	bool ok;
+
+	for (size_t i = 0; i < op->n_steps; i++)
+		passed = passed && op->steps[i].passed;
+	if (!msg)
+		return NULL;
+	dbus_message_iter_init_append(msg, &iter);
+	ok = dbus_message_iter_append_basic(&iter, DBUS_TYPE_BOOLEAN, &passed) &&
+		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "(sbs)", &array);
+	for (size_t i = 0; ok && i < op->n_steps; i++) {
+		dbus_bool_t p = op->steps[i].passed;
+		const char *detail = op->steps[i].detail ? op->steps[i].detail : "";
+
+		ok = dbus_message_iter_open_container(&array, DBUS_TYPE_STRUCT, NULL, &step) &&
+			dbus_message_iter_append_basic(&step, DBUS_TYPE_STRING, &op->steps[i].name) &&
+			dbus_message_iter_append_basic(&step, DBUS_TYPE_BOOLEAN, &p) &&
+			dbus_message_iter_append_basic(&step, DBUS_TYPE_STRING, &detail) &&
+			dbus_message_iter_close_container(&array, &step);
+	}
+	if (ok && dbus_message_iter_close_container(&iter, &array))
+		return msg;
+	dbus_message_unref(msg);
+	return NULL;
+}
+
+static bool dict_entry(DBusMessageIter *dict, const char *key, int type, const void *value)
+{
+	char sig[2] = { (char)type, '\0' };
+	DBusMessageIter entry, var;
+
+	return dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) &&
+		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
+		dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sig, &var) &&
+		dbus_message_iter_append_basic(&var, type, value) &&
+		dbus_message_iter_close_container(&entry, &var) &&
+		dbus_message_iter_close_container(dict, &entry);
+}
+
+static bool append_meta(DBusMessageIter *array, const struct rk_artifact_meta *m)
+{
+	const char *handle = m->handle, *sha = m->sha256;
+	dbus_int32_t quality = m->quality;
+	dbus_uint64_t size = m->size;
+	DBusMessageIter dict;
+
+	return dbus_message_iter_open_container(array, DBUS_TYPE_ARRAY, "{sv}", &dict) &&
+		dict_entry(&dict, "Handle", DBUS_TYPE_STRING, &handle) &&
+		dict_entry(&dict, "Kind", DBUS_TYPE_STRING, &m->kind) &&
+		dict_entry(&dict, "Format", DBUS_TYPE_STRING, &m->format) &&
+		dict_entry(&dict, "Width", DBUS_TYPE_UINT32, &m->width) &&
+		dict_entry(&dict, "Height", DBUS_TYPE_UINT32, &m->height) &&
+		dict_entry(&dict, "Dpi", DBUS_TYPE_UINT32, &m->dpi) &&
+		dict_entry(&dict, "Quality", DBUS_TYPE_INT32, &quality) &&
+		dict_entry(&dict, "Size", DBUS_TYPE_UINT64, &size) &&
+		dict_entry(&dict, "Sha256", DBUS_TYPE_STRING, &sha) &&
+		dbus_message_iter_close_container(array, &dict);
+}
+
+/* Keep the captured artifacts and answer with their metadata. On failure the
+ * ones already kept are removed again: a capture is kept whole or not at all. */
+static DBusMessage *capture_reply(struct rk_op *op)
+{
+	struct rk_daemon *d = op->dev->devices->daemon;
+	struct rk_pending_artifact *a = op->artifacts;
+	DBusMessage *msg = dbus_message_new_method_return(op->call);
+	DBusMessageIter iter, array;
+	char *dir = NULL;
+	size_t kept = 0;
+	int err = 0;
+	bool ok;
+
+	if (!msg || asprintf(&dir, "%s/artifacts", d->state_dir) < 0) {
+		dir = NULL;
+		err = -ENOMEM;
+	}
+	for (; !err && kept < op->n_artifacts; kept++)
+		err = rk_artifact_put(d->store, dir, &a[kept].meta, a[kept].data, a[kept].size);
+	if (err) {
+		while (kept-- > 0 && dir)
+			rk_artifact_delete(d->store, dir, a[kept].meta.handle);
+		free(dir);
+		if (msg)
+			dbus_message_unref(msg);
+		return rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED,
+			"The captured data could not be stored: %s", strerror(-err));
+	}
+	free(dir);
+	dbus_message_iter_init_append(msg, &iter);
+	ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "a{sv}", &array);
+	for (size_t i = 0; ok && i < op->n_artifacts; i++) {
+		ok = append_meta(&array, &a[i].meta);
+		rk_info("%s: artifact %s (%s, %s, %llu bytes)", op->dev->path, a[i].meta.handle,
+			a[i].meta.kind, a[i].meta.format, (unsigned long long)a[i].meta.size);
+	}
+	if (ok && dbus_message_iter_close_container(&iter, &array))
+		return msg;
+	dbus_message_unref(msg);
+	return NULL;
+}
+
+/* --- completion ------------------------------------------------------------ */
+
+static void finish_open(struct rk_op *op, int err, const char *message)
+{
+	struct rk_device *dev = op->dev;
+	char text[256];
+
+	if (!err) {
+		dev->opened = true;
+		dev->retry_ms = RK_RETRY_FIRST_MS;
+		rk_device_set_error(dev, "");
+		rk_device_set_state(dev, RK_DEVICE_IDLE);
+		rk_info("%s: opened (%s %s, firmware %s)", dev->path, dev->model ? dev->model : "?",
+			dev->serial ? dev->serial : "?", dev->firmware ? dev->firmware : "?");
+		return;
+	}
+	snprintf(text, sizeof(text), "%s", message && *message ? message : strerror(-err));
+	rk_device_set_error(dev, text);
+	rk_device_set_state(dev, err == -ENODEV ? RK_DEVICE_ABSENT : RK_DEVICE_ERROR);
+	rk_debug("%s: cannot open: %s", dev->path, text);
+	rk_device_schedule_open(dev, rk_device_next_retry(dev));
+}
+
+/* Answer the caller and forget the operation (the plugin is done with it). */
+static void finish(struct rk_op *op, int err, const char *message)
+{
+	struct rk_device *dev = op->dev;
+	DBusMessage *msg = NULL;
+
+	if (dev->op == op)
+		dev->op = NULL;
+	if (op->type == RK_OP_OPEN) {
+		finish_open(op, err, message);
+		op_free(op);
+		return;
+	}
+	if (err) {
+		rk_info("%s: %s failed: %s", dev->path, op_names[op->type],
+			message && *message ? message : strerror(-err));
+		if (err != -ECANCELED && err != -ETIMEDOUT)
+			rk_device_set_error(dev, message && *message ? message : strerror(-err));
+		msg = error_reply(op, err, message);
+	} else {
+		msg = op->type == RK_OP_SELF_TEST ? self_test_reply(op) : capture_reply(op);
+		if (!msg)
+			msg = rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED, "Out of memory");
+	}
+	if (dev->state == RK_DEVICE_BUSY)
+		rk_device_set_state(dev, RK_DEVICE_IDLE);
+	reply(op, msg);
+	op_free(op);
+	if (dev->close_pending)
+		rk_device_schedule_open(dev, 0); /* closes first, on the next turn */
+}
+
+void rk_op_complete(struct rk_op *op, int err, const char *message)
+{
+	if (op->abandoned) {
+		struct rk_op **p;
+
+		/* The host gave up waiting; the caller was answered already. */
+		rk_warn("%s: plugin %s completed %s after its deadline", op->dev->path,
+			op->dev->plugin->name, op_names[op->type]);
+		for (p = &op->dev->abandoned; *p && *p != op; p = &(*p)->next_abandoned)
+			;
+		if (*p)
+			*p = op->next_abandoned;
+		op_free(op);
+		return;
+	}
+	if (op->timed_out && err)
+		err = -ETIMEDOUT;
+	else if (op->cancelled && err)
+		err = -ECANCELED;
+	if (op->timeout)
+		event_del(op->timeout);
+	if (op->deadline)
+		event_del(op->deadline);
+	finish(op, err, message);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *data)
+{
+	struct rk_op *op = data;
+	struct rk_device *dev = op->dev;
+
+	rk_error("%s: plugin %s did not stop %s within %d ms", dev->path, dev->plugin->name,
+		op_names[op->type], CANCEL_DEADLINE_MS);
+	if (dev->op == op)
+		dev->op = NULL;
+	reply(op, op->call ? error_reply(op, op->timed_out ? -ETIMEDOUT : -ECANCELED,
+				     "the device did not stop in time") : NULL);
+	rk_device_set_error(dev, "the plugin did not stop an operation in time");
+	rk_device_set_state(dev, RK_DEVICE_ERROR);
+	op->abandoned = true;
+	op->next_abandoned = dev->abandoned;
+	dev->abandoned = op;
+	/* Start the plugin afresh: close (dropping the operation) and reopen. */
+	if (dev->opened) {
+		dev->close_pending = true;
+		rk_device_schedule_open(dev, 0);
+	}
+}
+
+void rk_op_free_abandoned(struct rk_device *dev)
+{
+	while (dev->abandoned) {
+		struct rk_op *op = dev->abandoned;
+
+		dev->abandoned = op->next_abandoned;
+		op_free(op);
+	}
+}
+
+void rk_op_cancel(struct rk_op *op)
+{
+	struct rk_device *dev = op->dev;
+	struct timeval tv = { CANCEL_DEADLINE_MS / 1000, (CANCEL_DEADLINE_MS % 1000) * 1000 };
+
+	if (op->cancelled || op->abandoned)
+		return;
+	op->cancelled = true;
+	if (op->timeout)
+		event_del(op->timeout);
+	if (dev->plugin->ops->cancel)
+		dev->plugin->ops->cancel(dev, op); /* may complete the operation at once */
+	if (dev->op == op && op->deadline)
+		event_add(op->deadline, &tv);
+}
+
+void rk_op_abort(struct rk_op *op)
+{
+	struct rk_device *dev = op->dev;
+
+	op->cancelled = true;
+	if (!op->abandoned && dev->plugin->ops->cancel)
+		dev->plugin->ops->cancel(dev, op);
+	if (dev->op != op)
+		return; /* completed from cancel() */
+	dev->op = NULL;
+	finish(op, -ECANCELED, "the device was removed");
+}
+
+struct rk_op *rk_op_new(struct rk_device *dev, enum rk_op_type type, DBusMessage *call,
+		unsigned int timeout_ms)
+{
+	struct rk_op *op = calloc(1, sizeof(*op));
+	struct event_base *base = rk_device_base(dev);
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+	if (!op)
+		return NULL;
+	op->dev = dev;
+	op->type = type;
+	op->call = call ? dbus_message_ref(call) : NULL;
+	op->timeout = evtimer_new(base, timeout_cb, op);
+	op->deadline = evtimer_new(base, deadline_cb, op);
+	if (!op->timeout || !op->deadline || evtimer_add(op->timeout, &tv) < 0) {
+		op_free(op);
+		return NULL;
+	}
+	return op;
+}
+
+int rk_op_start(struct rk_op *op)
+{
+	struct rk_device *dev = op->dev;
+	const struct rk_device_ops *ops = dev->plugin->ops;
+	int err;
+
+	dev->op = op;
+	if (op->type != RK_OP_OPEN) {
+		rk_device_set_state(dev, RK_DEVICE_BUSY);
+		rk_info("%s: %s started by %s", dev->path, op_names[op->type],
+			dbus_message_get_sender(op->call));
+	}
+	switch (op->type) {
+	case RK_OP_OPEN:
+		err = ops->open(dev, op);
+		break;
+	case RK_OP_SELF_TEST:
+		err = ops->self_test(dev, op);
+		break;
+	default:
+		err = ops->capture(dev, op, &op->options);
+		break;
+	}
+	/* A plugin that failed at once may or may not have completed the op. */
+	if (err < 0 && dev->op == op)
+		rk_op_complete(op, err, NULL);
+	return err;
+}
+
+/* --- what plugins report --------------------------------------------------- */
+
+void rk_op_progress(struct rk_op *op, const char *stage, double fraction, const char *message)
+{
+	struct rk_device *dev = op->dev;
+	DBusMessage *sig;
+
+	if (op->abandoned || op->type == RK_OP_OPEN || !stage)
+		return;
+	if (!(fraction >= 0.0 && fraction <= 1.0))
+		fraction = -1.0;
+	if (!message)
+		message = "";
+	sig = dbus_message_new_signal(dev->path, RK_DEVICE_INTERFACE, "Progress");
+	if (sig && dbus_message_append_args(sig, DBUS_TYPE_STRING, &stage, DBUS_TYPE_DOUBLE,
+			   &fraction, DBUS_TYPE_STRING, &message, DBUS_TYPE_INVALID))
+		rk_dbus_emit(dev->devices->daemon->dbus, sig);
+	else if (sig)
+		dbus_message_unref(sig);
+}
+
+void rk_op_add_step(struct rk_op *op, const char *name, bool passed, const char *detail)
+{
+	struct rk_step *steps;
+
+	if (op->abandoned || op->type != RK_OP_SELF_TEST || !name)
+		return;
+	steps = realloc(op->steps, (op->n_steps + 1) * sizeof(*steps));
+	if (!steps)
+		return;
+	op->steps = steps;
+	steps[op->n_steps].name = strdup(name);
+	steps[op->n_steps].passed = passed;
+	steps[op->n_steps].detail = strdup(detail ? detail : "");
+	if (steps[op->n_steps].name)
+		op->n_steps++;
+}
+
+int rk_op_add_artifact(struct rk_op *op, const struct rk_artifact *artifact)
+{
+	struct rk_pending_artifact *list, *a;
+
+	if (op->abandoned || op->type != RK_OP_CAPTURE)
+		return -EINVAL;
+	if (!artifact || !artifact->kind || !artifact->format || !artifact->data ||
+			!artifact->size || artifact->size > MAX_ARTIFACT_SIZE)
+		return -EINVAL;
+	list = realloc(op->artifacts, (op->n_artifacts + 1) * sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	op->artifacts = list;
+	a = &list[op->n_artifacts];
+	memset(a, 0, sizeof(*a));
+	a->meta.kind = strdup(artifact->kind);
+	a->meta.format = strdup(artifact->format);
+	a->meta.device = strdup(op->dev->path);
+	a->meta.width = artifact->width;
+	a->meta.height = artifact->height;
+	a->meta.dpi = artifact->dpi;
+	a->meta.quality = artifact->quality < -1 || artifact->quality > 100 ? -1 :
+		artifact->quality;
+	a->data = malloc(artifact->size);
+	a->size = artifact->size;
+	if (!a->meta.kind || !a->meta.format || !a->meta.device || !a->data) {
+		rk_artifact_meta_clear(&a->meta);
+		free(a->data);
+		return -ENOMEM;
+	}
+	memcpy(a->data, artifact->data, artifact->size);
+	op->n_artifacts++;
+	return 0;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - test support
+ *
+ * testclient.c - a libdbus client of rekamd for C integration tests (see
+ * testclient.h).
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "testclient.h"
+
+DBusMessage *tc_new_call(const char *path, const char *iface, const char *member)
+{
+	return dbus_message_new_method_call(TC_NAME, path, iface, member);
+}
+
+DBusMessage *tc_call_msg(DBusConnection *c, DBusMessage *msg, int timeout_ms)
+{
+	DBusPendingCall *pending = NULL;
+	DBusMessage *reply;
+
+	if (!dbus_connection_send_with_reply(c, msg, &pending, timeout_ms) || !pending)
+		tap_bail("cannot send a D-Bus call");
+	dbus_message_unref(msg);
+	dbus_pending_call_block(pending);
+	reply = dbus_pending_call_steal_reply(pending);
+	dbus_pending_call_unref(pending);
+	return reply;
+}
+
+DBusMessage *tc_call(DBusConnection *c, const char *path, const char *member)
+{
+	return tc_call_msg(c, tc_new_call(path, TC_DEVICE, member), 20000);
+}
+
+DBusMessage *tc_capture_call(const char *path, const char *key, ...)
+{
+	DBusMessage *msg = tc_new_call(path, TC_DEVICE, "Capture");
+	DBusMessageIter iter, dict, entry, var;
+	va_list ap;
+
+	dbus_message_iter_init_append(msg, &iter);
+	dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
+	va_start(ap, key);
+	for (; key; key = va_arg(ap, const char *)) {
+		int type = va_arg(ap, int);
+		const void *value = va_arg(ap, const void *);
+		char sig[2] = { (char)type, '\0' };
+
+		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+		dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sig, &var);
+		dbus_message_iter_append_basic(&var, type, value);
+		dbus_message_iter_close_container(&entry, &var);
+		dbus_message_iter_close_container(&dict, &entry);
+	}
+	va_end(ap);
+	dbus_message_iter_close_container(&iter, &dict);
+	return msg;
+}
+
+char *tc_result(DBusMessage *reply)
+{
+	char *r = strdup(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ?
+			dbus_message_get_error_name(reply) : "");
+
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+		const char *text = "";
+
+		dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
+		tap_diag("  (%s: %s)", r, text);
+	}
+	dbus_message_unref(reply);
+	return r;
+}
+
+void tc_is_result(DBusMessage *reply, const char *want, const char *what)
+{
+	char *got = tc_result(reply);
+
+	tap_is_str(got, want, "%s", what);
+	free(got);
+}
+
+char *tc_prop(DBusConnection *c, const char *path, const char *iface, const char *name)
+{
+	DBusMessage *msg = tc_new_call(path, DBUS_INTERFACE_PROPERTIES, "Get"), *reply;
+	DBusMessageIter iter, var;
+	const char *v = "";
+	char *s;
+
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &name,
+		DBUS_TYPE_INVALID);
+	reply = tc_call_msg(c, msg, 5000);
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
+		dbus_message_iter_init(reply, &iter);
+		dbus_message_iter_recurse(&iter, &var);
+		if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_STRING)
+			dbus_message_iter_get_basic(&var, &v);
+	}
+	s = strdup(v);
+	dbus_message_unref(reply);
+	return s;
+}
+
+bool tc_wait_prop(DBusConnection *c, const char *path, const char *name, const char *want, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 50) {
+		char *v = tc_prop(c, path, TC_DEVICE, name);
+		bool ok = strcmp(v, want) == 0;
+
+		free(v);
+		if (ok)
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
+
+void tc_is_prop(DBusConnection *c, const char *path, const char *name, const char *want,
+		const char *what)
+{
+	char *v = tc_prop(c, path, TC_DEVICE, name);
+
+	tap_is_str(v, want, "%s", what);
+	free(v);
+}

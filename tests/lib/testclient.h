@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rekam - test support
+ *
+ * testclient.h - a libdbus client of rekamd for C integration tests: calls
+ * that wait for their reply, device properties, Capture calls with options,
+ * and results as error names.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <dbus/dbus.h>
+
+#define TC_NAME "id.rekam.Station1"
+#define TC_ROOT "/id/rekam/Station1"
+#define TC_DEVICE "id.rekam.Station1.Device"
+#define TC_ERR "id.rekam.Station1.Error."
+
+DBusMessage *tc_new_call(const char *path, const char *iface, const char *member);
+
+/* Send @msg (taking it over) and wait for the reply, an error reply included. */
+DBusMessage *tc_call_msg(DBusConnection *c, DBusMessage *msg, int timeout_ms);
+
+/* A Device method without arguments. */
+DBusMessage *tc_call(DBusConnection *c, const char *path, const char *member);
+
+/* A Capture call with options: KEY, DBUS_TYPE_x, pointer-to-value triples, NULL. */
+DBusMessage *tc_capture_call(const char *path, const char *key, ...);
+
+/* "" for a method return, else the error name; frees @reply. malloc'd. */
+char *tc_result(DBusMessage *reply);
+
+/* TAP check that @reply is @want ("" or an error name); frees @reply. */
+void tc_is_result(DBusMessage *reply, const char *want, const char *what);
+
+/* A string property of @iface at @path ("" when it cannot be read); malloc'd. */
+char *tc_prop(DBusConnection *c, const char *path, const char *iface, const char *name);
+
+/* Poll a Device string property until it is @want, up to @ms. */
+bool tc_wait_prop(DBusConnection *c, const char *path, const char *name, const char *want, int ms);
+
+/* TAP check of a Device string property. */
+void tc_is_prop(DBusConnection *c, const char *path, const char *name, const char *want,
+		const char *what);
