@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# simulators/local.mk - the device simulators: standalone programs built on
+# one small static library (simulators/lib, never linked into rekamd) that
+# imitate each device at its wire protocol, with a control socket for faults.
+
+sim_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CAIRO_CFLAGS) $(OPENSSL_CFLAGS)
+
+noinst_LTLIBRARIES += simulators/lib/librekam-sim.la
+simulators_lib_librekam_sim_la_SOURCES = \
+	simulators/lib/sim.h \
+	simulators/lib/sim-private.h \
+	simulators/lib/sim-main.c \
+	simulators/lib/sim-device.c \
+	simulators/lib/sim-control.c \
+	simulators/lib/sim-line.c \
+	simulators/lib/sim-random.c \
+	simulators/lib/sim-clock.c \
+	simulators/lib/sim-encode.c \
+	simulators/lib/sim-image.c \
+	simulators/lib/sim-log.c
+simulators_lib_librekam_sim_la_CFLAGS = $(sim_cflags)
+simulators_lib_librekam_sim_la_LIBADD = $(LIBEVENT_LIBS) $(CAIRO_LIBS) $(OPENSSL_LIBS) -lm
+
+bin_PROGRAMS += simulators/rekam-sim-sigpad
+simulators_rekam_sim_sigpad_SOURCES = \
+	simulators/rekam-sim-sigpad.c \
+	simulators/sigpad.h \
+	simulators/sigpad-protocol.c \
+	simulators/sigpad-ink.c \
+	simulators/sigpad-render.c
+simulators_rekam_sim_sigpad_CFLAGS = $(sim_cflags)
+simulators_rekam_sim_sigpad_LDADD = simulators/lib/librekam-sim.la
+
+# the protocol a sigpad plugin speaks, for plugin authors
+protocoldocdir = $(docdir)
+dist_protocoldoc_DATA = docs/device-protocol.md
+
+# --- tests ---------------------------------------------------------------------
+check_PROGRAMS += tests/unit/test-sim-lib
+TESTS += tests/unit/test-sim-lib
+tests_unit_test_sim_lib_SOURCES = tests/unit/test-sim-lib.c
+tests_unit_test_sim_lib_CFLAGS = $(sim_cflags) -I$(top_srcdir)/tests/lib
+tests_unit_test_sim_lib_LDADD = simulators/lib/librekam-sim.la
+
+TESTS += tests/integration/test-sim-sigpad.sh
+EXTRA_DIST += tests/integration/test-sim-sigpad.sh
