@@ -18,6 +18,7 @@ AM_TESTS_ENVIRONMENT = \
 	export REKAM_DBUS_DAEMON='$(DBUS_DAEMON)'; \
 	export REKAM_TEST_LIB='$(abs_top_srcdir)/tests/integration/lib.sh'; \
 	export REKAM_TEST_PLUGIN_DIR='$(abs_top_builddir)/tests/plugins/.libs'; \
+	export REKAM_PLUGIN_DIR='$(abs_top_builddir)/plugins/built'; \
 	export SHELL='$(SHELL)';
 
 EXTRA_DIST += tests/run-test tests/lib/tap.h
@@ -82,7 +83,8 @@ tests_plugins_rekam_test_misnamed_la_LDFLAGS = $(test_plugin_ldflags)
 # --- integration tests ------------------------------------------------------
 integration_c_tests = \
 	tests/integration/test-lifecycle \
-	tests/integration/test-devices
+	tests/integration/test-devices \
+	tests/integration/test-sigpad
 check_PROGRAMS += $(integration_c_tests)
 TESTS += $(integration_c_tests)
 
@@ -95,6 +97,11 @@ tests_integration_test_devices_SOURCES = tests/integration/test-devices.c \
 	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
 tests_integration_test_devices_CFLAGS = $(test_cflags)
 tests_integration_test_devices_LDADD = $(DBUS_LIBS) $(OPENSSL_LIBS)
+
+tests_integration_test_sigpad_SOURCES = tests/integration/test-sigpad.c \
+	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
+tests_integration_test_sigpad_CFLAGS = $(test_cflags)
+tests_integration_test_sigpad_LDADD = $(DBUS_LIBS)
 
 integration_sh_tests = \
 	tests/integration/test-bus-api.sh \

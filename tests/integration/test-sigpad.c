@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - integration tests
+ *
+ * test-sigpad.c - the signature pad end to end: rekam-sim-sigpad on its
+ * socket, rekamd with the sigpad-sim plugin, and a libdbus client that
+ * finds the pad through the ObjectManager, claims it, runs its self-test,
+ * captures signatures and checks the stored artifacts; then the faults of
+ * the pad's control socket (unplug and replug, unplug mid-signature, no pen,
+ * garbled and oversized lines, an injected failure), each ending in a clear
+ * error or state, and a capture that works again afterwards.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <dbus/dbus.h>
+
+#include "tap.h"
+#include "testbus.h"
+#include "testclient.h"
+
+#define PAD TC_ROOT "/devices/sigpad0"
+
+static struct testbus tb;
+static DBusConnection *conn;
+static char control[100], state_dir[128], log_path[128];
+
+/* One command on the simulator's control socket; its answer line. */
+static char *control_cmd(const char *cmd)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char buf[512] = "";
+	size_t len = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", control);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+			write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return strdup("(no control socket)");
+	}
+	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	close(fd);
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+static void control_ok(const char *cmd)
+{
+	char *answer = control_cmd(cmd);
+
+	tap_ok(strncmp(answer, "OK", 2) == 0, "simulator control: %s (%s)", cmd, answer);
+	free(answer);
+}
+
+/* The artifacts of a Capture reply: kinds, formats and handles. */
+struct artifact {
+	char kind[48], format[48], handle[48], sha[80];
+	unsigned int width, height;
+	unsigned long long size;
+};
+
+static int parse_artifacts(DBusMessage *reply, struct artifact *out, int max)
+{
+	DBusMessageIter iter, array, dict, entry, var;
+	int n = 0;
+
+	dbus_message_iter_init(reply, &iter);
+	dbus_message_iter_recurse(&iter, &array);
+	for (; n < max && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_ARRAY;
+			dbus_message_iter_next(&array), n++) {
+		memset(&out[n], 0, sizeof(out[n]));
+		dbus_message_iter_recurse(&array, &dict);
+		for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
+				dbus_message_iter_next(&dict)) {
+			const char *key, *s;
+			dbus_uint32_t u;
+			dbus_uint64_t t;
+
+			dbus_message_iter_recurse(&dict, &entry);
+			dbus_message_iter_get_basic(&entry, &key);
+			dbus_message_iter_next(&entry);
+			dbus_message_iter_recurse(&entry, &var);
+			switch (dbus_message_iter_get_arg_type(&var)) {
+			case DBUS_TYPE_STRING:
+				dbus_message_iter_get_basic(&var, &s);
+				if (!strcmp(key, "Kind"))
+					snprintf(out[n].kind, sizeof(out[n].kind), "%s", s);
+				else if (!strcmp(key, "Format"))
+					snprintf(out[n].format, sizeof(out[n].format), "%s", s);
+				else if (!strcmp(key, "Handle"))
+					snprintf(out[n].handle, sizeof(out[n].handle), "%s", s);
+				else if (!strcmp(key, "Sha256"))
+					snprintf(out[n].sha, sizeof(out[n].sha), "%s", s);
+				break;
+			case DBUS_TYPE_UINT32:
+				dbus_message_iter_get_basic(&var, &u);
+				if (!strcmp(key, "Width"))
+					out[n].width = u;
+				else if (!strcmp(key, "Height"))
+					out[n].height = u;
+				break;
+			case DBUS_TYPE_UINT64:
+				dbus_message_iter_get_basic(&var, &t);
+				if (!strcmp(key, "Size"))
+					out[n].size = t;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static char *artifact_bytes(const struct artifact *a, size_t *len)
+{
+	char path[256];
+	char *data;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/artifacts/%s", state_dir, a->handle);
+	data = testbus_read_file(path);
+	*len = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+	return data;
+}
+
+/* A capture that must work: its two artifacts checked. */
+static void good_capture(const char *when)
+{
+	DBusMessage *reply = tc_call_msg(conn, tc_capture_call(PAD, NULL), 60000);
+	struct artifact art[4];
+	int n = 0;
+
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN)
+		n = parse_artifacts(reply, art, 4);
+	else
+		tc_result(dbus_message_ref(reply));
+	dbus_message_unref(reply);
+	tap_is_int(n, 2, "%s: a capture gives two artifacts", when);
+	if (n != 2)
+		return;
+	tap_ok(!strcmp(art[0].kind, "signature-strokes") && !strcmp(art[0].format,
+		"application/json"), "%s: the pen strokes as JSON", when);
+	tap_ok(!strcmp(art[1].kind, "signature-image") && !strcmp(art[1].format, "image/png") &&
+		art[1].width == 800 && art[1].height == 300,
+		"%s: the rendered signature as an 800x300 PNG", when);
+	{
+		size_t len = 0;
+		char *png = artifact_bytes(&art[1], &len);
+		char *json = artifact_bytes(&art[0], &len);
+
+		tap_ok(png && !memcmp(png, "\x89PNG\r\n\x1a\n", 8),
+			"%s: the stored image is a PNG", when);
+		tap_ok(json && !strncmp(json, "{\"format\":\"rekam-strokes/1\"", 27) &&
+			strstr(json, "\"strokes\":[[["), "%s: the stored strokes are rekam-strokes/1 "
+			"with points", when);
+		free(png);
+		free(json);
+	}
+}
+
+static void test_discovery(void)
+{
+	DBusMessage *reply = tc_call_msg(conn, tc_new_call(TC_ROOT,
+		"org.freedesktop.DBus.ObjectManager", "GetManagedObjects"), 5000);
+	DBusMessageIter iter, dict, entry;
+	bool found = false;
+
+	dbus_message_iter_init(reply, &iter);
+	dbus_message_iter_recurse(&iter, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
+			dbus_message_iter_next(&dict)) {
+		const char *path;
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &path);
+		found = found || !strcmp(path, PAD);
+	}
+	dbus_message_unref(reply);
+	tap_ok(found, "the ObjectManager lists the signature pad");
+	tap_ok(tc_wait_prop(conn, PAD, "State", "idle", 10000), "the pad is opened and idle");
+	tc_is_prop(conn, PAD, "Model", "REKAM-SIG-500", "... its model comes from the pad");
+	tc_is_prop(conn, PAD, "Class", "sigpad", "... its class is sigpad");
+	tc_is_prop(conn, PAD, "Firmware", "1.4.2", "... and its firmware");
+}
+
+static void test_self_test(void)
+{
+	DBusMessage *reply = tc_call(conn, PAD, "SelfTest");
+	DBusMessageIter iter, array;
+	dbus_bool_t passed = FALSE;
+	int n = 0;
+
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
+		dbus_message_iter_init(reply, &iter);
+		dbus_message_iter_get_basic(&iter, &passed);
+		dbus_message_iter_next(&iter);
+		dbus_message_iter_recurse(&iter, &array);
+		for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
+				dbus_message_iter_next(&array))
+			n++;
+	}
+	dbus_message_unref(reply);
+	tap_ok(passed, "the pad's self-test passes");
+	tap_is_int(n, 4, "... with the pad's four steps");
+}
+
+static void test_unplug(void)
+{
+	control_ok("unplug");
+	tap_ok(tc_wait_prop(conn, PAD, "State", "absent", 5000), "unplugged: State becomes absent");
+	tc_is_result(tc_call_msg(conn, tc_capture_call(PAD, NULL), 5000), TC_ERR "Absent",
+		"... and a capture says the pad is Absent");
+	control_ok("replug");
+	tap_ok(tc_wait_prop(conn, PAD, "State", "idle", 10000), "replugged: the pad is idle again");
+	good_capture("after replug");
+
+	control_ok("unplug-mid-capture");
+	tc_is_result(tc_call_msg(conn, tc_capture_call(PAD, NULL), 60000), TC_ERR "Absent",
+		"unplugged mid-signature: the capture fails with Absent");
+	tap_ok(tc_wait_prop(conn, PAD, "State", "absent", 5000), "... and the pad is absent");
+	control_ok("replug");
+	tap_ok(tc_wait_prop(conn, PAD, "State", "idle", 10000), "... until it is replugged");
+}
+
+static void test_faults(void)
+{
+	char *last;
+
+	control_ok("pen-timeout");
+	tc_is_result(tc_call_msg(conn, tc_capture_call(PAD, NULL), 60000), TC_ERR "Timeout",
+		"no pen contact: the capture ends with Timeout");
+
+	control_ok("garbage");
+	tc_is_result(tc_call_msg(conn, tc_capture_call(PAD, NULL), 60000), TC_ERR "DeviceError",
+		"a garbled line from the pad: DeviceError");
+	last = tc_prop(conn, PAD, TC_DEVICE, "LastError");
+	tap_contains(last, "garbled", "... and LastError says so");
+	free(last);
+	tap_ok(tc_wait_prop(conn, PAD, "State", "idle", 5000), "... and the pad stays usable");
+
+	control_ok("oversized");
+	tc_is_result(tc_call_msg(conn, tc_capture_call(PAD, NULL), 60000), TC_ERR "DeviceError",
+		"an oversized line from the pad: DeviceError");
+	last = tc_prop(conn, PAD, TC_DEVICE, "LastError");
+	tap_contains(last, "longer than 4096 bytes", "... and LastError says so");
+	free(last);
+
+	control_ok("fail E42");
+	tc_is_result(tc_call_msg(conn, tc_capture_call(PAD, NULL), 60000), TC_ERR "DeviceError",
+		"an injected pad failure: DeviceError");
+	last = tc_prop(conn, PAD, TC_DEVICE, "LastError");
+	tap_contains(last, "E42", "... naming the pad's failure code");
+	free(last);
+
+	tap_ok(tc_wait_prop(conn, PAD, "State", "idle", 10000), "after every fault the pad is idle");
+	good_capture("after the faults");
+}
+
+int main(void)
+{
+	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
+	const char *top = getenv("top_builddir");
+	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
+	char state_arg[160], *log;
+	DBusError err;
+	pid_t sim_pid, rk_pid;
+	FILE *f;
+
+	if (!rekamd || !plugins || !top)
+		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set (run through make "
+			     "check)");
+	if (testbus_start(&tb) < 0)
+		tap_bail("cannot start dbus-daemon");
+	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-sigpad", top);
+	snprintf(sock, sizeof(sock), "%s/pad.sock", tb.dir);
+	snprintf(control, sizeof(control), "%s/pad.control", tb.dir);
+	snprintf(config, sizeof(config), "%s/rekamd.conf", tb.dir);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
+	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
+	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
+	snprintf(rekamd_path, sizeof(rekamd_path), "%s", rekamd);
+	snprintf(plugin_dir, sizeof(plugin_dir), "%s", plugins);
+	snprintf(state_arg, sizeof(state_arg), "%s", state_dir);
+
+	/* The pad, 20 times faster than life. */
+	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "11",
+		"--time-scale", "0.05", NULL };
+	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
+	for (int i = 0; i < 100 && access(control, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	if (access(control, F_OK) != 0)
+		tap_bail("rekam-sim-sigpad did not start");
+
+	f = fopen(config, "w");
+	if (!f)
+		tap_bail("cannot write %s", config);
+	fprintf(f, "[station]\nid = 6305-TEST-01\n[device pad]\nplugin = sigpad-sim\n"
+		   "connection = sim:unix:%s\n", sock);
+	fclose(f);
+	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
+		"--plugin-dir", plugin_dir, NULL };
+	rk_pid = testbus_spawn(&tb, rk_argv, NULL, log_path);
+
+	dbus_error_init(&err);
+	conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
+	if (!conn)
+		tap_bail("cannot connect to the test bus");
+	for (int i = 0; i < 200 && !dbus_bus_name_has_owner(conn, TC_NAME, NULL); i++)
+		usleep(50 * 1000);
+	if (!dbus_bus_name_has_owner(conn, TC_NAME, NULL))
+		tap_bail("rekamd did not start");
+
+	test_discovery();
+	tc_is_result(tc_call(conn, PAD, "Claim"), "", "the client claims the pad");
+	test_self_test();
+	good_capture("first signature");
+	test_unplug();
+	test_faults();
+	tc_is_result(tc_call(conn, PAD, "Release"), "", "the client releases the pad");
+
+	kill(rk_pid, SIGTERM);
+	tap_is_int(testbus_wait(rk_pid, 10000), 0, "rekamd stops cleanly");
+	log = testbus_read_file(log_path);
+	tap_ok(log && !strstr(log, "left watches or timers behind"),
+		"the sigpad plugin left no watch or timer behind");
+	free(log);
+	kill(sim_pid, SIGTERM);
+	tap_is_int(testbus_wait(sim_pid, 10000), 0, "the simulator stops cleanly");
+
+	dbus_connection_close(conn);
+	dbus_connection_unref(conn);
+	testbus_stop(&tb);
+	return tap_done();
+}
