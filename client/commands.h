@@ -36,3 +36,4 @@ struct ctl_command {
 int ctl_print_json(const json_t *doc);
 
 int cmd_status(struct ctl *ctl, int argc, char **argv);
+int cmd_devices(struct ctl *ctl, int argc, char **argv);

@@ -23,6 +23,8 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv);
 static const struct ctl_command commands[] = {
 	{ "status", "", "Show the station's identity, state, uptime and database", 0, 0, true,
 		cmd_status },
+	{ "devices", "[DEVICE]", "List the devices, or show every property of one", 0, 1, true,
+		cmd_devices },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
 		cmd_help },
 };
@@ -79,7 +81,8 @@ static void print_usage(void)
 	       "\n"
 	       "Exit status:\n"
 	       "  0   success\n"
-	       "  1   rekamd answered with an error (the message says which and why)\n"
+	       "  1   rekamd answered with an error (the message says which and why), or\n"
+	       "      the device asked for does not exist\n"
 	       "  64  the command line is wrong: unknown command or option, bad argument\n"
 	       "  69  the bus cannot be reached, rekamd is not running, or it did not\n"
 	       "      answer in time\n"
@@ -92,6 +95,8 @@ static void print_usage(void)
 	       "Examples:\n"
 	       "  rekamctl status\n"
 	       "  rekamctl --session --json status | jq -r .State\n"
+	       "  rekamctl devices\n"
+	       "  rekamctl devices sigpad0\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
 		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
