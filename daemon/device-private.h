@@ -127,6 +127,9 @@ struct rk_device {
 	unsigned int retry_ms;
 	struct rk_watch *watches;
 	struct rk_timer *timers;
+	bool usb;              /* hotplugged: removed when unplugged */
+	uint16_t usb_vendor, usb_product;
+	uint8_t usb_bus, usb_address;
 };
 
 struct rk_devices {

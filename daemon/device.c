@@ -390,11 +390,57 @@ static char **copy_options(const struct rk_device_config *config)
 	return out;
 }
 
+/* Make the device object for @plugin and start opening it. */
+static int add_device(struct rk_devices *devices, const struct rk_plugin *plugin,
+		const char *name, const char *connection, const struct rk_device_config *config,
+		struct rk_device **out)
+{
+	struct rk_device *dev, **items;
+	int err;
+
+	dev = calloc(1, sizeof(*dev));
+	items = realloc(devices->items, (devices->n + 1) * sizeof(*items));
+	if (!dev || !items) {
+		free(dev);
+		return -ENOMEM;
+	}
+	devices->items = items;
+	dev->devices = devices;
+	dev->plugin = plugin;
+	dev->state = RK_DEVICE_ABSENT;
+	dev->name = strdup(name);
+	dev->connection = connection ? strdup(connection) : NULL;
+	dev->config = config ? copy_options(config) : calloc(1, sizeof(char *));
+	dev->retry = evtimer_new(devices->daemon->base, retry_cb, dev);
+	if (asprintf(&dev->path, "%s/%s%u", RK_DEVICES_PATH, class_names[plugin->device_class],
+			    devices->next_index[plugin->device_class]) < 0)
+		dev->path = NULL;
+	if (!dev->name || !dev->config || !dev->retry || !dev->path ||
+			(connection && !dev->connection)) {
+		device_free(dev);
+		return -ENOMEM;
+	}
+	err = rk_dbus_register(devices->daemon->dbus, dev->path, &device_interface, dev);
+	if (err < 0) {
+		device_free(dev);
+		return err;
+	}
+	devices->next_index[plugin->device_class]++;
+	devices->items[devices->n++] = dev;
+	rk_manager_changed(devices->daemon, "Devices");
+	rk_info("device %s: %s via plugin %s at %s", name, dev->path, plugin->name,
+		connection ? connection : "(no connection)");
+	dev->retry_ms = RK_RETRY_FIRST_MS;
+	rk_device_schedule_open(dev, 0);
+	if (out)
+		*out = dev;
+	return 0;
+}
+
 int rk_devices_add_configured(struct rk_devices *devices, const struct rk_device_config *config)
 {
 	const struct rk_plugin *plugin = rk_plugins_find(devices->plugins, config->plugin);
 	struct rk_probe_info info = { .name = config->name, .connection = config->connection };
-	struct rk_device *dev, **items;
 	int err;
 
 	if (!plugin) {
@@ -408,41 +454,103 @@ int rk_devices_add_configured(struct rk_devices *devices, const struct rk_device
 			config->connection ? config->connection : "none");
 		return err;
 	}
+	return add_device(devices, plugin, config->name, config->connection, config, NULL);
+}
 
-	dev = calloc(1, sizeof(*dev));
-	items = realloc(devices->items, (devices->n + 1) * sizeof(*items));
-	if (!dev || !items) {
-		free(dev);
-		return -ENOMEM;
+static bool declares(const struct rk_plugin *plugin, uint16_t vendor, uint16_t product)
+{
+	for (const struct rk_usb_id *id = plugin->usb_ids; id && (id->vendor || id->product); id++)
+		if (id->vendor == vendor && id->product == product)
+			return true;
+	return false;
+}
+
+const char *rk_devices_usb_claimant(struct rk_devices *devices, uint16_t vendor,
+		uint16_t product)
+{
+	for (size_t i = 0; i < rk_plugins_count(devices->plugins); i++) {
+		const struct rk_plugin *plugin = rk_plugins_get(devices->plugins, i);
+
+		if (declares(plugin, vendor, product))
+			return plugin->name;
 	}
-	devices->items = items;
-	dev->devices = devices;
-	dev->plugin = plugin;
-	dev->state = RK_DEVICE_ABSENT;
-	dev->name = strdup(config->name);
-	dev->connection = config->connection ? strdup(config->connection) : NULL;
-	dev->config = copy_options(config);
-	dev->retry = evtimer_new(devices->daemon->base, retry_cb, dev);
-	if (asprintf(&dev->path, "%s/%s%u", RK_DEVICES_PATH, class_names[plugin->device_class],
-			    devices->next_index[plugin->device_class]) < 0)
-		dev->path = NULL;
-	if (!dev->name || !dev->config || !dev->retry || !dev->path ||
-			(config->connection && !dev->connection)) {
-		device_free(dev);
-		return -ENOMEM;
+	return NULL;
+}
+
+static struct rk_device *find_usb(struct rk_devices *devices, uint8_t bus, uint8_t address)
+{
+	for (size_t i = 0; i < devices->n; i++) {
+		struct rk_device *dev = devices->items[i];
+
+		if (dev->usb && dev->usb_bus == bus && dev->usb_address == address)
+			return dev;
 	}
-	err = rk_dbus_register(devices->daemon->dbus, dev->path, &device_interface, dev);
-	if (err < 0) {
-		device_free(dev);
-		return err;
+	return NULL;
+}
+
+int rk_devices_usb_added(struct rk_devices *devices, uint16_t vendor, uint16_t product,
+		uint8_t bus, uint8_t address, const char *port)
+{
+	struct rk_probe_info info = {
+		.usb_vendor = vendor,
+		.usb_product = product,
+		.usb_bus = bus,
+		.usb_address = address,
+	};
+	char connection[64], name[64];
+	struct rk_device *dev;
+
+	if (find_usb(devices, bus, address))
+		return -EEXIST;
+	snprintf(connection, sizeof(connection), "usb:%s", port);
+	snprintf(name, sizeof(name), "usb-%s", port);
+	info.connection = connection;
+	for (size_t i = 0; i < rk_plugins_count(devices->plugins); i++) {
+		const struct rk_plugin *plugin = rk_plugins_get(devices->plugins, i);
+		int err;
+
+		if (!declares(plugin, vendor, product))
+			continue;
+		err = plugin->ops->probe(&rk_host_table, &info);
+		if (err == -ENODEV)
+			continue;
+		if (err < 0) {
+			rk_warn("USB %04x:%04x at %s: plugin %s cannot use it: %s", vendor, product,
+				port, plugin->name, strerror(-err));
+			continue;
+		}
+		err = add_device(devices, plugin, name, connection, NULL, &dev);
+		if (err < 0)
+			return err;
+		dev->usb = true;
+		dev->usb_vendor = vendor;
+		dev->usb_product = product;
+		dev->usb_bus = bus;
+		dev->usb_address = address;
+		return 0;
 	}
-	devices->next_index[plugin->device_class]++;
-	devices->items[devices->n++] = dev;
+	rk_debug("USB %04x:%04x at %s: no plugin takes it", vendor, product, port);
+	return -ENODEV;
+}
+
+int rk_devices_usb_removed(struct rk_devices *devices, uint8_t bus, uint8_t address)
+{
+	struct rk_device *dev = find_usb(devices, bus, address);
+
+	if (!dev)
+		return -ENOENT;
+	rk_info("%s: unplugged (USB %03u/%03u)", dev->path, bus, address);
+	for (size_t i = 0; i < devices->n; i++) {
+		if (devices->items[i] == dev) {
+			memmove(&devices->items[i], &devices->items[i + 1],
+				(devices->n - i - 1) * sizeof(*devices->items));
+			devices->n--;
+			break;
+		}
+	}
+	rk_dbus_unregister_all(devices->daemon->dbus, dev->path);
+	device_free(dev);
 	rk_manager_changed(devices->daemon, "Devices");
-	rk_info("device %s: %s via plugin %s at %s", config->name, dev->path, plugin->name,
-		dev->connection ? dev->connection : "(no connection)");
-	dev->retry_ms = RK_RETRY_FIRST_MS;
-	rk_device_schedule_open(dev, 0);
 	return 0;
 }
 

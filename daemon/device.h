@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <dbus/dbus.h>
 
@@ -31,6 +32,24 @@ struct rk_devices *rk_devices_new(struct rk_daemon *d, struct rk_plugins *plugin
  * Problems are logged.
  */
 int rk_devices_add_configured(struct rk_devices *devices, const struct rk_device_config *config);
+
+/*
+ * A USB device appeared: each loaded plugin that declares @vendor:@product
+ * is asked to probe it; the first that takes it gets a device object
+ * (InterfacesAdded), connection "usb:<@port>", named "usb-<@port>".
+ * 0, -ENODEV when no plugin takes it (logged at debug level), -EEXIST when
+ * that bus/address is already a device, other -errno.
+ */
+int rk_devices_usb_added(struct rk_devices *devices, uint16_t vendor, uint16_t product,
+		uint8_t bus, uint8_t address, const char *port);
+
+/* The USB device at @bus/@address went away: its operation is cancelled,
+ * the plugin closes it and the object goes (InterfacesRemoved). 0 or -ENOENT. */
+int rk_devices_usb_removed(struct rk_devices *devices, uint8_t bus, uint8_t address);
+
+/* Which loaded plugin declares @vendor:@product; NULL when none (diagnostics). */
+const char *rk_devices_usb_claimant(struct rk_devices *devices, uint16_t vendor,
+		uint16_t product);
 
 /* Cancel every operation, close every device, remove the objects, free. */
 void rk_devices_free(struct rk_devices *devices);
