@@ -268,36 +268,14 @@ static int insert_row(struct rk_store *store, const struct rk_artifact_meta *m)
 	return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
 }
 
-/* Steps 1 to 3 for the handle and digest already in @m. */
-static int store_file(struct rk_store *store, int dfd, const char *dir,
-	const struct rk_artifact_meta *m, const void *data, size_t size)
+int rk_artifact_write(const char *dir, struct rk_artifact_meta *meta, const void *data,
+	size_t size)
 {
 	char tmp[sizeof(TMP_PREFIX) + RK_ARTIFACT_HANDLE_LEN];
-	int err;
-
-	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s", m->handle);
-	err = write_tmp(dfd, dir, tmp, data, size);
-	if (err < 0)
-		return err;
-	err = publish(dfd, dir, tmp, m->handle);
-	if (err < 0)
-		return err;
-	sync_dir(dfd, dir);
-	err = insert_row(store, m);
-	if (err < 0) {
-		unlinkat(dfd, m->handle, 0);
-		sync_dir(dfd, dir);
-	}
-	return err;
-}
-
-int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_meta *meta,
-	const void *data, size_t size)
-{
 	struct rk_artifact_meta m;
 	int dfd, err;
 
-	if (!store || !dir || !meta || !data || size == 0 || size > MAX_SIZE || !meta_valid(meta))
+	if (!dir || !meta || !data || size == 0 || size > MAX_SIZE || !meta_valid(meta))
 		return -EINVAL;
 	m = *meta;
 	m.size = size;
@@ -311,7 +289,12 @@ int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_
 	dfd = open_dir(dir);
 	if (dfd < 0)
 		return dfd;
-	err = store_file(store, dfd, dir, &m, data, size);
+	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s", m.handle);
+	err = write_tmp(dfd, dir, tmp, data, size);
+	if (err == 0)
+		err = publish(dfd, dir, tmp, m.handle);
+	if (err == 0)
+		sync_dir(dfd, dir);
 	close(dfd);
 	if (err < 0)
 		return err;
@@ -320,6 +303,50 @@ int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_
 	memcpy(meta->sha256, m.sha256, sizeof(m.sha256));
 	meta->size = m.size;
 	meta->created = m.created;
+	return 0;
+}
+
+void rk_artifact_discard(const char *dir, const char *handle)
+{
+	int dfd;
+
+	if (!dir || !is_handle(handle))
+		return;
+	dfd = open_dir(dir);
+	if (dfd < 0)
+		return;
+	if (unlinkat(dfd, handle, 0) == 0)
+		sync_dir(dfd, dir);
+	close(dfd);
+}
+
+int rk_artifact_commit(struct rk_store *store, const char *dir, const struct rk_artifact_meta *meta)
+{
+	int err;
+
+	if (!store || !dir || !meta || !is_handle(meta->handle) || !meta_valid(meta))
+		return -EINVAL;
+	err = insert_row(store, meta);
+	if (err < 0)
+		rk_artifact_discard(dir, meta->handle);
+	return err;
+}
+
+int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_meta *meta,
+	const void *data, size_t size)
+{
+	struct rk_artifact_meta m;
+	int err;
+
+	if (!store)
+		return -EINVAL;
+	m = *meta;
+	err = rk_artifact_write(dir, &m, data, size);
+	if (err == 0)
+		err = rk_artifact_commit(store, dir, &m);
+	if (err < 0)
+		return err;
+	*meta = m;
 	return 0;
 }
 

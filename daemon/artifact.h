@@ -44,6 +44,21 @@ struct rk_artifact_meta {
 int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_meta *meta,
 		const void *data, size_t size);
 
+/*
+ * The two halves of rk_artifact_put(), for callers that keep the event loop
+ * free: rk_artifact_write() touches no database and may run on a worker
+ * thread: it writes the bytes under @dir (durably, never replacing a file)
+ * and fills in handle, size, sha256 and created. rk_artifact_commit() then
+ * records that file in the store, on the loop; when it fails, the file is
+ * removed. rk_artifact_discard() removes a written file that will not be
+ * committed. Same errors as rk_artifact_put().
+ */
+int rk_artifact_write(const char *dir, struct rk_artifact_meta *meta, const void *data,
+		size_t size);
+int rk_artifact_commit(struct rk_store *store, const char *dir,
+		const struct rk_artifact_meta *meta);
+void rk_artifact_discard(const char *dir, const char *handle);
+
 /* Metadata of @handle (free with rk_artifact_meta_clear). 0 or -ENOENT, -EINVAL
  * (not 32 lowercase hex digits), -ENOMEM, -EIO. */
 int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_artifact_meta *meta);

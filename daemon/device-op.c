@@ -21,6 +21,7 @@
 #include "daemon/device-private.h"
 #include "daemon/device.h"
 #include "daemon/log.h"
+#include "daemon/worker.h"
 
 #define CANCEL_DEADLINE_MS 5000
 #define MAX_OPTIONS 32
@@ -300,46 +301,130 @@ static bool append_meta(DBusMessageIter *array, const struct rk_artifact_meta *m
 		dbus_message_iter_close_container(array, &dict);
 }
 
-/* Keep the captured artifacts and answer with their metadata. On failure the
- * ones already kept are removed again: a capture is kept whole or not at all. */
-static DBusMessage *capture_reply(struct rk_op *op)
+/*
+ * Keeping a capture: the files are written (and fsync'ed) on a worker thread,
+ * then recorded in the store and answered on the loop. The job owns what it
+ * needs, so the device may be idle, busy again or even gone meanwhile. A
+ * capture is kept whole or not at all.
+ */
+struct persist_job {
+	struct rk_daemon *d;
+	DBusMessage *call;
+	char *dir;
+	char *device;
+	struct rk_pending_artifact *artifacts;
+	size_t n;
+	bool ran;
+	int err;
+};
+
+static void persist_free(struct persist_job *job)
 {
-	struct rk_daemon *d = op->dev->devices->daemon;
-	struct rk_pending_artifact *a = op->artifacts;
-	DBusMessage *msg = dbus_message_new_method_return(op->call);
+	for (size_t i = 0; i < job->n; i++) {
+		rk_artifact_meta_clear(&job->artifacts[i].meta);
+		free(job->artifacts[i].data);
+	}
+	free(job->artifacts);
+	dbus_message_unref(job->call);
+	free(job->dir);
+	free(job->device);
+	free(job);
+}
+
+static void persist_work(void *data)
+{
+	struct persist_job *job = data;
+	size_t written = 0;
+
+	job->ran = true;
+	for (; written < job->n && !job->err; written++) {
+		struct rk_pending_artifact *a = &job->artifacts[written];
+
+		job->err = rk_artifact_write(job->dir, &a->meta, a->data, a->size);
+		free(a->data); /* the bytes are on disk (or failed): no need to hold them */
+		a->data = NULL;
+	}
+	if (job->err) {
+		/* the one that failed left nothing behind; remove the others */
+		for (size_t i = 0; i + 1 < written; i++)
+			rk_artifact_discard(job->dir, job->artifacts[i].meta.handle);
+	}
+}
+
+static DBusMessage *persist_reply(struct persist_job *job)
+{
+	DBusMessage *msg = dbus_message_new_method_return(job->call);
 	DBusMessageIter iter, array;
-	char *dir = NULL;
-	size_t kept = 0;
-	int err = 0;
 	bool ok;
 
-	if (!msg || asprintf(&dir, "%s/artifacts", d->state_dir) < 0) {
-		dir = NULL;
-		err = -ENOMEM;
-	}
-	for (; !err && kept < op->n_artifacts; kept++)
-		err = rk_artifact_put(d->store, dir, &a[kept].meta, a[kept].data, a[kept].size);
-	if (err) {
-		while (kept-- > 0 && dir)
-			rk_artifact_delete(d->store, dir, a[kept].meta.handle);
-		free(dir);
-		if (msg)
-			dbus_message_unref(msg);
-		return rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED,
-			"The captured data could not be stored: %s", strerror(-err));
-	}
-	free(dir);
+	if (!msg)
+		return NULL;
 	dbus_message_iter_init_append(msg, &iter);
 	ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "a{sv}", &array);
-	for (size_t i = 0; ok && i < op->n_artifacts; i++) {
-		ok = append_meta(&array, &a[i].meta);
-		rk_info("%s: artifact %s (%s, %s, %llu bytes)", op->dev->path, a[i].meta.handle,
-			a[i].meta.kind, a[i].meta.format, (unsigned long long)a[i].meta.size);
+	for (size_t i = 0; ok && i < job->n; i++) {
+		struct rk_artifact_meta *m = &job->artifacts[i].meta;
+
+		ok = append_meta(&array, m);
+		rk_info("%s: artifact %s (%s, %s, %llu bytes)", job->device, m->handle, m->kind,
+			m->format, (unsigned long long)m->size);
 	}
 	if (ok && dbus_message_iter_close_container(&iter, &array))
 		return msg;
 	dbus_message_unref(msg);
 	return NULL;
+}
+
+static void persist_done(void *data)
+{
+	struct persist_job *job = data;
+	DBusMessage *msg = NULL;
+	size_t kept = 0;
+	int err = job->ran ? job->err : -ESHUTDOWN;
+
+	for (; !err && kept < job->n; kept++)
+		err = rk_artifact_commit(job->d->store, job->dir, &job->artifacts[kept].meta);
+	if (err && job->ran && !job->err) {
+		/* kept - 1 failed and removed its own file */
+		for (size_t i = 0; i + 1 < kept; i++)
+			rk_artifact_delete(job->d->store, job->dir, job->artifacts[i].meta.handle);
+		for (size_t i = kept; i < job->n; i++)
+			rk_artifact_discard(job->dir, job->artifacts[i].meta.handle);
+	}
+	if (!err)
+		msg = persist_reply(job);
+	if (!msg)
+		msg = rk_dbus_error(job->call, RK_DBUS_ERROR_FAILED,
+			"The captured data could not be stored: %s",
+			err == -ESHUTDOWN ? "rekamd is stopping" : strerror(err ? -err : ENOMEM));
+	if (!dbus_message_get_no_reply(job->call))
+		rk_dbus_send_reply(job->d->dbus, msg);
+	else
+		dbus_message_unref(msg);
+	persist_free(job);
+}
+
+/* Hand the artifacts of @op to a worker; NULL, or an error reply when that fails. */
+static DBusMessage *capture_persist(struct rk_op *op)
+{
+	struct rk_daemon *d = op->dev->devices->daemon;
+	struct persist_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->d = d;
+	job->call = dbus_message_ref(op->call);
+	job->artifacts = op->artifacts;
+	job->n = op->n_artifacts;
+	op->artifacts = NULL;
+	op->n_artifacts = 0;
+	job->device = strdup(op->dev->path);
+	if (asprintf(&job->dir, "%s/artifacts", d->state_dir) < 0)
+		job->dir = NULL;
+	if (job->device && job->dir &&
+			rk_worker_submit(d->workers, persist_work, persist_done, job) == 0)
+		return NULL;
+	persist_free(job);
+	return rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED, "The captured data could not be stored");
 }
 
 /* --- completion ------------------------------------------------------------ */
@@ -384,10 +469,12 @@ static void finish(struct rk_op *op, int err, const char *message)
 		if (err != -ECANCELED && err != -ETIMEDOUT)
 			rk_device_set_error(dev, message && *message ? message : strerror(-err));
 		msg = error_reply(op, err, message);
-	} else {
-		msg = op->type == RK_OP_SELF_TEST ? self_test_reply(op) : capture_reply(op);
+	} else if (op->type == RK_OP_SELF_TEST) {
+		msg = self_test_reply(op);
 		if (!msg)
 			msg = rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED, "Out of memory");
+	} else {
+		msg = capture_persist(op); /* NULL: answered once the files are written */
 	}
 	if (dev->state == RK_DEVICE_BUSY)
 		rk_device_set_state(dev, RK_DEVICE_IDLE);
