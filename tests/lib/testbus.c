@@ -138,6 +138,18 @@ pid_t testbus_spawn(struct testbus *tb, char *const argv[], char *const env[],
 			close(fd);
 		}
 	}
+	if (getenv("REKAM_TEST_VALGRIND") && !strcmp(getenv("REKAM_TEST_VALGRIND"), "1") &&
+			strlen(argv[0]) >= 7 && !strcmp(argv[0] + strlen(argv[0]) - 7, "/rekamd")) {
+		/* rekamd under memcheck: an error or a definite leak exits with 98 */
+		char *vg[64] = { "valgrind", "--quiet", "--error-exitcode=98", "--leak-check=full",
+			"--errors-for-leak-kinds=definite", NULL };
+		int n = 5;
+
+		for (int i = 0; argv[i] && n < 63; i++)
+			vg[n++] = argv[i];
+		vg[n] = NULL;
+		execvp("valgrind", vg);
+	}
 	execv(argv[0], argv);
 	_exit(127);
 }

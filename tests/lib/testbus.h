@@ -26,7 +26,9 @@ void testbus_stop(struct testbus *tb);
 
 /* Spawn @argv (argv[0] is a path) with DBUS_SESSION_BUS_ADDRESS set to the
  * bus and extra environment entries @env ("NAME=value", NULL-terminated, may
- * be NULL); stderr goes to @log_path when not NULL. Returns the pid or -1. */
+ * be NULL); stderr goes to @log_path when not NULL. Returns the pid or -1.
+ * With REKAM_TEST_VALGRIND=1, rekamd runs under valgrind memcheck (exit 98
+ * on an error or a definite leak). */
 pid_t testbus_spawn(struct testbus *tb, char *const argv[], char *const env[],
 		const char *log_path);
 
