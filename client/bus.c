@@ -3,8 +3,9 @@
  * rekam - KTP-el recording station daemon
  *
  * bus.c - rekamctl's side of D-Bus: a private connection, synchronous calls
- * with a timeout, one clear sentence (and exit status) for every failure, and
- * the conversion of D-Bus values to JSON.
+ * with a timeout (and calls that watch signals while they wait), one clear
+ * sentence (and exit status) for every failure, the devices and the names
+ * people give them, and the conversion of D-Bus values to JSON.
  */
 #include <config.h>
 
@@ -28,6 +29,10 @@
 #else
 #define CTL_JSON_INTEGER_MAX LONG_MAX
 #endif
+
+#define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
+#define MANAGED_OBJECTS_SIGNATURE "a{oa{sa{sv}}}"
+#define WATCH_SLICE_MS 100 /* longest wait for I/O between two looks at the clock */
 
 void ctl_err(const char *fmt, ...)
 {
@@ -222,6 +227,7 @@ int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 	int err;
 
 	*reply = NULL;
+	bus->error_name[0] = '\0';
 	if (!bus->conn) {
 		ctl_err("not connected to a bus");
 		return -ENOTCONN;
@@ -234,6 +240,100 @@ int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 		*reply = answer;
 		return 0;
 	}
+	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
+	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
+	dbus_error_free(&error);
+	return err;
+}
+
+struct watch {
+	ctl_signal_fn on_signal;
+	void *data;
+};
+
+static DBusHandlerResult watch_filter(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	struct watch *w = data;
+
+	if (dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_SIGNAL && w->on_signal)
+		w->on_signal(msg, w->data);
+	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+/* Reads, writes and dispatches until @pending completes or time is up. */
+static int watch_until_done(struct ctl_bus *bus, DBusPendingCall *pending, double timeout_s)
+{
+	double start = now_s(), left;
+	int ms;
+
+	while (!dbus_pending_call_get_completed(pending)) {
+		left = timeout_s - (now_s() - start);
+		if (left <= 0) {
+			ctl_err("rekamd did not answer within %g s", timeout_s);
+			return -ETIMEDOUT;
+		}
+		ms = left * 1000.0 < WATCH_SLICE_MS ? (int)(left * 1000.0) + 1 : WATCH_SLICE_MS;
+		if (!dbus_connection_read_write_dispatch(bus->conn, ms)) {
+			ctl_err("lost the connection to %s", bus->where);
+			return -ECONNRESET;
+		}
+	}
+	/* signals sent before the reply but not dispatched yet */
+	while (dbus_connection_dispatch(bus->conn) == DBUS_DISPATCH_DATA_REMAINS)
+		;
+	return 0;
+}
+
+int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_s,
+	ctl_signal_fn on_signal, void *data, DBusMessage **reply)
+{
+	const char *dest = dbus_message_get_destination(msg);
+	struct watch w = { on_signal, data };
+	DBusPendingCall *pending = NULL;
+	DBusMessage *answer;
+	DBusError error;
+	double start;
+	int err;
+
+	*reply = NULL;
+	bus->error_name[0] = '\0';
+	if (!bus->conn) {
+		ctl_err("not connected to a bus");
+		return -ENOTCONN;
+	}
+	if (!dbus_connection_add_filter(bus->conn, watch_filter, &w, NULL))
+		return out_of_memory();
+	start = now_s();
+	if (!dbus_connection_send_with_reply(bus->conn, msg, &pending, DBUS_TIMEOUT_INFINITE)) {
+		err = out_of_memory();
+	} else if (!pending) {
+		ctl_err("lost the connection to %s", bus->where);
+		err = -ECONNRESET;
+	} else {
+		err = watch_until_done(bus, pending, timeout_s);
+	}
+	dbus_connection_remove_filter(bus->conn, watch_filter, &w);
+	if (err) {
+		if (pending) {
+			dbus_pending_call_cancel(pending);
+			dbus_pending_call_unref(pending);
+		}
+		return err;
+	}
+
+	answer = dbus_pending_call_steal_reply(pending);
+	dbus_pending_call_unref(pending);
+	if (!answer) {
+		ctl_err("rekamd did not answer");
+		return -ECONNRESET;
+	}
+	dbus_error_init(&error);
+	if (!dbus_set_error_from_message(&error, answer)) {
+		*reply = answer;
+		return 0;
+	}
+	dbus_message_unref(answer);
+	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
 	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
 	dbus_error_free(&error);
 	return err;
@@ -261,6 +361,193 @@ int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char 
 	ctl_err("unexpected answer from rekamd to %s: signature '%s' instead of '%s'", method,
 		dbus_message_get_signature(reply), signature);
 	return -EPROTO;
+}
+
+/* --- devices --------------------------------------------------------------- */
+
+/* {"path": @path, "properties": the a{sv} at @iter}, appended to @list. */
+static int add_device(json_t *list, const char *path, DBusMessageIter *iter)
+{
+	json_t *props, *device;
+	int err;
+
+	err = ctl_json_from_iter(iter, &props);
+	if (err)
+		return err;
+	device = json_pack("{s:s, s:o}", "path", path, "properties", props);
+	if (!device)
+		return -ENOMEM;
+	if (json_array_append_new(list, device) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The objects of @objects (an a{oa{sa{sv}}} iterator) that are devices. */
+static int read_objects(DBusMessageIter *objects, json_t *list)
+{
+	DBusMessageIter object, ifaces, iface;
+	const char *path, *name;
+	int err;
+
+	for (; dbus_message_iter_get_arg_type(objects) == DBUS_TYPE_DICT_ENTRY;
+			dbus_message_iter_next(objects)) {
+		dbus_message_iter_recurse(objects, &object);
+		dbus_message_iter_get_basic(&object, &path);
+		dbus_message_iter_next(&object);
+		dbus_message_iter_recurse(&object, &ifaces);
+
+		for (; dbus_message_iter_get_arg_type(&ifaces) == DBUS_TYPE_DICT_ENTRY;
+				dbus_message_iter_next(&ifaces)) {
+			dbus_message_iter_recurse(&ifaces, &iface);
+			dbus_message_iter_get_basic(&iface, &name);
+			if (strcmp(name, REKAM_DEVICE_INTERFACE) != 0)
+				continue;
+			dbus_message_iter_next(&iface);
+			err = add_device(list, path, &iface);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* By path, numbers in it by value: sigpad2 before sigpad10. */
+static int compare_paths(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+
+	return strverscmp(json_string_value(json_object_get(x, "path")),
+		json_string_value(json_object_get(y, "path")));
+}
+
+/* @list sorted by path, as a new array in *out. */
+static int sort_devices(json_t *list, json_t **out)
+{
+	size_t i, n = json_array_size(list);
+	json_t **items, *sorted;
+	int err = 0;
+
+	items = calloc(n ? n : 1, sizeof(*items));
+	sorted = json_array();
+	if (!items || !sorted) {
+		free(items);
+		json_decref(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		items[i] = json_array_get(list, i);
+	qsort(items, n, sizeof(*items), compare_paths);
+	for (i = 0; i < n && !err; i++)
+		if (json_array_append(sorted, items[i]) < 0)
+			err = -ENOMEM;
+	free(items);
+	if (err) {
+		json_decref(sorted);
+		return err;
+	}
+	*out = sorted;
+	return 0;
+}
+
+int ctl_fetch_devices(struct ctl_bus *bus, json_t **out)
+{
+	DBusMessageIter iter, objects;
+	DBusMessage *msg, *reply;
+	json_t *list;
+	int err;
+
+	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
+		OBJECT_MANAGER_INTERFACE, "GetManagedObjects");
+	if (!msg)
+		return out_of_memory();
+	err = ctl_bus_call(bus, msg, &reply);
+	dbus_message_unref(msg);
+	if (err)
+		return err;
+
+	err = ctl_bus_expect_signature(reply, "GetManagedObjects", MANAGED_OBJECTS_SIGNATURE);
+	if (err) {
+		dbus_message_unref(reply);
+		return err;
+	}
+	list = json_array();
+	if (list) {
+		dbus_message_iter_init(reply, &iter);
+		dbus_message_iter_recurse(&iter, &objects);
+		err = read_objects(&objects, list);
+		if (!err)
+			err = sort_devices(list, out);
+		json_decref(list);
+	} else {
+		err = -ENOMEM;
+	}
+	dbus_message_unref(reply);
+
+	if (err == -ENOMEM)
+		return out_of_memory();
+	if (err) {
+		ctl_err("cannot read the answer to GetManagedObjects");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Does @arg name the object at @path: the whole path, or its name below REKAM_DEVICES_PATH? */
+static bool names_path(const char *arg, const char *path)
+{
+	size_t len = strlen(REKAM_DEVICES_PATH);
+
+	if (*arg == '/')
+		return !strcmp(path, arg);
+	return !strncmp(path, REKAM_DEVICES_PATH, len) && !strcmp(path + len, arg);
+}
+
+static const char *device_name(const json_t *device)
+{
+	const json_t *value = json_object_get(json_object_get(device, "properties"), "Name");
+
+	return json_is_string(value) ? json_string_value(value) : "";
+}
+
+const json_t *ctl_find_device(const json_t *devices, const char *arg)
+{
+	const json_t *device;
+	size_t i;
+
+	json_array_foreach(devices, i, device) {
+		if (names_path(arg, json_string_value(json_object_get(device, "path"))))
+			return device;
+	}
+	if (*arg == '/')
+		return NULL;
+	json_array_foreach(devices, i, device) {
+		if (!strcmp(device_name(device), arg))
+			return device;
+	}
+	return NULL;
+}
+
+int ctl_resolve_device(struct ctl_bus *bus, const char *arg, char **path)
+{
+	const json_t *device;
+	json_t *devices;
+	int err;
+
+	*path = NULL;
+	err = ctl_fetch_devices(bus, &devices);
+	if (err)
+		return err;
+	device = ctl_find_device(devices, arg);
+	if (!device) {
+		ctl_err("no device %s", arg);
+		err = -EREMOTEIO; /* exit 1, as when rekamd answers with an error */
+	} else {
+		*path = strdup(json_string_value(json_object_get(device, "path")));
+		if (!*path)
+			err = out_of_memory();
+	}
+	json_decref(devices);
+	return err;
 }
 
 /* --- D-Bus values as JSON -------------------------------------------------- */
@@ -529,6 +816,8 @@ int ctl_exit_status(int err)
 		return EX_NOPERM;
 	case -EREMOTEIO:
 		return 1;
+	case -EBUSY:
+		return EX_TEMPFAIL;
 	case -EPROTO:
 		return EX_PROTOCOL;
 	case -ENOMEM:

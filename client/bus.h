@@ -3,8 +3,9 @@
  * rekam - KTP-el recording station daemon
  *
  * bus.h - rekamctl's side of D-Bus: connecting to a bus, calling rekamd with
- * a timeout, explaining every failure in one sentence, and turning any D-Bus
- * value into JSON (for --json and for printing values for people).
+ * a timeout (watching signals meanwhile when asked), explaining every failure
+ * in one sentence, finding a device by the name a person gives, and turning
+ * any D-Bus value into JSON (for --json and for printing values for people).
  */
 #pragma once
 
@@ -17,6 +18,9 @@
 #define REKAM_BUS_NAME "id.rekam.Station1"
 #define REKAM_OBJECT_PATH "/id/rekam/Station1"
 #define REKAM_MANAGER_INTERFACE "id.rekam.Station1"
+#define REKAM_DEVICE_INTERFACE REKAM_MANAGER_INTERFACE ".Device"
+#define REKAM_DEVICES_PATH REKAM_OBJECT_PATH "/devices/"
+#define REKAM_ERROR_PREFIX REKAM_MANAGER_INTERFACE ".Error."
 
 #define CTL_DEFAULT_TIMEOUT_S 25
 
@@ -32,6 +36,7 @@ struct ctl_bus {
 	double timeout_s;     /* per call, > 0 */
 	DBusConnection *conn; /* private; NULL until ctl_bus_open() */
 	char where[256];      /* "the system bus", "the bus at ADDRESS", ... */
+	char error_name[256]; /* the D-Bus error of the last failed call, "" if none */
 };
 
 /* "rekamctl: " + message + newline on stderr. */
@@ -60,6 +65,18 @@ void ctl_bus_close(struct ctl_bus *bus);
  */
 int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply);
 
+/* A signal handed to the caller of ctl_bus_call_watching(). */
+typedef void (*ctl_signal_fn)(DBusMessage *signal, void *data);
+
+/*
+ * Like ctl_bus_call(), but waits up to @timeout_s instead of bus->timeout_s
+ * and, while it waits, hands every signal that arrives to @on_signal (the
+ * caller has added a match rule for the signals it wants), in order, all of
+ * them before the reply is returned.
+ */
+int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_s,
+	ctl_signal_fn on_signal, void *data, DBusMessage **reply);
+
 /* ctl_bus_call() of a method without arguments on rekamd's manager object. */
 int ctl_bus_call_manager(struct ctl_bus *bus, const char *method, DBusMessage **reply);
 
@@ -68,6 +85,28 @@ int ctl_bus_call_manager(struct ctl_bus *bus, const char *method, DBusMessage **
  * -EPROTO.
  */
 int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char *signature);
+
+/*
+ * Every device rekamd has (GetManagedObjects on its root object), sorted by
+ * path with numbers by value (sigpad2 before sigpad10), in *out:
+ * [{"path": PATH, "properties": {every id.rekam.Station1.Device property}}, ...].
+ * Failures are explained; returns 0 or a negative errno as ctl_bus_call().
+ */
+int ctl_fetch_devices(struct ctl_bus *bus, json_t **out);
+
+/*
+ * The device of @devices (from ctl_fetch_devices()) that @arg names: its
+ * whole object path, the last component of the path ("sigpad0"), or its Name
+ * (the [device NAME] of rekamd.conf). NULL when none.
+ */
+const json_t *ctl_find_device(const json_t *devices, const char *arg);
+
+/*
+ * The object path (malloc'd, in *path) of the device @arg names, as
+ * ctl_find_device(). A device that does not exist is reported ("no device
+ * X") and is -EREMOTEIO, exit status 1, as when rekamd answers with an error.
+ */
+int ctl_resolve_device(struct ctl_bus *bus, const char *arg, char **path);
 
 /*
  * The value at @iter as JSON (a new reference in *out): strings, object paths
@@ -82,5 +121,8 @@ int ctl_json_from_iter(DBusMessageIter *iter, json_t **out);
 /* A value for people: text as is, yes/no, "a, b, c", "key=value, ..." */
 void ctl_print_value(FILE *f, const json_t *value);
 
-/* The <sysexits.h> exit status for a 0/-errno result of rekamctl's functions. */
+/*
+ * The <sysexits.h> exit status for a 0/-errno result of rekamctl's functions
+ * (-EBUSY, a device claimed by another client, is EX_TEMPFAIL).
+ */
 int ctl_exit_status(int err);

@@ -3,7 +3,7 @@
  * rekam - KTP-el recording station daemon
  *
  * cmd-devices.c - "rekamctl devices [DEVICE]": the station's devices from
- * rekamd's ObjectManager (GetManagedObjects on the root object), as a table
+ * rekamd's ObjectManager (ctl_fetch_devices() in bus.c), as a table
  * sorted by object path (sigpad2 before sigpad10), or every property of one
  * device; with --json, the devices' properties as rekamd sent them.
  */
@@ -16,11 +16,6 @@
 
 #include "client/commands.h"
 
-#define DEVICE_INTERFACE REKAM_MANAGER_INTERFACE ".Device"
-#define DEVICES_PATH REKAM_OBJECT_PATH "/devices/"
-#define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
-#define MANAGED_OBJECTS_SIGNATURE "a{oa{sa{sv}}}"
-
 #define CELL_MAX 32 /* characters of a table cell, unless the column is not cut */
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one character */
 
@@ -28,136 +23,6 @@ static int out_of_memory(void)
 {
 	ctl_err("out of memory");
 	return -ENOMEM;
-}
-
-/* --- reading the devices --------------------------------------------------- */
-
-/* {"path": @path, "properties": the a{sv} at @iter}, appended to @list. */
-static int add_device(json_t *list, const char *path, DBusMessageIter *iter)
-{
-	json_t *props, *device;
-	int err;
-
-	err = ctl_json_from_iter(iter, &props);
-	if (err)
-		return err;
-	device = json_pack("{s:s, s:o}", "path", path, "properties", props);
-	if (!device)
-		return -ENOMEM;
-	if (json_array_append_new(list, device) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-/* The objects of @objects (an a{oa{sa{sv}}} iterator) that are devices. */
-static int read_objects(DBusMessageIter *objects, json_t *list)
-{
-	DBusMessageIter object, ifaces, iface;
-	const char *path, *name;
-	int err;
-
-	for (; dbus_message_iter_get_arg_type(objects) == DBUS_TYPE_DICT_ENTRY;
-			dbus_message_iter_next(objects)) {
-		dbus_message_iter_recurse(objects, &object);
-		dbus_message_iter_get_basic(&object, &path);
-		dbus_message_iter_next(&object);
-		dbus_message_iter_recurse(&object, &ifaces);
-
-		for (; dbus_message_iter_get_arg_type(&ifaces) == DBUS_TYPE_DICT_ENTRY;
-				dbus_message_iter_next(&ifaces)) {
-			dbus_message_iter_recurse(&ifaces, &iface);
-			dbus_message_iter_get_basic(&iface, &name);
-			if (strcmp(name, DEVICE_INTERFACE) != 0)
-				continue;
-			dbus_message_iter_next(&iface);
-			err = add_device(list, path, &iface);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
-}
-
-/* By path, numbers in it by value: sigpad2 before sigpad10. */
-static int compare_paths(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-
-	return strverscmp(json_string_value(json_object_get(x, "path")),
-		json_string_value(json_object_get(y, "path")));
-}
-
-/* @list sorted by path, as a new array in *out. */
-static int sort_devices(json_t *list, json_t **out)
-{
-	size_t i, n = json_array_size(list);
-	json_t **items, *sorted;
-	int err = 0;
-
-	items = calloc(n ? n : 1, sizeof(*items));
-	sorted = json_array();
-	if (!items || !sorted) {
-		free(items);
-		json_decref(sorted);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		items[i] = json_array_get(list, i);
-	qsort(items, n, sizeof(*items), compare_paths);
-	for (i = 0; i < n && !err; i++)
-		if (json_array_append(sorted, items[i]) < 0)
-			err = -ENOMEM;
-	free(items);
-	if (err) {
-		json_decref(sorted);
-		return err;
-	}
-	*out = sorted;
-	return 0;
-}
-
-/* Every device rekamd has, sorted by path: [{"path": ..., "properties": {...}}, ...]. */
-static int fetch_devices(struct ctl *ctl, json_t **out)
-{
-	DBusMessageIter iter, objects;
-	DBusMessage *msg, *reply;
-	json_t *list;
-	int err;
-
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		OBJECT_MANAGER_INTERFACE, "GetManagedObjects");
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
-	if (err)
-		return err;
-
-	err = ctl_bus_expect_signature(reply, "GetManagedObjects", MANAGED_OBJECTS_SIGNATURE);
-	if (err) {
-		dbus_message_unref(reply);
-		return err;
-	}
-	list = json_array();
-	if (list) {
-		dbus_message_iter_init(reply, &iter);
-		dbus_message_iter_recurse(&iter, &objects);
-		err = read_objects(&objects, list);
-		if (!err)
-			err = sort_devices(list, out);
-		json_decref(list);
-	} else {
-		err = -ENOMEM;
-	}
-	dbus_message_unref(reply);
-
-	if (err == -ENOMEM)
-		return out_of_memory();
-	if (err) {
-		ctl_err("cannot read the answer to GetManagedObjects");
-		return -EPROTO;
-	}
-	return 0;
 }
 
 /* --- text for people ------------------------------------------------------- */
@@ -477,49 +342,20 @@ static int print_device(const json_t *device)
 	return print_sorted("", props, is_other_property);
 }
 
-/* Does @arg name the object at @path: the whole path, or its name below DEVICES_PATH? */
-static bool names_path(const char *arg, const char *path)
-{
-	size_t len = strlen(DEVICES_PATH);
-
-	if (*arg == '/')
-		return !strcmp(path, arg);
-	return !strncmp(path, DEVICES_PATH, len) && !strcmp(path + len, arg);
-}
-
-/* The device @arg names: a full object path, a path's last component, or a Name. */
-static const json_t *find_device(const json_t *devices, const char *arg)
-{
-	const json_t *device;
-	size_t i;
-
-	json_array_foreach(devices, i, device) {
-		if (names_path(arg, json_string_value(json_object_get(device, "path"))))
-			return device;
-	}
-	if (*arg == '/')
-		return NULL;
-	json_array_foreach(devices, i, device) {
-		if (!strcmp(string_property(device, "Name"), arg))
-			return device;
-	}
-	return NULL;
-}
-
 int cmd_devices(struct ctl *ctl, int argc, char **argv)
 {
 	const json_t *device;
 	json_t *devices;
 	int err;
 
-	err = fetch_devices(ctl, &devices);
+	err = ctl_fetch_devices(&ctl->bus, &devices);
 	if (err)
 		return err;
 
 	if (argc < 2) {
 		err = ctl->json ? ctl_print_json(devices) : print_table(devices);
 	} else {
-		device = find_device(devices, argv[1]);
+		device = ctl_find_device(devices, argv[1]);
 		if (!device) {
 			ctl_err("no device %s", argv[1]);
 			err = -EREMOTEIO; /* exit 1, as when rekamd answers with an error */

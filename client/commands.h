@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -18,7 +19,10 @@
 /* Everything the global options decide. */
 struct ctl {
 	struct ctl_bus bus;
-	bool json; /* --json: one JSON document on stdout */
+	bool json;          /* --json: one JSON document on stdout */
+	bool timeout_given; /* --timeout was on the command line */
+	char **options;     /* --option KEY=VALUE arguments, for capture */
+	size_t n_options;
 };
 
 struct ctl_command {
@@ -37,3 +41,5 @@ int ctl_print_json(const json_t *doc);
 
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_devices(struct ctl *ctl, int argc, char **argv);
+int cmd_capture(struct ctl *ctl, int argc, char **argv);
+int cmd_selftest(struct ctl *ctl, int argc, char **argv);

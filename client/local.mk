@@ -8,6 +8,7 @@ client_rekamctl_SOURCES = \
 	client/commands.h \
 	client/bus.c client/bus.h \
 	client/cmd-status.c \
-	client/cmd-devices.c
+	client/cmd-devices.c \
+	client/cmd-capture.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)
 client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS)

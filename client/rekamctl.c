@@ -25,6 +25,10 @@ static const struct ctl_command commands[] = {
 		cmd_status },
 	{ "devices", "[DEVICE]", "List the devices, or show every property of one", 0, 1, true,
 		cmd_devices },
+	{ "capture", "DEVICE", "Claim a device, capture with it, list the artifacts, release it",
+		1, 1, true, cmd_capture },
+	{ "selftest", "DEVICE", "Claim a device, run its self-test step by step, release it", 1, 1,
+		true, cmd_selftest },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
 		cmd_help },
 };
@@ -71,7 +75,11 @@ static void print_usage(void)
 	       "      --json             Machine-readable output: one JSON document on standard\n"
 	       "                         output; errors still go to standard error as text\n"
 	       "      --timeout=SECONDS  Wait at most SECONDS for each answer from rekamd\n"
-	       "                         (default: %d)\n"
+	       "                         (default: %d); for capture, also the capture's\n"
+	       "                         own timeout\n"
+	       "      --option=KEY=VALUE capture: an option of the capture, repeatable;\n"
+	       "                         VALUE is sent as a 64-bit integer when it is one,\n"
+	       "                         as a boolean when it is true or false, else as text\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -89,6 +97,7 @@ static void print_usage(void)
 	       "  70  internal error\n"
 	       "  71  out of memory\n"
 	       "  74  the output could not be written\n"
+	       "  75  the device is claimed by another client (or busy): try again later\n"
 	       "  76  rekamd's answer was not what this rekamctl understands\n"
 	       "  77  permission denied by the bus policy or by rekamd\n"
 	       "\n"
@@ -97,6 +106,8 @@ static void print_usage(void)
 	       "  rekamctl --session --json status | jq -r .State\n"
 	       "  rekamctl devices\n"
 	       "  rekamctl devices sigpad0\n"
+	       "  rekamctl selftest sigpad0\n"
+	       "  rekamctl capture sigpad0 --option min-points=50 --timeout=60\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
 		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
@@ -145,6 +156,7 @@ enum {
 	OPT_ADDRESS,
 	OPT_JSON,
 	OPT_TIMEOUT,
+	OPT_OPTION,
 };
 
 static const struct option options[] = {
@@ -153,6 +165,7 @@ static const struct option options[] = {
 	{ "address", required_argument, NULL, OPT_ADDRESS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "option", required_argument, NULL, OPT_OPTION },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -170,6 +183,25 @@ static int parse_timeout(const char *text, double *seconds)
 		return -EINVAL;
 	}
 	*seconds = s;
+	return 0;
+}
+
+/* --option KEY=VALUE: kept for the command (only capture takes options). */
+static int add_option(struct ctl *ctl, char *arg)
+{
+	char *eq = strchr(arg, '='), **list;
+
+	if (!eq || eq == arg) {
+		ctl_err("invalid --option '%s': expected KEY=VALUE", arg);
+		return -EINVAL;
+	}
+	list = realloc(ctl->options, (ctl->n_options + 1) * sizeof(*list));
+	if (!list) {
+		ctl_err("out of memory");
+		return -ENOMEM;
+	}
+	list[ctl->n_options++] = arg;
+	ctl->options = list;
 	return 0;
 }
 
@@ -217,6 +249,12 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			err = parse_timeout(optarg, &ctl->bus.timeout_s);
+			if (err)
+				return err;
+			ctl->timeout_given = true;
+			break;
+		case OPT_OPTION:
+			err = add_option(ctl, optarg);
 			if (err)
 				return err;
 			break;
@@ -280,6 +318,10 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	err = check_arguments(cmd, argc - optind - 1);
 	if (err)
 		return err;
+	if (ctl->n_options && cmd->run != cmd_capture) {
+		ctl_err("--option is for capture only");
+		return -EINVAL;
+	}
 
 	if (cmd->needs_bus) {
 		err = ctl_bus_open(&ctl->bus);
@@ -299,6 +341,7 @@ int main(int argc, char **argv)
 	int status;
 
 	status = ctl_exit_status(run(&ctl, argc, argv));
+	free(ctl.options);
 	dbus_shutdown(); /* libdbus's caches, so that valgrind sees nothing left */
 
 	if (status == EX_USAGE)

@@ -44,3 +44,19 @@ tests_unit_test_sim_lib_LDADD = simulators/lib/librekam-sim.la
 
 TESTS += tests/integration/test-sim-sigpad.sh
 EXTRA_DIST += tests/integration/test-sim-sigpad.sh
+
+TESTS += tests/integration/test-sim-station.sh
+EXTRA_DIST += tests/integration/test-sim-station.sh
+
+# a whole simulated station: private bus, every simulator, rekamd
+bin_PROGRAMS += simulators/rekam-sim-station
+simulators_rekam_sim_station_SOURCES = simulators/rekam-sim-station.c
+simulators_rekam_sim_station_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DSBINDIR=\""$(sbindir)"\" \
+	-DBINDIR=\""$(bindir)"\" \
+	-DDBUS_DAEMON=\""$(DBUS_DAEMON)"\"
+simulators_rekam_sim_station_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
+simulators_rekam_sim_station_LDADD = $(DBUS_LIBS)
+
+# what ./quickstart demo runs inside rekam-sim-station
+EXTRA_DIST += scripts/demo-station.sh

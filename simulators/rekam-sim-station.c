@@ -1,0 +1,1507 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - device simulators
+ *
+ * rekam-sim-station.c - a complete simulated station in one command: a
+ * private dbus-daemon, every device simulator, and rekamd on that bus with
+ * one configured device per simulator, all in one directory. It prints shell
+ * variables describing the station, then waits for Ctrl-C or runs a command
+ * inside it, and stops everything in order: rekamd, the simulators, the bus.
+ *
+ * Signals are blocked and taken with sigtimedwait(), so every wait below is
+ * a plain loop; the station's daemons run in their own process group, so a
+ * Ctrl-C on the terminal reaches only this program and the command.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dbus/dbus.h>
+
+#define PROG "rekam-sim-station"
+#define STATION_ID_DEFAULT "6305-SIM-01"
+#define REKAM_BUS_NAME "id.rekam.Station1"
+#define REKAM_OBJECT_PATH "/id/rekam/Station1"
+#define REKAM_DEVICE_INTERFACE REKAM_BUS_NAME ".Device"
+
+#define START_TIMEOUT_MS 10000 /* each start-up step */
+#define STOP_TIMEOUT_MS 10000  /* rekamd after SIGTERM */
+#define HELPER_STOP_TIMEOUT_MS 5000 /* a simulator or the bus after SIGTERM */
+#define POLL_MS 50
+#define CALL_TIMEOUT_MS 2000
+#define LOG_TAIL_LINES 20
+
+#ifndef SBINDIR
+#define SBINDIR "/usr/local/sbin"
+#endif
+#ifndef BINDIR
+#define BINDIR "/usr/local/bin"
+#endif
+#ifndef PKGLIBDIR
+#define PKGLIBDIR "/usr/local/lib/rekam"
+#endif
+#ifndef DBUS_DAEMON
+#define DBUS_DAEMON "dbus-daemon"
+#endif
+
+/*
+ * The simulators a station has: one line each. @key names the files
+ * (DIR/KEY.sock, DIR/KEY.control, DIR/KEY.log) and the variables
+ * (REKAM_KEY_CONTROL, REKAM_KEY_PID); @device is the [device NAME] section
+ * of rekamd.conf, driven by @plugin over "sim:unix:DIR/KEY.sock".
+ */
+struct sim_kind {
+	const char *key;
+	const char *program;
+	const char *device;
+	const char *plugin;
+};
+
+static const struct sim_kind sim_kinds[] = {
+	{ "sigpad", "rekam-sim-sigpad", "pad", "sigpad-sim" },
+};
+
+#define N_SIMS (sizeof(sim_kinds) / sizeof(sim_kinds[0]))
+
+struct child {
+	const char *what; /* "rekamd", "dbus-daemon", "rekam-sim-sigpad", ... */
+	pid_t pid;        /* 0: not started */
+	bool exited;
+	int status; /* from waitpid(), once exited */
+};
+
+struct options {
+	const char *dir;
+	const char *seed;
+	const char *time_scale;
+	const char *station_id;
+	const char *bindir;
+	const char *plugin_dir;
+	bool keep;
+	bool verbose;
+	char **command; /* NULL: wait for a signal */
+};
+
+struct station {
+	struct options opt;
+	char *dir;       /* absolute */
+	bool temporary;  /* made by us: removed unless --keep */
+	char *dbus_daemon;
+	char *rekamd;
+	char *rekamctl;
+	char *plugin_dir;
+	char *sim_path[N_SIMS]; /* NULL: not installed, left out */
+	char *address;
+	struct child bus;
+	struct child rekamd_child;
+	struct child sims[N_SIMS];
+	bool rekamd_failed; /* exited by itself, or did not stop cleanly */
+};
+
+static sigset_t handled_signals; /* blocked; taken by sigtimedwait() */
+static sigset_t original_mask;
+static int stop_signal; /* the first SIGINT, SIGTERM or SIGHUP */
+static bool verbose;
+
+/* --- messages ------------------------------------------------------------------ */
+
+__attribute__((format(printf, 1, 2))) static void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+#define info(...)                       \
+	do {                            \
+		if (verbose)            \
+			err(__VA_ARGS__); \
+	} while (0)
+
+static void *xmalloc_fail(void)
+{
+	err("out of memory");
+	exit(EX_OSERR);
+}
+
+__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return xmalloc_fail();
+	return s;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	return d ? d : xmalloc_fail();
+}
+
+/* --- help ---------------------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"Usage: " PROG " [OPTION]... [-- COMMAND [ARG]...]\n"
+		"\n"
+		"Start a complete simulated KTP-el recording station: a private D-Bus bus\n"
+		"(dbus-daemon), every device simulator, and rekamd on that bus with one\n"
+		"configured device per simulator, all in one directory. Once every device\n"
+		"is connected, print shell variables describing the station on standard\n"
+		"output. Then wait for Ctrl-C (SIGINT) or SIGTERM or, with COMMAND, run\n"
+		"COMMAND inside the station and wait for it. Either way, stop everything\n"
+		"again, in order: rekamd (SIGTERM; SIGKILL after 10 s), the simulators,\n"
+		"the bus; then remove the directory unless it was given or kept.\n"
+		"\n"
+		"Options:\n"
+		"  -d, --dir=DIR          build the station in DIR (created when missing, kept\n"
+		"                         afterwards) instead of a new temporary directory\n"
+		"  -k, --keep             keep the temporary directory afterwards\n"
+		"      --seed=N           pass --seed=N to every simulator: the seed of every\n"
+		"                         datum it generates (default: the simulators' own)\n"
+		"      --time-scale=X     pass --time-scale=X to every simulator: multiply every\n"
+		"                         device delay by X, 0 to 1000 (e.g. 0.01 for tests)\n"
+		"      --station-id=ID    the station's [station] id (default " STATION_ID_DEFAULT ")\n"
+		"      --bindir=DIR       where rekamd, rekamctl and the simulators are; each\n"
+		"                         is also looked for in DIR/../daemon, DIR/../client\n"
+		"                         and DIR/../simulators (a build tree)\n"
+		"      --plugin-dir=DIR   rekamd's device plugin directory (default below)\n"
+		"  -v, --verbose          say what happens on standard error, and run rekamd\n"
+		"                         and the simulators with --verbose (into their logs)\n"
+		"  -h, --help             print this help and exit\n"
+		"  -V, --version          print the version and exit\n"
+		"\n"
+		"Simulators (one that is not installed is left out):\n");
+	for (i = 0; i < N_SIMS; i++)
+		fprintf(out,
+			"  %-18s [device %s], plugin %s,\n"
+			"  %-18s sockets DIR/%s.sock and DIR/%s.control\n",
+			sim_kinds[i].program, sim_kinds[i].device, sim_kinds[i].plugin, "",
+			sim_kinds[i].key, sim_kinds[i].key);
+	fprintf(out,
+		"\n"
+		"Output, once the station is up (shell syntax, for eval):\n"
+		"  REKAM_BUS_ADDRESS='...'     the address of the station's bus\n"
+		"  REKAM_STATION_DIR='...'     the station's directory\n"
+		"  REKAM_<SIM>_CONTROL='...'   the control socket of each simulator, e.g.\n"
+		"                              REKAM_SIGPAD_CONTROL (see docs/device-protocol.md)\n"
+		"  REKAM_STATE_DIR='...'       rekamd's state directory: the database, and\n"
+		"                              artifacts/HANDLE for every captured artifact\n"
+		"  REKAM_REKAMD_PID=N, REKAM_BUS_PID=N, REKAM_<SIM>_PID=N\n"
+		"  # and a comment showing rekamctl with --address\n"
+		"\n"
+		"COMMAND runs with the standard input, output and error of " PROG ",\n"
+		"in its process group (a Ctrl-C reaches both), with the variables above\n"
+		"exported, DBUS_SESSION_BUS_ADDRESS set to the station's bus (so\n"
+		"\"rekamctl --session\" works too), REKAMD and REKAMCTL set to the programs\n"
+		"used, and PATH starting with their directories.\n"
+		"\n"
+		"Files in the station directory:\n"
+		"  rekamd.conf, rekamd.log    rekamd's configuration and standard error\n"
+		"  state/                     rekamd's --state-dir\n"
+		"  bus.log, dbus-*            dbus-daemon's standard error and socket\n"
+		"  SIM.sock, SIM.control, SIM.log   each simulator's sockets and log\n"
+		"\n"
+		"Where the programs are: with --bindir, there; otherwise the first found of\n"
+		"$REKAM_BUILDDIR/{daemon,client,simulators}, the build tree around this\n"
+		"program (its own directory, ../daemon, ../client), and the installed\n"
+		"  %s and %s.\n"
+		"The plugin directory: --plugin-dir, else $REKAM_BUILDDIR/plugins/built,\n"
+		"else plugins/built of the build tree rekamd was found in, else\n"
+		"  %s/plugins.\n"
+		"\n"
+		"Environment:\n"
+		"  REKAM_BUILDDIR       a build tree to take the programs and plugins from\n"
+		"  REKAM_DBUS_DAEMON    the dbus-daemon to run (default %s)\n"
+		"  TMPDIR               where the temporary directory is made (default /tmp)\n"
+		"\n"
+		"Signals:\n"
+		"  SIGINT, SIGTERM, SIGHUP   stop the station; with COMMAND, the signal is\n"
+		"                            passed on to it first and the station stops when\n"
+		"                            it has exited\n"
+		"\n"
+		"Exit status:\n"
+		"  0        the station ran and stopped cleanly (without COMMAND)\n"
+		"  N        with COMMAND: its exit status, or 128+S when signal S killed it\n"
+		"  64       invalid command line\n"
+		"  69       the station did not come up: a program is missing, or the bus, a\n"
+		"           simulator or rekamd did not start, or a device was still absent\n"
+		"           after 10 s; what failed and its log are shown on standard error\n"
+		"  70       rekamd exited by itself while the station ran, or did not stop\n"
+		"           cleanly (a non-zero exit status, or SIGKILL after 10 s); the last\n"
+		"           %d lines of its log are shown (with COMMAND: only instead of 0)\n"
+		"  71       a system error (fork, pipe, ...)\n"
+		"  73       the station directory cannot be created\n"
+		"  126, 127 COMMAND could not be run: not executable, not found\n"
+		"  128+S    signal S arrived while the station was starting\n"
+		"\n"
+		"Examples:\n"
+		"  " PROG "                 # a station until Ctrl-C\n"
+		"  " PROG " --time-scale 0.01 -- sh -c \\\n"
+		"      'rekamctl --address \"$REKAM_BUS_ADDRESS\" capture sigpad0'\n"
+		"  " PROG " -- sh -c 'printf \"pen-timeout\\n\" |\n"
+		"      socat - UNIX-CONNECT:\"$REKAM_SIGPAD_CONTROL\";\n"
+		"      rekamctl --session capture pad'\n",
+		SBINDIR, BINDIR, PKGLIBDIR, DBUS_DAEMON, LOG_TAIL_LINES);
+}
+
+static void try_help(void)
+{
+	fputs("Try '" PROG " --help' for more information.\n", stderr);
+}
+
+/* --- command line ---------------------------------------------------------------- */
+
+enum {
+	OPT_SEED = 0x100,
+	OPT_TIME_SCALE,
+	OPT_STATION_ID,
+	OPT_BINDIR,
+	OPT_PLUGIN_DIR,
+};
+
+static bool valid_seed(const char *s)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	(void)strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+static bool valid_scale(const char *s)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	return *s && !errno && !*end && x >= 0.0 && x <= 1000.0;
+}
+
+/* 0 to go on, 1 after --help/--version, or EX_USAGE. */
+static int parse_args(struct options *opt, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
+		{ "station-id", required_argument, NULL, OPT_STATION_ID },
+		{ "bindir", required_argument, NULL, OPT_BINDIR },
+		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opt->station_id = STATION_ID_DEFAULT;
+	/* "+": stop at the first non-option, which starts COMMAND */
+	while ((c = getopt_long(argc, argv, "+d:kvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!*optarg) {
+				err("--dir needs a directory");
+				return EX_USAGE;
+			}
+			opt->dir = optarg;
+			break;
+		case 'k':
+			opt->keep = true;
+			break;
+		case OPT_SEED:
+			if (!valid_seed(optarg)) {
+				err("invalid --seed '%s': expected a number from 0 to 2^64-1", optarg);
+				return EX_USAGE;
+			}
+			opt->seed = optarg;
+			break;
+		case OPT_TIME_SCALE:
+			if (!valid_scale(optarg)) {
+				err("invalid --time-scale '%s': expected a number from 0 to 1000",
+					optarg);
+				return EX_USAGE;
+			}
+			opt->time_scale = optarg;
+			break;
+		case OPT_STATION_ID:
+			if (!*optarg || strpbrk(optarg, "\n\r")) {
+				err("invalid --station-id '%s'", optarg);
+				return EX_USAGE;
+			}
+			opt->station_id = optarg;
+			break;
+		case OPT_BINDIR:
+			opt->bindir = optarg;
+			break;
+		case OPT_PLUGIN_DIR:
+			opt->plugin_dir = optarg;
+			break;
+		case 'v':
+			opt->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf(PROG " %s\n", PACKAGE_VERSION);
+			return 1;
+		default:
+			return EX_USAGE; /* getopt_long() has said why */
+		}
+	}
+	if (optind < argc) {
+		/* "--" ends the options; a COMMAND without it is accepted too */
+		opt->command = &argv[optind];
+	}
+	return 0;
+}
+
+/* --- finding the programs ------------------------------------------------------- */
+
+static bool is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The directory this program runs from (without a libtool ".libs"). */
+static char *self_dir(const char *argv0)
+{
+	char buf[PATH_MAX], *slash, *real = NULL;
+	ssize_t n;
+	size_t len;
+
+	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+	} else if (strchr(argv0, '/') && (real = realpath(argv0, NULL))) {
+		snprintf(buf, sizeof(buf), "%s", real);
+		free(real);
+	} else {
+		return NULL;
+	}
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	len = strlen(buf);
+	if (len >= 6 && !strcmp(buf + len - 6, "/.libs"))
+		buf[len - 6] = '\0';
+	return xstrdup(buf[0] ? buf : "/");
+}
+
+/* The directories programs are looked for in, in order; NULL-terminated. */
+static char **search_dirs(const struct options *opt, const char *self)
+{
+	char **dirs = calloc(12, sizeof(*dirs));
+	const char *build = getenv("REKAM_BUILDDIR");
+	size_t n = 0;
+
+	if (!dirs)
+		return xmalloc_fail();
+	if (opt->bindir) {
+		dirs[n++] = xstrdup(opt->bindir);
+		dirs[n++] = xasprintf("%s/../daemon", opt->bindir);
+		dirs[n++] = xasprintf("%s/../client", opt->bindir);
+		dirs[n++] = xasprintf("%s/../simulators", opt->bindir);
+		return dirs;
+	}
+	if (build && *build) {
+		dirs[n++] = xasprintf("%s/daemon", build);
+		dirs[n++] = xasprintf("%s/client", build);
+		dirs[n++] = xasprintf("%s/simulators", build);
+	}
+	if (self) {
+		dirs[n++] = xstrdup(self);
+		dirs[n++] = xasprintf("%s/../daemon", self);
+		dirs[n++] = xasprintf("%s/../client", self);
+	}
+	dirs[n++] = xstrdup(SBINDIR);
+	dirs[n++] = xstrdup(BINDIR);
+	return dirs;
+}
+
+static void free_strv(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The first executable @name in @dirs, or NULL. */
+static char *find_program(char **dirs, const char *name)
+{
+	char *path;
+	size_t i;
+
+	for (i = 0; dirs[i]; i++) {
+		path = xasprintf("%s/%s", dirs[i], name);
+		if (is_executable(path)) {
+			char *real = realpath(path, NULL);
+
+			free(path);
+			return real ? real : xmalloc_fail();
+		}
+		free(path);
+	}
+	return NULL;
+}
+
+/* A program on $PATH (or the path itself when it has a slash), or NULL. */
+static char *find_on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *found = NULL;
+
+	if (strchr(name, '/'))
+		return is_executable(name) ? xstrdup(name) : NULL;
+	copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *candidate = xasprintf("%s/%s", *dir ? dir : ".", name);
+
+		if (is_executable(candidate))
+			found = candidate;
+		else
+			free(candidate);
+	}
+	free(copy);
+	return found;
+}
+
+static char *find_plugin_dir(const struct options *opt, const char *rekamd)
+{
+	const char *build = getenv("REKAM_BUILDDIR");
+	char *dir, *slash, *tree;
+
+	if (opt->plugin_dir)
+		return xstrdup(opt->plugin_dir);
+	if (build && *build) {
+		dir = xasprintf("%s/plugins/built", build);
+		if (is_dir(dir))
+			return dir;
+		free(dir);
+	}
+	/* rekamd of a build tree is BUILD/daemon/rekamd */
+	tree = xstrdup(rekamd);
+	slash = strrchr(tree, '/');
+	if (slash) {
+		*slash = '\0';
+		dir = xasprintf("%s/../plugins/built", tree);
+		free(tree);
+		if (is_dir(dir)) {
+			char *real = realpath(dir, NULL);
+
+			if (real) {
+				free(dir);
+				return real;
+			}
+			return dir;
+		}
+		free(dir);
+	} else {
+		free(tree);
+	}
+	return xstrdup(PKGLIBDIR "/plugins");
+}
+
+/* Every program; EX_UNAVAILABLE when rekamd or dbus-daemon is missing. */
+static int find_programs(struct station *st, const char *argv0)
+{
+	const char *dbus_daemon = getenv("REKAM_DBUS_DAEMON");
+	char *self = self_dir(argv0), **dirs = search_dirs(&st->opt, self);
+	size_t i, n = 0;
+	int status = 0;
+
+	st->rekamd = find_program(dirs, "rekamd");
+	st->rekamctl = find_program(dirs, "rekamctl");
+	for (i = 0; i < N_SIMS; i++) {
+		st->sim_path[i] = find_program(dirs, sim_kinds[i].program);
+		if (st->sim_path[i])
+			n++;
+		else
+			info("%s is not installed: left out", sim_kinds[i].program);
+	}
+	st->dbus_daemon = find_on_path(dbus_daemon && *dbus_daemon ? dbus_daemon : DBUS_DAEMON);
+	if (!st->dbus_daemon && (!dbus_daemon || !*dbus_daemon))
+		st->dbus_daemon = find_on_path("dbus-daemon");
+
+	if (!st->rekamd) {
+		err("rekamd not found (looked in --bindir, $REKAM_BUILDDIR, the build tree and "
+			"%s); use --bindir", SBINDIR);
+		status = EX_UNAVAILABLE;
+	}
+	if (!st->dbus_daemon) {
+		err("dbus-daemon not found (install it, or set REKAM_DBUS_DAEMON)");
+		status = EX_UNAVAILABLE;
+	}
+	if (!st->rekamctl)
+		info("rekamctl not found: the hint below names it without a path");
+	if (n == 0)
+		info("no simulator found: the station has no devices");
+	if (!status) {
+		st->plugin_dir = find_plugin_dir(&st->opt, st->rekamd);
+		info("rekamd %s, plugins %s, bus %s", st->rekamd, st->plugin_dir, st->dbus_daemon);
+	}
+	free_strv(dirs);
+	free(self);
+	return status;
+}
+
+/* --- signals and waiting ------------------------------------------------------- */
+
+static void setup_signals(void)
+{
+	struct sigaction old;
+
+	sigemptyset(&handled_signals);
+	/* a SIGINT ignored by who started us (a background job) stays ignored */
+	if (sigaction(SIGINT, NULL, &old) < 0 || old.sa_handler != SIG_IGN)
+		sigaddset(&handled_signals, SIGINT);
+	sigaddset(&handled_signals, SIGTERM);
+	sigaddset(&handled_signals, SIGHUP);
+	sigaddset(&handled_signals, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &handled_signals, &original_mask);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Wait up to @ms or until a signal comes; a stopping signal is recorded in
+ * stop_signal. Returns the signal taken, or 0.
+ */
+static int nap(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	int sig = sigtimedwait(&handled_signals, NULL, &ts);
+
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		if (!stop_signal)
+			stop_signal = sig;
+		return sig;
+	}
+	return sig > 0 ? sig : 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Has @c exited? Reaps it once. */
+static bool child_exited(struct child *c)
+{
+	pid_t r;
+
+	if (!c->pid || c->exited)
+		return c->pid != 0;
+	r = waitpid(c->pid, &c->status, WNOHANG);
+	if (r == c->pid || (r < 0 && errno == ECHILD))
+		c->exited = true;
+	return c->exited;
+}
+
+static void describe_status(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(status),
+			strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "status %#x", status);
+}
+
+/*
+ * Stop @c: SIGTERM, wait up to @ms, then SIGKILL. Returns true when it
+ * stopped by itself in time.
+ */
+static bool stop_child(struct child *c, int ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t)ms;
+	char how[64];
+
+	if (!c->pid || child_exited(c))
+		return true;
+	info("stopping %s (pid %d)", c->what, (int)c->pid);
+	kill(c->pid, SIGTERM);
+	while (!child_exited(c) && now_ms() < deadline)
+		nap(POLL_MS);
+	if (c->exited) {
+		describe_status(c->status, how, sizeof(how));
+		info("%s stopped: %s", c->what, how);
+		return true;
+	}
+	err("%s (pid %d) did not stop within %d s after SIGTERM: killing it (SIGKILL)", c->what,
+		(int)c->pid, ms / 1000);
+	kill(c->pid, SIGKILL);
+	if (waitpid(c->pid, &c->status, 0) == c->pid)
+		c->exited = true;
+	return false;
+}
+
+/* --- starting processes -------------------------------------------------------- */
+
+/*
+ * Fork and exec @argv. @out_fd and @err_fd become its standard output and
+ * error (-1: ours); @fd3, when >= 0, becomes its descriptor 3. A daemon gets
+ * /dev/null as input and its own process group.
+ */
+static pid_t spawn(char *const argv[], int out_fd, int err_fd, int fd3, bool daemon)
+{
+	pid_t pid;
+	int null;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		err("cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0)
+		return pid;
+
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &original_mask, NULL);
+	if (daemon) {
+		setpgid(0, 0);
+		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+	}
+	if (out_fd >= 0)
+		dup2(out_fd, STDOUT_FILENO);
+	if (err_fd >= 0)
+		dup2(err_fd, STDERR_FILENO);
+	if (fd3 == 3)
+		fcntl(3, F_SETFD, 0); /* dup2() onto itself would keep close-on-exec */
+	else if (fd3 >= 0)
+		dup2(fd3, 3);
+	execvp(argv[0], argv);
+	fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static int open_log(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		err("cannot open %s: %s", path, strerror(errno));
+	free(path);
+	return fd;
+}
+
+/* The last @lines lines of DIR/@name on standard error, indented. */
+static void show_log(const struct station *st, const char *name, int lines)
+{
+	char *path = xasprintf("%s/%s", st->dir, name);
+	FILE *f = fopen(path, "r");
+	char **ring, *line = NULL;
+	size_t cap = 0, n = 0, i;
+
+	free(path);
+	if (!f)
+		return;
+	ring = calloc((size_t)lines, sizeof(*ring));
+	if (!ring) {
+		fclose(f);
+		return;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		free(ring[n % (size_t)lines]);
+		ring[n % (size_t)lines] = line;
+		line = NULL;
+		cap = 0;
+		n++;
+	}
+	free(line);
+	fclose(f);
+	fprintf(stderr, PROG ": %s %s:\n", n > (size_t)lines ? "the end of" : "the log",
+		name);
+	for (i = n > (size_t)lines ? n - (size_t)lines : 0; i < n; i++) {
+		const char *l = ring[i % (size_t)lines];
+
+		fprintf(stderr, "    %s%s", l, l[0] && l[strlen(l) - 1] == '\n' ? "" : "\n");
+	}
+	for (i = 0; i < (size_t)lines; i++)
+		free(ring[i]);
+	free(ring);
+}
+
+/* --- the directory -------------------------------------------------------------- */
+
+static int make_dir(struct station *st)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *templ, cwd[PATH_MAX], *real;
+
+	if (st->opt.dir) {
+		if (mkdir(st->opt.dir, 0700) < 0 && errno != EEXIST) {
+			err("cannot create %s: %s", st->opt.dir, strerror(errno));
+			return EX_CANTCREAT;
+		}
+		real = realpath(st->opt.dir, NULL);
+		if (!real || !is_dir(real)) {
+			err("%s is not a directory", st->opt.dir);
+			free(real);
+			return EX_CANTCREAT;
+		}
+		st->dir = real;
+	} else {
+		templ = xasprintf("%s/rekam-station.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(templ)) {
+			err("cannot create a directory like %s: %s", templ, strerror(errno));
+			free(templ);
+			return EX_CANTCREAT;
+		}
+		st->temporary = true;
+		if (templ[0] != '/' && getcwd(cwd, sizeof(cwd))) {
+			st->dir = xasprintf("%s/%s", cwd, templ);
+			free(templ);
+		} else {
+			st->dir = templ;
+		}
+	}
+	/* the longest socket path is DIR/dbus-XXXXXXXXXX or DIR/KEY.control */
+	if (strlen(st->dir) + 24 >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		err("the directory %s is too long for Unix socket paths; use a shorter --dir "
+			"or TMPDIR", st->dir);
+		return EX_USAGE;
+	}
+	info("station directory %s", st->dir);
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	if (remove(path) < 0 && errno != ENOENT)
+		err("cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static void remove_dir(struct station *st)
+{
+	if (!st->dir)
+		return;
+	if (!st->temporary || st->opt.keep) {
+		if (st->temporary)
+			err("kept the station directory %s", st->dir);
+		return;
+	}
+	nftw(st->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* --- the bus ---------------------------------------------------------------------- */
+
+static int start_bus(struct station *st)
+{
+	char *listen = xasprintf("--address=unix:dir=%s", st->dir);
+	char *argv[] = { st->dbus_daemon, "--session", "--nofork", "--nopidfile", "--nosyslog",
+		"--print-address=3", listen, NULL };
+	char buf[1024];
+	size_t len = 0;
+	uint64_t deadline;
+	int fds[2], log, status = 0;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		err("cannot make a pipe: %s", strerror(errno));
+		free(listen);
+		return EX_OSERR;
+	}
+	log = open_log(st->dir, "bus.log");
+	st->bus.what = "dbus-daemon";
+	st->bus.pid = spawn(argv, log, log, fds[1], true);
+	close(fds[1]);
+	if (log >= 0)
+		close(log);
+	free(listen);
+	if (st->bus.pid < 0) {
+		st->bus.pid = 0;
+		close(fds[0]);
+		return EX_OSERR;
+	}
+
+	/* dbus-daemon writes its address and a newline once it listens */
+	deadline = now_ms() + START_TIMEOUT_MS;
+	while (!memchr(buf, '\n', len) && len < sizeof(buf) - 1 && !stop_signal) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+
+		if (now_ms() >= deadline)
+			break;
+		if (poll(&pfd, 1, POLL_MS) == 0) {
+			nap(0);
+			continue;
+		}
+		n = read(fds[0], buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fds[0]);
+	buf[len] = '\0';
+	if (stop_signal)
+		return 128 + stop_signal;
+	if (!strchr(buf, '\n') || buf[0] == '\n') {
+		err("dbus-daemon did not start (no address within %d s)", START_TIMEOUT_MS / 1000);
+		show_log(st, "bus.log", LOG_TAIL_LINES);
+		return EX_UNAVAILABLE;
+	}
+	*strchr(buf, '\n') = '\0';
+	st->address = xstrdup(buf);
+	info("dbus-daemon (pid %d) at %s", (int)st->bus.pid, st->address);
+	if (setenv("DBUS_SESSION_BUS_ADDRESS", st->address, 1) < 0)
+		status = EX_OSERR;
+	return status;
+}
+
+/* --- simulators -------------------------------------------------------------------- */
+
+static bool is_socket(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static int start_sim(struct station *st, size_t i)
+{
+	const struct sim_kind *k = &sim_kinds[i];
+	char *sock = xasprintf("%s/%s.sock", st->dir, k->key);
+	char *control = xasprintf("%s/%s.control", st->dir, k->key);
+	char *logname = xasprintf("%s.log", k->key);
+	char *seed = st->opt.seed ? xasprintf("--seed=%s", st->opt.seed) : NULL;
+	char *scale = st->opt.time_scale ? xasprintf("--time-scale=%s", st->opt.time_scale) : NULL;
+	char *argv[10];
+	struct child *c = &st->sims[i];
+	uint64_t deadline;
+	size_t n = 0;
+	int log, status = 0;
+
+	argv[n++] = st->sim_path[i];
+	argv[n++] = "--socket";
+	argv[n++] = sock;
+	argv[n++] = "--control";
+	argv[n++] = control;
+	if (seed)
+		argv[n++] = seed;
+	if (scale)
+		argv[n++] = scale;
+	if (st->opt.verbose)
+		argv[n++] = "--verbose";
+	argv[n] = NULL;
+
+	log = open_log(st->dir, logname);
+	c->what = k->program;
+	c->pid = spawn(argv, log, log, -1, true);
+	if (log >= 0)
+		close(log);
+	if (c->pid < 0) {
+		c->pid = 0;
+		status = EX_OSERR;
+		goto out;
+	}
+	deadline = now_ms() + START_TIMEOUT_MS;
+	while (!(is_socket(sock) && is_socket(control))) {
+		if (stop_signal) {
+			status = 128 + stop_signal;
+			goto out;
+		}
+		if (child_exited(c) || now_ms() >= deadline) {
+			err("%s did not start%s", k->program,
+				c->exited ? "" : " (no sockets within 10 s)");
+			show_log(st, logname, LOG_TAIL_LINES);
+			status = EX_UNAVAILABLE;
+			goto out;
+		}
+		nap(POLL_MS);
+	}
+	info("%s (pid %d): device %s, control %s", k->program, (int)c->pid, sock, control);
+out:
+	free(sock);
+	free(control);
+	free(logname);
+	free(seed);
+	free(scale);
+	return status;
+}
+
+/* --- rekamd ------------------------------------------------------------------------- */
+
+static int write_config(struct station *st)
+{
+	char *path = xasprintf("%s/rekamd.conf", st->dir);
+	FILE *f = fopen(path, "w");
+	size_t i;
+	int status = 0;
+
+	if (!f) {
+		err("cannot write %s: %s", path, strerror(errno));
+		free(path);
+		return EX_CANTCREAT;
+	}
+	fprintf(f, "# rekamd.conf of a simulated station, written by " PROG "\n"
+		   "[station]\n"
+		   "id = %s\n",
+		st->opt.station_id);
+	for (i = 0; i < N_SIMS; i++) {
+		if (!st->sim_path[i])
+			continue;
+		fprintf(f, "\n[device %s]\nplugin = %s\nconnection = sim:unix:%s/%s.sock\n",
+			sim_kinds[i].device, sim_kinds[i].plugin, st->dir, sim_kinds[i].key);
+	}
+	if (fclose(f) != 0) {
+		err("cannot write %s: %s", path, strerror(errno));
+		status = EX_CANTCREAT;
+	}
+	free(path);
+	return status;
+}
+
+static int start_rekamd(struct station *st)
+{
+	char *state = xasprintf("--state-dir=%s/state", st->dir);
+	char *config = xasprintf("--config=%s/rekamd.conf", st->dir);
+	char *plugins = xasprintf("--plugin-dir=%s", st->plugin_dir);
+	char *argv[] = { st->rekamd, "--session", state, config, plugins,
+		st->opt.verbose ? "--verbose" : NULL, NULL };
+	int log = open_log(st->dir, "rekamd.log");
+
+	st->rekamd_child.what = "rekamd";
+	st->rekamd_child.pid = spawn(argv, log, log, -1, true);
+	if (log >= 0)
+		close(log);
+	free(state);
+	free(config);
+	free(plugins);
+	if (st->rekamd_child.pid < 0) {
+		st->rekamd_child.pid = 0;
+		return EX_OSERR;
+	}
+	info("rekamd (pid %d) started", (int)st->rekamd_child.pid);
+	return 0;
+}
+
+/* A string property of @path, or NULL (not there yet, or no answer). */
+static char *get_string(DBusConnection *conn, const char *path, const char *iface,
+	const char *name)
+{
+	DBusMessage *msg, *reply;
+	DBusMessageIter iter, var;
+	const char *value;
+	char *result = NULL;
+
+	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, DBUS_INTERFACE_PROPERTIES, "Get");
+	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING,
+			&name, DBUS_TYPE_INVALID)) {
+		if (msg)
+			dbus_message_unref(msg);
+		return NULL;
+	}
+	reply = dbus_connection_send_with_reply_and_block(conn, msg, CALL_TIMEOUT_MS, NULL);
+	dbus_message_unref(msg);
+	if (!reply)
+		return NULL;
+	if (dbus_message_iter_init(reply, &iter) &&
+			dbus_message_iter_get_arg_type(&iter) == DBUS_TYPE_VARIANT) {
+		dbus_message_iter_recurse(&iter, &var);
+		if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_STRING) {
+			dbus_message_iter_get_basic(&var, &value);
+			result = xstrdup(value);
+		}
+	}
+	dbus_message_unref(reply);
+	return result;
+}
+
+/* The manager's Devices (ao) as a NULL-terminated list, or NULL. */
+static char **get_devices(DBusConnection *conn)
+{
+	const char *iface = REKAM_BUS_NAME, *name = "Devices", *path;
+	DBusMessageIter iter, var, array;
+	DBusMessage *msg, *reply;
+	char **list = NULL;
+	size_t n = 0;
+
+	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
+		DBUS_INTERFACE_PROPERTIES, "Get");
+	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING,
+			&name, DBUS_TYPE_INVALID)) {
+		if (msg)
+			dbus_message_unref(msg);
+		return NULL;
+	}
+	reply = dbus_connection_send_with_reply_and_block(conn, msg, CALL_TIMEOUT_MS, NULL);
+	dbus_message_unref(msg);
+	if (!reply)
+		return NULL;
+	if (dbus_message_iter_init(reply, &iter) &&
+			dbus_message_iter_get_arg_type(&iter) == DBUS_TYPE_VARIANT) {
+		dbus_message_iter_recurse(&iter, &var);
+		if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_ARRAY &&
+				dbus_message_iter_get_element_type(&var) == DBUS_TYPE_OBJECT_PATH) {
+			list = calloc((size_t)dbus_message_iter_get_element_count(&var) + 1,
+				sizeof(*list));
+			if (!list)
+				xmalloc_fail();
+			dbus_message_iter_recurse(&var, &array);
+			while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_OBJECT_PATH) {
+				dbus_message_iter_get_basic(&array, &path);
+				list[n++] = xstrdup(path);
+				dbus_message_iter_next(&array);
+			}
+		}
+	}
+	dbus_message_unref(reply);
+	return list;
+}
+
+/*
+ * Is the device configured as @device present (State not "absent")? Sets
+ * *state to its state for a message (freed by the caller), NULL when the
+ * device does not exist (yet).
+ */
+static bool device_up(DBusConnection *conn, char **devices, const char *device, char **state)
+{
+	size_t i;
+
+	*state = NULL;
+	for (i = 0; devices && devices[i]; i++) {
+		char *name = get_string(conn, devices[i], REKAM_DEVICE_INTERFACE, "Name");
+		bool match = name && !strcmp(name, device);
+
+		free(name);
+		if (!match)
+			continue;
+		*state = get_string(conn, devices[i], REKAM_DEVICE_INTERFACE, "State");
+		return *state && strcmp(*state, "absent") != 0;
+	}
+	return false;
+}
+
+/* Is every simulator's device there and not absent? @why says which is not. */
+static bool devices_up(struct station *st, DBusConnection *conn, char *why, size_t size)
+{
+	char **devices = get_devices(conn), *state;
+	bool up = true;
+	size_t i;
+
+	for (i = 0; i < N_SIMS && up; i++) {
+		if (!st->sim_path[i])
+			continue;
+		up = device_up(conn, devices, sim_kinds[i].device, &state);
+		if (!up)
+			snprintf(why, size, "device %s (%s) is %s", sim_kinds[i].device,
+				sim_kinds[i].program, state ? state : "not there");
+		free(state);
+	}
+	free_strv(devices);
+	return up;
+}
+
+static DBusConnection *connect_bus(const char *address)
+{
+	DBusConnection *conn;
+	DBusError error;
+
+	dbus_error_init(&error);
+	conn = dbus_connection_open_private(address, &error);
+	if (conn && !dbus_bus_register(conn, &error)) {
+		dbus_connection_close(conn);
+		dbus_connection_unref(conn);
+		conn = NULL;
+	}
+	if (!conn) {
+		err("cannot connect to the station's bus: %s",
+			error.message ? error.message : "unknown error");
+		dbus_error_free(&error);
+		return NULL;
+	}
+	dbus_connection_set_exit_on_disconnect(conn, FALSE);
+	return conn;
+}
+
+static void close_bus(DBusConnection *conn)
+{
+	if (!conn)
+		return;
+	dbus_connection_close(conn);
+	dbus_connection_unref(conn);
+}
+
+/* Until rekamd owns its name and every device is connected. */
+static int wait_for_station(struct station *st)
+{
+	DBusConnection *conn = connect_bus(st->address);
+	uint64_t deadline = now_ms() + START_TIMEOUT_MS;
+	char why[256] = "";
+	bool named = false;
+	int status = 0;
+
+	if (!conn)
+		return EX_UNAVAILABLE;
+	for (;;) {
+		if (stop_signal) {
+			status = 128 + stop_signal;
+			break;
+		}
+		if (child_exited(&st->rekamd_child)) {
+			describe_status(st->rekamd_child.status, why, sizeof(why));
+			err("rekamd did not start: %s", why);
+			status = EX_UNAVAILABLE;
+			break;
+		}
+		if (!named) {
+			named = dbus_bus_name_has_owner(conn, REKAM_BUS_NAME, NULL);
+			if (named) {
+				info("rekamd owns %s", REKAM_BUS_NAME);
+				deadline = now_ms() + START_TIMEOUT_MS;
+			}
+		}
+		if (named && devices_up(st, conn, why, sizeof(why))) {
+			info("every device is connected");
+			break;
+		}
+		if (now_ms() >= deadline) {
+			if (!named)
+				err("rekamd did not take the name %s within %d s", REKAM_BUS_NAME,
+					START_TIMEOUT_MS / 1000);
+			else
+				err("the station did not come up within %d s: %s",
+					START_TIMEOUT_MS / 1000, why);
+			status = EX_UNAVAILABLE;
+			break;
+		}
+		nap(POLL_MS * 2);
+	}
+	close_bus(conn);
+	if (status == EX_UNAVAILABLE)
+		show_log(st, "rekamd.log", 200);
+	return status;
+}
+
+/* --- the station's variables ------------------------------------------------------ */
+
+/* KEY in upper case, as in REKAM_SIGPAD_CONTROL. */
+static char *upper(const char *key)
+{
+	char *s = xstrdup(key), *p;
+
+	for (p = s; *p; p++)
+		*p = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : (*p == '-' ? '_' : *p);
+	return s;
+}
+
+/* NAME='VALUE' on stdout, quoted for a POSIX shell; and in our environment. */
+static void put_var(const char *name, const char *value)
+{
+	const char *p;
+
+	printf("%s='", name);
+	for (p = value; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*p);
+	}
+	puts("'");
+	if (setenv(name, value, 1) < 0)
+		xmalloc_fail();
+}
+
+static void put_pid(const char *name, pid_t pid)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	printf("%s=%s\n", name, buf);
+	if (setenv(name, buf, 1) < 0)
+		xmalloc_fail();
+}
+
+/* "DIR:" prepended to $PATH unless it is the first entry already. */
+static void prepend_path(const char *program)
+{
+	const char *path = getenv("PATH");
+	char *dir, *slash, *value;
+	size_t len;
+
+	if (!program)
+		return;
+	dir = xstrdup(program);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		len = strlen(dir);
+		if (!path || strncmp(path, dir, len) != 0 || (path[len] != ':' && path[len])) {
+			value = path && *path ? xasprintf("%s:%s", dir, path) : xstrdup(dir);
+			setenv("PATH", value, 1);
+			free(value);
+		}
+	}
+	free(dir);
+}
+
+static void announce(struct station *st)
+{
+	char *name, *value;
+	size_t i;
+
+	put_var("REKAM_BUS_ADDRESS", st->address);
+	put_var("REKAM_STATION_DIR", st->dir);
+	for (i = 0; i < N_SIMS; i++) {
+		if (!st->sim_path[i])
+			continue;
+		name = upper(sim_kinds[i].key);
+		value = xasprintf("REKAM_%s_CONTROL", name);
+		free(name);
+		name = xasprintf("%s/%s.control", st->dir, sim_kinds[i].key);
+		put_var(value, name);
+		free(value);
+		free(name);
+	}
+	value = xasprintf("%s/state", st->dir);
+	put_var("REKAM_STATE_DIR", value);
+	free(value);
+	put_pid("REKAM_REKAMD_PID", st->rekamd_child.pid);
+	put_pid("REKAM_BUS_PID", st->bus.pid);
+	for (i = 0; i < N_SIMS; i++) {
+		if (!st->sim_path[i])
+			continue;
+		name = upper(sim_kinds[i].key);
+		value = xasprintf("REKAM_%s_PID", name);
+		put_pid(value, st->sims[i].pid);
+		free(value);
+		free(name);
+	}
+	printf("# try: %s --address \"$REKAM_BUS_ADDRESS\" devices\n",
+		st->rekamctl ? st->rekamctl : "rekamctl");
+	fflush(stdout);
+
+	/* for COMMAND */
+	setenv("REKAMD", st->rekamd, 1);
+	if (st->rekamctl)
+		setenv("REKAMCTL", st->rekamctl, 1);
+	for (i = N_SIMS; i-- > 0;)
+		prepend_path(st->sim_path[i]);
+	prepend_path(st->rekamd);
+	prepend_path(st->rekamctl);
+}
+
+/* --- running ---------------------------------------------------------------------- */
+
+/* Did a daemon of the station exit by itself? Says so once. */
+static bool station_broke(struct station *st)
+{
+	struct child *all[N_SIMS + 2];
+	char how[64];
+	size_t i, n = 0;
+
+	all[n++] = &st->rekamd_child;
+	all[n++] = &st->bus;
+	for (i = 0; i < N_SIMS; i++)
+		if (st->sims[i].pid)
+			all[n++] = &st->sims[i];
+	for (i = 0; i < n; i++) {
+		if (!child_exited(all[i]))
+			continue;
+		describe_status(all[i]->status, how, sizeof(how));
+		err("%s (pid %d) exited by itself: %s", all[i]->what, (int)all[i]->pid, how);
+		if (all[i] == &st->rekamd_child)
+			st->rekamd_failed = true;
+		return true;
+	}
+	return false;
+}
+
+/* Without COMMAND: until a stopping signal, or until a daemon exits. */
+static int run_until_signal(struct station *st)
+{
+	fprintf(stderr, PROG ": the station is up; press Ctrl-C to stop it\n");
+	while (!stop_signal) {
+		if (station_broke(st))
+			return EX_SOFTWARE;
+		nap(500);
+	}
+	info("signal %d (%s): stopping", stop_signal, strsignal(stop_signal));
+	return 0;
+}
+
+/* COMMAND in our process group; its status (126/127 when it cannot run). */
+static int run_command(struct station *st)
+{
+	struct child cmd = { .what = st->opt.command[0] };
+	bool broke = false;
+	int sig;
+
+	info("running %s", st->opt.command[0]);
+	cmd.pid = spawn(st->opt.command, -1, -1, -1, false);
+	if (cmd.pid < 0)
+		return EX_OSERR;
+	while (!child_exited(&cmd)) {
+		if (!broke)
+			broke = station_broke(st);
+		sig = nap(POLL_MS * 2);
+		/* a Ctrl-C on the terminal has reached it too; a kill(1) has not */
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+			kill(cmd.pid, sig);
+	}
+	if (WIFEXITED(cmd.status))
+		return WEXITSTATUS(cmd.status);
+	if (WIFSIGNALED(cmd.status))
+		return 128 + WTERMSIG(cmd.status);
+	return EX_SOFTWARE;
+}
+
+/* --- stopping --------------------------------------------------------------------- */
+
+static void stop_station(struct station *st)
+{
+	char how[64];
+	size_t i;
+
+	if (st->rekamd_child.pid) {
+		bool exited_before = st->rekamd_child.exited;
+
+		if (!stop_child(&st->rekamd_child, STOP_TIMEOUT_MS)) {
+			st->rekamd_failed = true;
+		} else if (!exited_before && (!WIFEXITED(st->rekamd_child.status) ||
+				WEXITSTATUS(st->rekamd_child.status) != 0)) {
+			describe_status(st->rekamd_child.status, how, sizeof(how));
+			err("rekamd did not stop cleanly: %s", how);
+			st->rekamd_failed = true;
+		}
+		if (st->rekamd_failed)
+			show_log(st, "rekamd.log", LOG_TAIL_LINES);
+	}
+	for (i = N_SIMS; i-- > 0;)
+		stop_child(&st->sims[i], HELPER_STOP_TIMEOUT_MS);
+	stop_child(&st->bus, HELPER_STOP_TIMEOUT_MS);
+}
+
+static void free_station(struct station *st)
+{
+	size_t i;
+
+	free(st->dir);
+	free(st->dbus_daemon);
+	free(st->rekamd);
+	free(st->rekamctl);
+	free(st->plugin_dir);
+	free(st->address);
+	for (i = 0; i < N_SIMS; i++)
+		free(st->sim_path[i]);
+}
+
+/* --- main ------------------------------------------------------------------------- */
+
+static int start_station(struct station *st)
+{
+	size_t i;
+	int status;
+
+	status = start_bus(st);
+	for (i = 0; i < N_SIMS && !status; i++)
+		if (st->sim_path[i])
+			status = start_sim(st, i);
+	if (!status)
+		status = write_config(st);
+	if (!status)
+		status = start_rekamd(st);
+	if (!status)
+		status = wait_for_station(st);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct station st = { 0 };
+	int status;
+
+	status = parse_args(&st.opt, argc, argv);
+	if (status) {
+		if (status == EX_USAGE)
+			try_help();
+		return status == 1 ? EX_OK : status;
+	}
+	verbose = st.opt.verbose;
+	setup_signals();
+	/* the station's rekamd must not talk to a service manager of ours */
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+
+	status = find_programs(&st, argv[0]);
+	if (!status)
+		status = make_dir(&st);
+	if (!status)
+		status = start_station(&st);
+	if (!status) {
+		announce(&st);
+		status = st.opt.command ? run_command(&st) : run_until_signal(&st);
+	} else if (status > 128) {
+		err("interrupted by signal %d while starting", status - 128);
+	}
+
+	stop_station(&st);
+	if (st.rekamd_failed && status == 0)
+		status = EX_SOFTWARE;
+	remove_dir(&st);
+	free_station(&st);
+	dbus_shutdown();
+	return status;
+}

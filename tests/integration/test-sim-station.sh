@@ -1,0 +1,190 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/integration/test-sim-station.sh - rekam-sim-station: a whole simulated
+# station (private bus, rekam-sim-sigpad, rekamd) around a command, and
+# rekamctl's capture and selftest against it: the variables the command gets,
+# the artifacts of a capture, a self-test, a pen timeout injected through the
+# simulator's control socket, a device claimed by another client (75), the
+# command's exit status passed on, and nothing left behind afterwards.
+# REKAM_TEST_VALGRIND=1 runs rekam-sim-station and rekamctl under valgrind.
+
+# shellcheck source=tests/integration/lib.sh
+. "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
+
+require_tools socat "$REKAM_DBUS_DAEMON"
+
+top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
+[ -x "$STATION" ] || bail "rekam-sim-station is not built at $STATION"
+export REKAM_BUILDDIR=$top_builddir
+export TMPDIR=$REKAM_TMP
+
+vg() { # the valgrind prefix when asked
+	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
+			--errors-for-leak-kinds=definite --log-file="$REKAM_TMP/valgrind.%p.log"
+	fi
+}
+VG=$(vg)
+export VG REKAMCTL
+
+station() { # station ARGS...: rekam-sim-station, fast simulated time
+	# shellcheck disable=SC2086
+	$VG "$STATION" --time-scale 0.01 --seed 3 "$@"
+}
+
+# --- command line ----------------------------------------------------------------
+out=$("$STATION" --help)
+is "$?" 0 "--help exits 0"
+for word in --dir --keep --seed --time-scale --station-id --bindir --plugin-dir --verbose \
+	REKAM_BUS_ADDRESS REKAM_SIGPAD_CONTROL REKAM_STATE_DIR "Exit status" rekam-sim-sigpad; do
+	like "$out" "$word" "--help documents $word"
+done
+like "$("$STATION" --version)" "^rekam-sim-station [0-9]+\.[0-9]+\.[0-9]+$" "--version"
+"$STATION" --bogus >/dev/null 2>&1
+is "$?" 64 "an unknown option: exit 64"
+"$STATION" --time-scale fast >/dev/null 2>&1
+is "$?" 64 "a bad --time-scale: exit 64"
+
+# --- a station around a command ------------------------------------------------------
+cat >"$REKAM_TMP/inner.sh" <<'EOF'
+set -u
+A="--address=$REKAM_BUS_ADDRESS"
+ctl() { $VG "$REKAMCTL" "$@"; }
+echo "vars: bus=${REKAM_BUS_ADDRESS:+set} dir=$REKAM_STATION_DIR"
+echo "session=$DBUS_SESSION_BUS_ADDRESS"
+echo "control=$REKAM_SIGPAD_CONTROL state=$REKAM_STATE_DIR"
+echo "pids=$REKAM_REKAMD_PID $REKAM_BUS_PID $REKAM_SIGPAD_PID"
+echo "--- devices"
+ctl "$A" devices
+echo "--- capture"
+ctl "$A" capture sigpad0 2>"$REKAM_STATION_DIR/capture.err"
+echo "capture status $?"
+sed 's/^/stderr: /' "$REKAM_STATION_DIR/capture.err"
+ls "$REKAM_STATE_DIR/artifacts" | sed 's/^/artifact file /'
+echo "--- json"
+ctl "$A" --json capture pad --option min-points=1
+echo "json status $?"
+echo "--- selftest"
+ctl "$A" selftest sigpad0
+echo "selftest status $?"
+echo "--- pen-timeout"
+printf 'pen-timeout\n' | socat -t 5 - "UNIX-CONNECT:$REKAM_SIGPAD_CONTROL"
+ctl "$A" capture sigpad0 >"$REKAM_STATION_DIR/timeout.out" 2>&1
+echo "timeout status $?"
+sed 's/^/timeout: /' "$REKAM_STATION_DIR/timeout.out"
+echo "--- busy"
+printf 'pen-timeout\n' | socat -t 5 - "UNIX-CONNECT:$REKAM_SIGPAD_CONTROL" >/dev/null
+"$REKAMCTL" "$A" capture sigpad0 --option pen-timeout=300000 >/dev/null 2>&1 &
+first=$!
+i=0
+while [ $i -lt 200 ] && ! "$REKAMCTL" "$A" devices sigpad0 | grep -q '^ClaimedBy: :'; do
+	sleep 0.05
+	i=$((i + 1))
+done
+ctl "$A" capture sigpad0 >"$REKAM_STATION_DIR/busy.out" 2>&1
+echo "busy status $?"
+sed 's/^/busy: /' "$REKAM_STATION_DIR/busy.out"
+wait $first
+echo "first status $?"
+ctl "$A" devices sigpad0 | grep '^ClaimedBy'
+exit 7
+EOF
+
+station -- sh "$REKAM_TMP/inner.sh" >"$REKAM_TMP/out" 2>"$REKAM_TMP/err"
+is "$?" 7 "the station exits with the command's status"
+out=$(cat "$REKAM_TMP/out")
+err=$(cat "$REKAM_TMP/err")
+like "$out" "^REKAM_BUS_ADDRESS='unix:" "prints REKAM_BUS_ADDRESS"
+like "$out" "^REKAM_STATION_DIR='$REKAM_TMP/rekam-station\.[^']+'$" "prints REKAM_STATION_DIR, a new directory in TMPDIR"
+like "$out" "^REKAM_SIGPAD_CONTROL='.*/sigpad\.control'$" "prints REKAM_SIGPAD_CONTROL"
+like "$out" "^REKAM_STATE_DIR='.*/state'$" "prints REKAM_STATE_DIR"
+like "$out" "rekamctl --address" "prints how to use rekamctl"
+like "$out" "^vars: bus=set dir=/" "the command gets REKAM_BUS_ADDRESS and REKAM_STATION_DIR"
+like "$out" "^session=unix:" "... and DBUS_SESSION_BUS_ADDRESS"
+like "$out" "^control=/.*/sigpad\.control state=/.*/state$" "... and the control socket and state dir"
+like "$out" "^sigpad0 +sigpad +idle +REKAM-SIG-500 " "rekamctl devices lists sigpad0 idle"
+like "$out" "^capture status 0$" "rekamctl capture sigpad0 exits 0"
+like "$out" "^KIND +FORMAT +SIZE +WxH +HANDLE +SHA256$" "... printing a table of the artifacts"
+like "$out" "^signature-strokes +application/json +[0-9]+ +- +[0-9a-f]{32} +[0-9a-f]{64}$" "... the strokes"
+like "$out" "^signature-image +image/png +[0-9]+ +800x300 +[0-9a-f]{32} +[0-9a-f]{64}$" "... the image"
+like "$out" "^2 artifacts$" "... two of them"
+like "$out" "^stderr: \[waiting-for-pen\] " "... and the progress on stderr"
+handle=$(printf '%s\n' "$out" | awk '$1 == "signature-image" { print $5; exit }')
+like "$out" "^artifact file $handle$" "the image is in the state dir's artifacts/ under its handle"
+like "$out" '"Kind": "signature-image"' "--json capture: the artifacts as rekamd sent them"
+like "$out" '"device": "/id/rekam/Station1/devices/sigpad0"' "... with the device (named by its Name)"
+like "$out" "^json status 0$" "... exit 0"
+like "$out" "^PASS +firmware +version" "rekamctl selftest prints PASS per step"
+like "$out" "^sigpad0: self-test passed \(4 steps\)$" "... and the verdict"
+like "$out" "^selftest status 0$" "... exit 0"
+like "$out" "^OK the next capture gets no pen contact" "the control socket takes pen-timeout"
+like "$out" "^timeout status 1$" "the next capture exits 1"
+like "$out" "^timeout: rekamctl: .*Timeout.*no pen contact" "... with Timeout in its message"
+like "$out" "^busy status 75$" "a device claimed by another client: exit 75"
+like "$out" "^busy: rekamctl: sigpad0 is busy" "... saying it is busy"
+like "$out" "^first status 1$" "... while the other client's capture times out"
+like "$out" "^ClaimedBy: $" "rekamctl released the device every time"
+
+dir=$(sed -n "s/^REKAM_STATION_DIR='\(.*\)'$/\1/p" "$REKAM_TMP/out")
+pids=$(sed -n 's/^REKAM_[A-Z]*_PID=\([0-9]*\)$/\1/p' "$REKAM_TMP/out" | tr '\n' ' ')
+is "$(echo $pids | wc -w)" 3 "prints three pids (rekamd, bus, sigpad)"
+left=
+for pid in $pids; do
+	kill -0 "$pid" 2>/dev/null && left="$left $pid"
+done
+is "$left" "" "no process of the station is left"
+[ -n "$dir" ] && [ ! -e "$dir" ]
+ok $? "the temporary directory is removed"
+unlike "$err" "did not stop|killing" "every process stopped on SIGTERM"
+
+# --- -- false, --dir, --keep ---------------------------------------------------------
+station -- false >/dev/null 2>&1
+is "$?" 1 "-- false: exit 1"
+station -- sh -c 'kill -TERM $$' >/dev/null 2>&1
+is "$?" 143 "a command killed by SIGTERM: 128+15"
+
+mkdir "$REKAM_TMP/kept"
+station --dir "$REKAM_TMP/kept" --station-id 6305-TEST-09 -- \
+	sh -c '"$REKAMCTL" --session status' >"$REKAM_TMP/out" 2>&1
+is "$?" 0 "--dir: the command runs (rekamctl --session reaches the station)"
+like "$(cat "$REKAM_TMP/out")" "6305-TEST-09" "--station-id is the station's id"
+[ -f "$REKAM_TMP/kept/rekamd.log" ] && [ -f "$REKAM_TMP/kept/rekamd.conf" ] && [ -d "$REKAM_TMP/kept/state" ]
+ok $? "--dir keeps the directory, its logs and state"
+like "$(cat "$REKAM_TMP/kept/rekamd.conf")" "connection = sim:unix:$REKAM_TMP/kept/sigpad.sock" \
+	"rekamd.conf has the simulator's device"
+[ ! -S "$REKAM_TMP/kept/sigpad.sock" ] && [ ! -S "$REKAM_TMP/kept/sigpad.control" ]
+ok $? "... and the simulator's sockets are gone"
+
+station --keep -- true >"$REKAM_TMP/out" 2>&1
+is "$?" 0 "--keep: exit 0"
+dir=$(sed -n "s/^REKAM_STATION_DIR='\(.*\)'$/\1/p" "$REKAM_TMP/out")
+[ -n "$dir" ] && [ -f "$dir/rekamd.conf" ]
+ok $? "--keep keeps the temporary directory"
+
+# --- without a command: until SIGTERM -------------------------------------------------
+# shellcheck disable=SC2086
+$VG "$STATION" --time-scale 0.01 >"$REKAM_TMP/out" 2>"$REKAM_TMP/err" &
+spid=$!
+wait_for 20 grep -q '^# try:' "$REKAM_TMP/out"
+ok $? "without a command: the station comes up"
+addr=$(sed -n "s/^REKAM_BUS_ADDRESS='\(.*\)'$/\1/p" "$REKAM_TMP/out")
+like "$("$REKAMCTL" --address "$addr" devices 2>&1)" "sigpad0 +sigpad +idle" "... and runs"
+kill -TERM "$spid"
+wait "$spid"
+is "$?" 0 "... until SIGTERM, then exit 0"
+
+# --- a station that cannot come up -----------------------------------------------------
+station --bindir "$REKAM_TMP/nowhere" -- true >/dev/null 2>"$REKAM_TMP/err"
+is "$?" 69 "no rekamd: exit 69"
+like "$(cat "$REKAM_TMP/err")" "rekamd not found" "... saying so"
+station --plugin-dir "$REKAM_TMP/nowhere" -- true >/dev/null 2>"$REKAM_TMP/err"
+is "$?" 69 "no plugin for the device: exit 69"
+like "$(cat "$REKAM_TMP/err")" "device pad" "... naming the device, with rekamd's log"
+
+if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+	found=$(cat "$REKAM_TMP"/valgrind.*.log 2>/dev/null)
+	is "$found" "" "valgrind found nothing"
+fi
+
+done_testing
