@@ -30,6 +30,7 @@
 #include "daemon/plugins.h"
 #include "daemon/sd-notify.h"
 #include "daemon/store.h"
+#include "daemon/usb.h"
 #include "daemon/worker.h"
 
 #define WORKER_THREADS 2
@@ -320,7 +321,8 @@ static int setup_devices(struct rk_daemon *d)
 		/* A device that cannot be set up is logged; the station runs on. */
 		rk_devices_add_configured(d->devices, dc);
 	}
-	return 0;
+	/* USB devices come through the plugins that declare their ids. */
+	return rk_usb_start(d) < 0 ? EX_OSERR : 0;
 }
 
 /* Objects are in place before the name appears, so a client that sees the
@@ -397,6 +399,7 @@ static void teardown(struct rk_daemon *d)
 {
 	/* Finish the workers first: their done callbacks complete operations. */
 	rk_worker_pool_free(d->workers);
+	rk_usb_stop(d);
 	rk_devices_free(d->devices);
 	d->devices = NULL;
 	rk_plugins_unload(d->plugins);

@@ -48,6 +48,7 @@ struct rk_dbus_loop;
 struct rk_worker_pool;
 struct rk_plugins;
 struct rk_devices;
+struct rk_usb;
 
 struct rk_daemon {
 	struct rk_daemon_options opts;
@@ -71,6 +72,7 @@ struct rk_daemon {
 	struct rk_worker_pool *workers;
 	struct rk_plugins *plugins;
 	struct rk_devices *devices;
+	struct rk_usb *usb; /* NULL when libusb cannot be used */
 
 	struct event *sigterm, *sigint, *sighup, *watchdog;
 };

@@ -20,11 +20,12 @@ daemon_librekamd_la_SOURCES = \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \
 	daemon/host.c \
+	daemon/usb.c daemon/usb.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
-	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS)
 daemon_librekamd_la_LIBADD = $(LIBEVENT_LIBS) $(DBUS_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) \
-	$(JANSSON_LIBS) -lpthread
+	$(JANSSON_LIBS) $(LIBUSB_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/rekamd
 daemon_rekamd_SOURCES = daemon/main.c

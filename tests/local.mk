@@ -111,3 +111,4 @@ integration_sh_tests = \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
+include tests/usb.mk
