@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# docs/local.mk - documentation installed with rekam: the example
-# configuration and its reference into $(docdir), and the manual pages.
+# docs/local.mk - documentation installed with rekam into $(docdir): the
+# architecture, the device protocol, the configuration reference and example,
+# USB discovery; and the manual pages.
 
 dist_doc_DATA = \
 	docs/architecture.md \
+	docs/device-protocol.md \
 	docs/rekamd.conf.example \
-	docs/rekamd.conf.md
+	docs/rekamd.conf.md \
+	docs/usb.md
 
 dist_man_MANS = \
 	docs/rekamd.8 \

@@ -3,7 +3,7 @@
 # one small static library (simulators/lib, never linked into rekamd) that
 # imitate each device at its wire protocol, with a control socket for faults.
 
-sim_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CAIRO_CFLAGS) $(OPENSSL_CFLAGS)
+sim_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CAIRO_CFLAGS) $(JPEG_CFLAGS) $(OPENSSL_CFLAGS)
 
 noinst_LTLIBRARIES += simulators/lib/librekam-sim.la
 simulators_lib_librekam_sim_la_SOURCES = \
@@ -19,7 +19,7 @@ simulators_lib_librekam_sim_la_SOURCES = \
 	simulators/lib/sim-image.c \
 	simulators/lib/sim-log.c
 simulators_lib_librekam_sim_la_CFLAGS = $(sim_cflags)
-simulators_lib_librekam_sim_la_LIBADD = $(LIBEVENT_LIBS) $(CAIRO_LIBS) $(OPENSSL_LIBS) -lm
+simulators_lib_librekam_sim_la_LIBADD = $(LIBEVENT_LIBS) $(CAIRO_LIBS) $(JPEG_LIBS) $(OPENSSL_LIBS) -lm
 
 bin_PROGRAMS += simulators/rekam-sim-sigpad
 simulators_rekam_sim_sigpad_SOURCES = \
@@ -30,10 +30,6 @@ simulators_rekam_sim_sigpad_SOURCES = \
 	simulators/sigpad-render.c
 simulators_rekam_sim_sigpad_CFLAGS = $(sim_cflags)
 simulators_rekam_sim_sigpad_LDADD = simulators/lib/librekam-sim.la
-
-# the protocol a sigpad plugin speaks, for plugin authors
-protocoldocdir = $(docdir)
-dist_protocoldoc_DATA = docs/device-protocol.md
 
 # --- tests ---------------------------------------------------------------------
 check_PROGRAMS += tests/unit/test-sim-lib

@@ -15,6 +15,3 @@ tests_integration_test_usb_hotplug_SOURCES = tests/integration/test-usb-hotplug.
 tests_integration_test_usb_hotplug_CFLAGS = $(test_cflags) $(UMOCKDEV_CFLAGS)
 tests_integration_test_usb_hotplug_LDADD = $(DBUS_LIBS) $(UMOCKDEV_LIBS)
 
-# docs/usb.md belongs with the other docs (docs/local.mk); until then it is
-# distributed from here.
-EXTRA_DIST += docs/usb.md

@@ -7,9 +7,14 @@
  */
 #include <config.h>
 
+#include <setjmp.h>
+#include <stdio.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jpeglib.h>
 
 #include "simulators/lib/sim.h"
 
@@ -79,5 +84,85 @@ int sim_image_png(cairo_surface_t *surface, uint8_t **data, size_t *len)
 	}
 	*data = sink.data;
 	*len = sink.len;
+	return 0;
+}
+
+/* libjpeg reports fatal errors through error_exit, which must not return. */
+struct jpeg_failure {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jump;
+};
+
+static void jpeg_fail(j_common_ptr cinfo)
+{
+	struct jpeg_failure *f = (struct jpeg_failure *)cinfo->err;
+
+	longjmp(f->jump, 1);
+}
+
+int sim_image_jpeg(cairo_surface_t *surface, int quality, unsigned int dpi, uint8_t **data,
+		size_t *len)
+{
+	struct jpeg_compress_struct cinfo;
+	struct jpeg_failure failure;
+	unsigned char *out = NULL, *row = NULL;
+	unsigned long out_len = 0;
+	const unsigned char *pixels;
+	int width, height, stride;
+
+	if (quality < 1 || quality > 100 ||
+			(cairo_image_surface_get_format(surface) != CAIRO_FORMAT_RGB24 &&
+				cairo_image_surface_get_format(surface) != CAIRO_FORMAT_ARGB32))
+		return -EINVAL;
+	cairo_surface_flush(surface);
+	pixels = cairo_image_surface_get_data(surface);
+	width = cairo_image_surface_get_width(surface);
+	height = cairo_image_surface_get_height(surface);
+	stride = cairo_image_surface_get_stride(surface);
+	if (!pixels || width <= 0 || height <= 0)
+		return -EINVAL;
+	row = malloc((size_t)width * 3);
+	if (!row)
+		return -ENOMEM;
+
+	cinfo.err = jpeg_std_error(&failure.mgr);
+	failure.mgr.error_exit = jpeg_fail;
+	if (setjmp(failure.jump)) {
+		jpeg_destroy_compress(&cinfo);
+		free(out);
+		free(row);
+		return -EIO;
+	}
+	jpeg_create_compress(&cinfo);
+	jpeg_mem_dest(&cinfo, &out, &out_len);
+	cinfo.image_width = (JDIMENSION)width;
+	cinfo.image_height = (JDIMENSION)height;
+	cinfo.input_components = 3;
+	cinfo.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&cinfo);
+	jpeg_set_quality(&cinfo, quality, TRUE);
+	if (dpi) {
+		cinfo.density_unit = 1; /* dots per inch */
+		cinfo.X_density = (UINT16)dpi;
+		cinfo.Y_density = (UINT16)dpi;
+	}
+	jpeg_start_compress(&cinfo, TRUE);
+	while (cinfo.next_scanline < cinfo.image_height) {
+		/* cairo keeps native-endian 0xAARRGGBB words */
+		const uint32_t *src = (const uint32_t *)(pixels + (size_t)cinfo.next_scanline * stride);
+		JSAMPROW rows[1] = { row };
+
+		for (int x = 0; x < width; x++) {
+			row[3 * x] = (unsigned char)(src[x] >> 16);
+			row[3 * x + 1] = (unsigned char)(src[x] >> 8);
+			row[3 * x + 2] = (unsigned char)src[x];
+		}
+		jpeg_write_scanlines(&cinfo, rows, 1);
+	}
+	jpeg_finish_compress(&cinfo);
+	jpeg_destroy_compress(&cinfo);
+	free(row);
+	*data = out;
+	*len = out_len;
 	return 0;
 }

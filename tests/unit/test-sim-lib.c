@@ -8,10 +8,14 @@
  */
 #include <config.h>
 
+#include <stdio.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jpeglib.h>
 
 #include "simulators/lib/sim.h"
 #include "tap.h"
@@ -213,8 +217,52 @@ static void test_png(void)
 	cairo_debug_reset_static_data();
 }
 
+static void test_jpeg(void)
+{
+	struct jpeg_decompress_struct dinfo;
+	struct jpeg_error_mgr jerr;
+	unsigned char row[64 * 3];
+	JSAMPROW rows[1] = { row };
+	cairo_surface_t *s = NULL;
+	cairo_t *cr;
+	uint8_t *jpg = NULL;
+	size_t len = 0;
+
+	sim_image_new(64, 48, false, &s);
+	cr = cairo_create(s);
+	cairo_set_source_rgb(cr, 0.8, 0.1, 0.1); /* a red background cloth */
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	tap_is_int(sim_image_jpeg(s, 0, 0, &jpg, &len), -EINVAL, "JPEG quality 0 is refused");
+	tap_is_int(sim_image_jpeg(s, 90, 300, &jpg, &len), 0, "a 64x48 surface encodes as JPEG");
+	tap_ok(len > 4 && jpg[0] == 0xff && jpg[1] == 0xd8 && jpg[2] == 0xff &&
+			jpg[len - 2] == 0xff && jpg[len - 1] == 0xd9,
+		"the JPEG starts with SOI and ends with EOI");
+
+	dinfo.err = jpeg_std_error(&jerr);
+	jpeg_create_decompress(&dinfo);
+	jpeg_mem_src(&dinfo, jpg, (unsigned long)len);
+	tap_is_int(jpeg_read_header(&dinfo, TRUE), JPEG_HEADER_OK, "libjpeg reads it back");
+	tap_ok(dinfo.image_width == 64 && dinfo.image_height == 48 && dinfo.num_components == 3,
+		"... as 64x48 with three components");
+	tap_ok(dinfo.density_unit == 1 && dinfo.X_density == 300 && dinfo.Y_density == 300,
+		"... at 300 dpi");
+	jpeg_start_decompress(&dinfo);
+	while (dinfo.output_scanline < 24)
+		jpeg_read_scanlines(&dinfo, rows, 1);
+	tap_ok(row[96] > 180 && row[97] < 60 && row[98] < 60,
+		"... and its pixels are the red that was painted (%u,%u,%u)", row[96], row[97],
+		row[98]);
+	jpeg_abort_decompress(&dinfo);
+	jpeg_destroy_decompress(&dinfo);
+	free(jpg);
+	cairo_surface_destroy(s);
+	cairo_debug_reset_static_data();
+}
+
 int main(void)
 {
+	test_jpeg();
 	test_rng();
 	test_clock();
 	test_lines();
