@@ -844,6 +844,19 @@ void rk_dbus_send_reply(struct rk_dbus *bus, DBusMessage *reply)
 	dbus_message_unref(reply);
 }
 
+bool rk_dbus_dict_append(DBusMessageIter *dict, const char *key, int type, const void *value)
+{
+	char signature[2] = { (char)type, '\0' };
+	DBusMessageIter entry, variant;
+
+	return dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) &&
+		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
+		dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, signature, &variant) &&
+		dbus_message_iter_append_basic(&variant, type, value) &&
+		dbus_message_iter_close_container(&entry, &variant) &&
+		dbus_message_iter_close_container(dict, &entry);
+}
+
 /* --- life cycle ------------------------------------------------------------ */
 
 struct rk_dbus *rk_dbus_new(DBusConnection *conn, struct event_base *base,

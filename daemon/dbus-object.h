@@ -137,6 +137,10 @@ int rk_dbus_emit(struct rk_dbus *bus, DBusMessage *signal);
 /* Send @msg (a reply) and drop the reference; for handlers that reply later. */
 void rk_dbus_send_reply(struct rk_dbus *bus, DBusMessage *reply);
 
+/* Append one "key": variant entry of basic @type to the a{sv} at @dict
+ * (GetStatus, Capture results, Health). false when out of memory. */
+bool rk_dbus_dict_append(DBusMessageIter *dict, const char *key, int type, const void *value);
+
 /* Introspection XML for @path, as answered over the bus (tests). NULL if the
  * path is neither an object nor a parent of one. free() it. */
 char *rk_dbus_introspect(struct rk_dbus *bus, const char *path);

@@ -268,19 +268,6 @@ static DBusMessage *self_test_reply(struct rk_op *op)
 	return NULL;
 }
 
-static bool dict_entry(DBusMessageIter *dict, const char *key, int type, const void *value)
-{
-	char sig[2] = { (char)type, '\0' };
-	DBusMessageIter entry, var;
-
-	return dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) &&
-		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
-		dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sig, &var) &&
-		dbus_message_iter_append_basic(&var, type, value) &&
-		dbus_message_iter_close_container(&entry, &var) &&
-		dbus_message_iter_close_container(dict, &entry);
-}
-
 static bool append_meta(DBusMessageIter *array, const struct rk_artifact_meta *m)
 {
 	const char *handle = m->handle, *sha = m->sha256;
@@ -289,15 +276,15 @@ static bool append_meta(DBusMessageIter *array, const struct rk_artifact_meta *m
 	DBusMessageIter dict;
 
 	return dbus_message_iter_open_container(array, DBUS_TYPE_ARRAY, "{sv}", &dict) &&
-		dict_entry(&dict, "Handle", DBUS_TYPE_STRING, &handle) &&
-		dict_entry(&dict, "Kind", DBUS_TYPE_STRING, &m->kind) &&
-		dict_entry(&dict, "Format", DBUS_TYPE_STRING, &m->format) &&
-		dict_entry(&dict, "Width", DBUS_TYPE_UINT32, &m->width) &&
-		dict_entry(&dict, "Height", DBUS_TYPE_UINT32, &m->height) &&
-		dict_entry(&dict, "Dpi", DBUS_TYPE_UINT32, &m->dpi) &&
-		dict_entry(&dict, "Quality", DBUS_TYPE_INT32, &quality) &&
-		dict_entry(&dict, "Size", DBUS_TYPE_UINT64, &size) &&
-		dict_entry(&dict, "Sha256", DBUS_TYPE_STRING, &sha) &&
+		rk_dbus_dict_append(&dict, "Handle", DBUS_TYPE_STRING, &handle) &&
+		rk_dbus_dict_append(&dict, "Kind", DBUS_TYPE_STRING, &m->kind) &&
+		rk_dbus_dict_append(&dict, "Format", DBUS_TYPE_STRING, &m->format) &&
+		rk_dbus_dict_append(&dict, "Width", DBUS_TYPE_UINT32, &m->width) &&
+		rk_dbus_dict_append(&dict, "Height", DBUS_TYPE_UINT32, &m->height) &&
+		rk_dbus_dict_append(&dict, "Dpi", DBUS_TYPE_UINT32, &m->dpi) &&
+		rk_dbus_dict_append(&dict, "Quality", DBUS_TYPE_INT32, &quality) &&
+		rk_dbus_dict_append(&dict, "Size", DBUS_TYPE_UINT64, &size) &&
+		rk_dbus_dict_append(&dict, "Sha256", DBUS_TYPE_STRING, &sha) &&
 		dbus_message_iter_close_container(array, &dict);
 }
 

@@ -148,20 +148,12 @@ STRING_GETTER(get_claimed_by, dev->claimed_by)
 static bool get_health(DBusMessageIter *iter, void *data)
 {
 	struct rk_device *dev = data;
-	DBusMessageIter dict, entry, var;
+	DBusMessageIter dict;
 	bool ok = dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
 
-	for (size_t i = 0; ok && i < dev->n_health; i++) {
-		struct rk_health *h = &dev->health[i];
-		char sig[2] = { (char)h->type, '\0' };
-
-		ok = dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) &&
-			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &h->key) &&
-			dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sig, &var) &&
-			dbus_message_iter_append_basic(&var, h->type, &h->v) &&
-			dbus_message_iter_close_container(&entry, &var) &&
-			dbus_message_iter_close_container(&dict, &entry);
-	}
+	for (size_t i = 0; ok && i < dev->n_health; i++)
+		ok = rk_dbus_dict_append(&dict, dev->health[i].key, dev->health[i].type,
+			&dev->health[i].v);
 	return ok && dbus_message_iter_close_container(iter, &dict);
 }
 

@@ -70,20 +70,6 @@ static DBusMessage *ping(DBusConnection *conn, DBusMessage *msg, void *data)
 	return dbus_message_new_method_return(msg);
 }
 
-/* One "key": variant entry of the GetStatus dictionary. */
-static bool dict_add(DBusMessageIter *dict, const char *key, int type, const void *value)
-{
-	char signature[2] = { (char)type, '\0' };
-	DBusMessageIter entry, variant;
-
-	return dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) &&
-		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
-		dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, signature, &variant) &&
-		dbus_message_iter_append_basic(&variant, type, value) &&
-		dbus_message_iter_close_container(&entry, &variant) &&
-		dbus_message_iter_close_container(dict, &entry);
-}
-
 static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *data)
 {
 	struct rk_daemon *d = data;
@@ -106,15 +92,15 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 		return NULL;
 	dbus_message_iter_init_append(reply, &iter);
 	ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict) &&
-		dict_add(&dict, "StationId", DBUS_TYPE_STRING, &d->config->station_id) &&
-		dict_add(&dict, "State", DBUS_TYPE_STRING, &state) &&
-		dict_add(&dict, "Version", DBUS_TYPE_STRING, &version) &&
-		dict_add(&dict, "OfficeHours", DBUS_TYPE_STRING, &hours_p) &&
-		dict_add(&dict, "Uptime", DBUS_TYPE_UINT64, &uptime) &&
-		dict_add(&dict, "Starts", DBUS_TYPE_UINT32, &starts) &&
-		dict_add(&dict, "SchemaVersion", DBUS_TYPE_UINT32, &schema) &&
-		dict_add(&dict, "ConfigPath", DBUS_TYPE_STRING, &config_path) &&
-		dict_add(&dict, "ConfigError", DBUS_TYPE_STRING, &config_error) &&
+		rk_dbus_dict_append(&dict, "StationId", DBUS_TYPE_STRING, &d->config->station_id) &&
+		rk_dbus_dict_append(&dict, "State", DBUS_TYPE_STRING, &state) &&
+		rk_dbus_dict_append(&dict, "Version", DBUS_TYPE_STRING, &version) &&
+		rk_dbus_dict_append(&dict, "OfficeHours", DBUS_TYPE_STRING, &hours_p) &&
+		rk_dbus_dict_append(&dict, "Uptime", DBUS_TYPE_UINT64, &uptime) &&
+		rk_dbus_dict_append(&dict, "Starts", DBUS_TYPE_UINT32, &starts) &&
+		rk_dbus_dict_append(&dict, "SchemaVersion", DBUS_TYPE_UINT32, &schema) &&
+		rk_dbus_dict_append(&dict, "ConfigPath", DBUS_TYPE_STRING, &config_path) &&
+		rk_dbus_dict_append(&dict, "ConfigError", DBUS_TYPE_STRING, &config_error) &&
 		dbus_message_iter_close_container(&iter, &dict);
 	if (!ok) {
 		dbus_message_unref(reply);

@@ -1036,14 +1036,13 @@ static int start_rekamd(struct station *st)
 	return 0;
 }
 
-/* A string property of @path, or NULL (not there yet, or no answer). */
-static char *get_string(DBusConnection *conn, const char *path, const char *iface,
-	const char *name)
+/* Properties.Get of @name: the reply, with *@var on the value; NULL when
+ * there is no answer (not there yet). Unref the reply. */
+static DBusMessage *get_property(DBusConnection *conn, const char *path, const char *iface,
+	const char *name, DBusMessageIter *var)
 {
 	DBusMessage *msg, *reply;
-	DBusMessageIter iter, var;
-	const char *value;
-	char *result = NULL;
+	DBusMessageIter iter;
 
 	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, DBUS_INTERFACE_PROPERTIES, "Get");
 	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING,
@@ -1054,15 +1053,30 @@ static char *get_string(DBusConnection *conn, const char *path, const char *ifac
 	}
 	reply = dbus_connection_send_with_reply_and_block(conn, msg, CALL_TIMEOUT_MS, NULL);
 	dbus_message_unref(msg);
+	if (reply && dbus_message_iter_init(reply, &iter) &&
+			dbus_message_iter_get_arg_type(&iter) == DBUS_TYPE_VARIANT) {
+		dbus_message_iter_recurse(&iter, var);
+		return reply;
+	}
+	if (reply)
+		dbus_message_unref(reply);
+	return NULL;
+}
+
+/* A string property of @path, or NULL (not there yet, or no answer). */
+static char *get_string(DBusConnection *conn, const char *path, const char *iface,
+	const char *name)
+{
+	DBusMessageIter var;
+	DBusMessage *reply = get_property(conn, path, iface, name, &var);
+	const char *value;
+	char *result = NULL;
+
 	if (!reply)
 		return NULL;
-	if (dbus_message_iter_init(reply, &iter) &&
-			dbus_message_iter_get_arg_type(&iter) == DBUS_TYPE_VARIANT) {
-		dbus_message_iter_recurse(&iter, &var);
-		if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_STRING) {
-			dbus_message_iter_get_basic(&var, &value);
-			result = xstrdup(value);
-		}
+	if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_STRING) {
+		dbus_message_iter_get_basic(&var, &value);
+		result = xstrdup(value);
 	}
 	dbus_message_unref(reply);
 	return result;
@@ -1071,39 +1085,24 @@ static char *get_string(DBusConnection *conn, const char *path, const char *ifac
 /* The manager's Devices (ao) as a NULL-terminated list, or NULL. */
 static char **get_devices(DBusConnection *conn)
 {
-	const char *iface = REKAM_BUS_NAME, *name = "Devices", *path;
-	DBusMessageIter iter, var, array;
-	DBusMessage *msg, *reply;
+	DBusMessageIter var, array;
+	DBusMessage *reply = get_property(conn, REKAM_OBJECT_PATH, REKAM_BUS_NAME, "Devices", &var);
+	const char *path;
 	char **list = NULL;
 	size_t n = 0;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		DBUS_INTERFACE_PROPERTIES, "Get");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING,
-			&name, DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return NULL;
-	}
-	reply = dbus_connection_send_with_reply_and_block(conn, msg, CALL_TIMEOUT_MS, NULL);
-	dbus_message_unref(msg);
 	if (!reply)
 		return NULL;
-	if (dbus_message_iter_init(reply, &iter) &&
-			dbus_message_iter_get_arg_type(&iter) == DBUS_TYPE_VARIANT) {
-		dbus_message_iter_recurse(&iter, &var);
-		if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_ARRAY &&
-				dbus_message_iter_get_element_type(&var) == DBUS_TYPE_OBJECT_PATH) {
-			list = calloc((size_t)dbus_message_iter_get_element_count(&var) + 1,
-				sizeof(*list));
-			if (!list)
-				xmalloc_fail();
-			dbus_message_iter_recurse(&var, &array);
-			while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_OBJECT_PATH) {
-				dbus_message_iter_get_basic(&array, &path);
-				list[n++] = xstrdup(path);
-				dbus_message_iter_next(&array);
-			}
+	if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_ARRAY &&
+			dbus_message_iter_get_element_type(&var) == DBUS_TYPE_OBJECT_PATH) {
+		list = calloc((size_t)dbus_message_iter_get_element_count(&var) + 1, sizeof(*list));
+		if (!list)
+			xmalloc_fail();
+		dbus_message_iter_recurse(&var, &array);
+		while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_OBJECT_PATH) {
+			dbus_message_iter_get_basic(&array, &path);
+			list[n++] = xstrdup(path);
+			dbus_message_iter_next(&array);
 		}
 	}
 	dbus_message_unref(reply);
