@@ -112,3 +112,18 @@ integration_sh_tests = \
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
+
+# --- benchmarks (not part of make check) ----------------------------------------
+# `make bench` builds and runs tests/bench/*: each prints medians and ratios
+# against a baseline measured in the same run. docs/PERFORMANCE.md has the
+# figures and how to read them.
+EXTRA_PROGRAMS = tests/bench/bench-dbus
+EXTRA_DIST += tests/bench/bench-dbus.c
+CLEANFILES += $(EXTRA_PROGRAMS)
+tests_bench_bench_dbus_SOURCES = tests/bench/bench-dbus.c tests/lib/testbus.c tests/lib/testbus.h
+tests_bench_bench_dbus_CFLAGS = $(test_cflags)
+tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
+
+bench: $(EXTRA_PROGRAMS) daemon/rekamd
+	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
+.PHONY: bench
