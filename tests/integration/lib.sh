@@ -237,6 +237,32 @@ get_property() { # get_property NAME: the value of a manager string property
 		sed -e 's/^ *variant *//' -e 's/ *$//'
 }
 
+# --- rekamctl ------------------------------------------------------------------
+
+ctl() { # rekamctl, under valgrind when REKAM_TEST_VALGRIND=1
+	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+		valgrind --quiet --error-exitcode=98 --leak-check=full \
+			--errors-for-leak-kinds=definite \
+			--log-file="$REKAM_TMP/valgrind-rekamctl.%p.log" "$REKAMCTL" "$@"
+	else
+		"$REKAMCTL" "$@"
+	fi
+}
+
+run_ctl() { # run_ctl ARGS...: rekamctl's exit status in RC, output in OUT and ERR
+	ctl "$@" >"$REKAM_TMP/ctl.out" 2>"$REKAM_TMP/ctl.err"
+	RC=$?
+	OUT=$(cat "$REKAM_TMP/ctl.out")
+	ERR=$(cat "$REKAM_TMP/ctl.err")
+}
+
+check_ctl_valgrind() { # under REKAM_TEST_VALGRIND=1: a check that ctl found no error
+	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+		reports=$(cat "$REKAM_TMP"/valgrind-rekamctl.*.log 2>/dev/null)
+		is "$reports" "" "valgrind found nothing in rekamctl"
+	fi
+}
+
 wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
 	local limit=$1 i
 	shift

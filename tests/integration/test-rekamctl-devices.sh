@@ -18,23 +18,6 @@ python3 -c 'import json' 2>/dev/null || skip_all "python3 cannot import json"
 sdk_require
 [ -x "$REKAMCTL" ] || bail "rekamctl is not built at $REKAMCTL"
 
-ctl() { # rekamctl, under valgrind when REKAM_TEST_VALGRIND=1
-	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-		valgrind --quiet --error-exitcode=98 --leak-check=full \
-			--errors-for-leak-kinds=definite \
-			--log-file="$REKAM_TMP/valgrind-rekamctl.%p.log" "$REKAMCTL" "$@"
-	else
-		"$REKAMCTL" "$@"
-	fi
-}
-
-run_ctl() { # run_ctl ARGS...: exit status in RC, output in OUT and ERR
-	ctl "$@" >"$REKAM_TMP/ctl.out" 2>"$REKAM_TMP/ctl.err"
-	RC=$?
-	OUT=$(cat "$REKAM_TMP/ctl.out")
-	ERR=$(cat "$REKAM_TMP/ctl.err")
-}
-
 device_state() { # device_state NAME: State of /id/rekam/Station1/devices/NAME
 	busctl --user get-property "$REKAM_NAME" "$REKAM_PATH/devices/$1" "$REKAM_NAME.Device" \
 		State 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p'
@@ -258,9 +241,6 @@ is "$RC" 69 "rekamd stopped: devices exits 69"
 like "$ERR" 'rekamd is not running' "stderr says rekamd is not running"
 is "$OUT" "" "nothing on stdout"
 
-if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-	reports=$(cat "$REKAM_TMP"/valgrind-rekamctl.*.log 2>/dev/null)
-	is "$reports" "" "valgrind found nothing in rekamctl"
-fi
+check_ctl_valgrind
 
 done_testing

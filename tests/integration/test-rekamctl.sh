@@ -47,23 +47,6 @@ print(kind, str(v).lower() if kind == "boolean" else v)
 	esac
 }
 
-ctl() { # rekamctl, under valgrind when REKAM_TEST_VALGRIND=1
-	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-		valgrind --quiet --error-exitcode=98 --leak-check=full \
-			--errors-for-leak-kinds=definite \
-			--log-file="$REKAM_TMP/valgrind-rekamctl.%p.log" "$REKAMCTL" "$@"
-	else
-		"$REKAMCTL" "$@"
-	fi
-}
-
-run_ctl() { # run_ctl ARGS...: rekamctl's exit status in RC, output in OUT and ERR
-	ctl "$@" >"$REKAM_TMP/ctl.out" 2>"$REKAM_TMP/ctl.err"
-	RC=$?
-	OUT=$(cat "$REKAM_TMP/ctl.out")
-	ERR=$(cat "$REKAM_TMP/ctl.err")
-}
-
 [ -x "$REKAMCTL" ] || bail "rekamctl is not built at $REKAMCTL"
 
 start_bus
@@ -240,9 +223,6 @@ is "$OUT" "" "nothing on stdout when denied"
 
 # --- valgrind reports (REKAM_TEST_VALGRIND=1) ------------------------------------
 
-if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-	reports=$(cat "$REKAM_TMP"/valgrind-rekamctl.*.log 2>/dev/null)
-	is "$reports" "" "valgrind found nothing in rekamctl"
-fi
+check_ctl_valgrind
 
 done_testing
