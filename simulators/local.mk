@@ -56,3 +56,4 @@ simulators_rekam_sim_station_LDADD = $(DBUS_LIBS)
 
 # what ./quickstart demo runs inside rekam-sim-station
 EXTRA_DIST += scripts/demo-station.sh
+include simulators/central.mk
