@@ -57,3 +57,4 @@ simulators_rekam_sim_station_LDADD = $(DBUS_LIBS)
 # what ./quickstart demo runs inside rekam-sim-station
 EXTRA_DIST += scripts/demo-station.sh
 include simulators/central.mk
+include simulators/camera.mk
