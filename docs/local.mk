@@ -6,6 +6,7 @@
 dist_doc_DATA = \
 	docs/architecture.md \
 	docs/camera.md \
+	docs/card.md \
 	docs/central-api.md \
 	docs/PERFORMANCE.md \
 	docs/device-protocol.md \

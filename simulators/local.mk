@@ -58,3 +58,4 @@ simulators_rekam_sim_station_LDADD = $(DBUS_LIBS)
 EXTRA_DIST += scripts/demo-station.sh
 include simulators/central.mk
 include simulators/camera.mk
+include simulators/card.mk
