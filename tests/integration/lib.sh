@@ -26,6 +26,7 @@ _tap_failed=0
 BUS_PID=
 REKAMD_PID=
 REKAMD_STATUS=
+SIM_PID=
 
 # --- TAP ----------------------------------------------------------------------
 
@@ -124,6 +125,7 @@ export REKAM_TMP
 _cleanup() {
 	local status=$?
 	[ -n "$REKAMD_PID" ] && kill -KILL "$REKAMD_PID" 2>/dev/null
+	[ -n "$SIM_PID" ] && kill -KILL "$SIM_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && kill -TERM "$BUS_PID" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$REKAM_TMP"
@@ -261,6 +263,27 @@ check_ctl_valgrind() { # under REKAM_TEST_VALGRIND=1: a check that ctl found no 
 		reports=$(cat "$REKAM_TMP"/valgrind-rekamctl.*.log 2>/dev/null)
 		is "$reports" "" "valgrind found nothing in rekamctl"
 	fi
+}
+
+# --- device simulators (a test starts one as $SIM_PID, its control socket $CTL) ------
+
+sim_cmd() { # the prefix a simulator runs with: valgrind when asked
+	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
+			--errors-for-leak-kinds=definite --log-file="$REKAM_TMP/valgrind-sim.%p.log"
+	fi
+}
+
+stop_sim() { # SIGTERM the simulator; its exit status in SIM_STATUS; no stale control socket
+	kill -TERM "$SIM_PID" 2>/dev/null
+	wait "$SIM_PID"
+	SIM_STATUS=$?
+	SIM_PID=
+	[ -n "${CTL:-}" ] && rm -f "$CTL"
+}
+
+sim_ctl() { # sim_ctl LINE...: one session on the control socket $CTL, answers on stdout
+	printf '%s\n' "$@" | socat -t 5 - "UNIX-CONNECT:$CTL"
 }
 
 wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds

@@ -14,18 +14,10 @@ REKAM_SIM_CAMERA=${REKAM_SIM_CAMERA:-$top_builddir/simulators/rekam-sim-camera}
 
 SOCK=$REKAM_TMP/cam.sock
 CTL=$REKAM_TMP/cam.ctl
-SIM_PID=
 CMD_PORT=
 EVT_PORT=
 export HOME=$REKAM_TMP/home # gphoto2 keeps ~/.gphoto/settings
 mkdir -p "$HOME"
-
-sim_cmd() { # valgrind when asked, like rekamd
-	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$REKAM_TMP/valgrind-sim.%p.log"
-	fi
-}
 
 start_sim() { # start_sim [ARGS...]: on free ports from $RANDOM, retried
 	local try
@@ -48,27 +40,9 @@ start_sim() { # start_sim [ARGS...]: on free ports from $RANDOM, retried
 	bail "rekam-sim-camera did not start"
 }
 
-stop_sim() { # SIGTERM; the status in SIM_STATUS
-	kill -TERM "$SIM_PID" 2>/dev/null
-	wait "$SIM_PID"
-	SIM_STATUS=$?
-	SIM_PID=
-}
-
-_sim_cleanup() { # keep the exit status for lib.sh's _cleanup
-	local status=$?
-	[ -n "$SIM_PID" ] && kill -KILL "$SIM_PID" 2>/dev/null
-	(exit "$status")
-	_cleanup
-}
-trap _sim_cleanup EXIT
-
-ctl() { # ctl LINE...: one control session, the answers on stdout
-	printf '%s\n' "$@" | socat -t 5 - "UNIX-CONNECT:$CTL"
-}
 
 status_of() { # status_of KEY: one value of the control status line
-	ctl status | tr ' ' '\n' | sed -n "s/^$1=//p"
+	sim_ctl status | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
 gp() { # gp ARGS...: gphoto2 on the simulator; output in $REKAM_TMP/gp.out
@@ -146,12 +120,12 @@ is "$(status_of objects)" 0 "gphoto2 deleted it from the card"
 is "$(status_of captures)" 1 "one capture"
 
 # --- control commands ---------------------------------------------------------------
-out=$(ctl help)
+out=$(sim_ctl help)
 for c in "background red|blue" busy no-card card drop "battery N"; do
 	like "$out" "$c" "help lists $c"
 done
-is "$(ctl "background blue")" "OK background=blue" "background blue"
-is "$(ctl "background green")" "ERR background wants red or blue" "background green is refused"
+is "$(sim_ctl "background blue")" "OK background=blue" "background blue"
+is "$(sim_ctl "background green")" "ERR background wants red or blue" "background green is refused"
 capture "$REKAM_TMP/blue.jpg"
 check "a capture on blue" test -s "$REKAM_TMP/blue.jpg"
 is "$(status_of last-background)" "blue" "the simulator took it on blue"
@@ -160,19 +134,19 @@ if command -v djpeg >/dev/null 2>&1; then
 fi
 check_fails "it differs from the red one" cmp -s "$REKAM_TMP/photo.jpg" "$REKAM_TMP/blue.jpg"
 
-ctl "background red" "seed 7" >/dev/null
+sim_ctl "background red" "seed 7" >/dev/null
 capture "$REKAM_TMP/again.jpg"
 check "the same seed gives the same JPEG bytes" cmp "$REKAM_TMP/photo.jpg" "$REKAM_TMP/again.jpg"
 
-is "$(ctl "battery 15")" "OK battery=15" "battery 15"
+is "$(sim_ctl "battery 15")" "OK battery=15" "battery 15"
 gp --summary
 like "$(cat "$REKAM_TMP/gp.out")" "Battery Level.*15" "--summary shows the new level"
-is "$(ctl "battery 101")" "ERR battery wants a percentage from 0 to 100" "battery 101 is refused"
+is "$(sim_ctl "battery 101")" "ERR battery wants a percentage from 0 to 100" "battery 101 is refused"
 
 # --- faults ------------------------------------------------------------------------------
 # gphoto2 logs a failed InitiateCapture (with --debug) and waits for capture
 # events that never come, until it is cancelled: give it a few seconds.
-is "$(ctl busy)" "OK the next InitiateCapture answers DeviceBusy" "busy"
+is "$(sim_ctl busy)" "OK the next InitiateCapture answers DeviceBusy" "busy"
 GP_TIMEOUT=${REKAM_TEST_GP_FAIL_TIMEOUT:-5} capture "$REKAM_TMP/busy.jpg"
 check_fails "busy: gphoto2 saves no photo" test -e "$REKAM_TMP/busy.jpg"
 unlike "$(cat "$REKAM_TMP/gp.out")" "Saving file" "... and says it saved none"
@@ -182,7 +156,7 @@ is "$(status_of busy)" "no" "busy is used once"
 capture "$REKAM_TMP/after-busy.jpg"
 check "the next capture works" test -s "$REKAM_TMP/after-busy.jpg"
 
-is "$(ctl drop)" "OK the next GetObject drops the connections halfway" "drop"
+is "$(sim_ctl drop)" "OK the next GetObject drops the connections halfway" "drop"
 capture "$REKAM_TMP/drop.jpg"
 check_fails "drop: gphoto2 saves no photo" test -s "$REKAM_TMP/drop.jpg"
 like "$(cat "$REKAM_TMP/gp.out")" "Could not get image" "... and says it could not get the image"
@@ -206,22 +180,22 @@ capture "$REKAM_TMP/after-garbage.jpg"
 check "gphoto2 still captures" test -s "$REKAM_TMP/after-garbage.jpg"
 
 # --- unplug ----------------------------------------------------------------------------------
-is "$(ctl unplug)" "OK unplugged" "unplug"
+is "$(sim_ctl unplug)" "OK unplugged" "unplug"
 check "the command port closes" wait_for 5 sh -c \
 	"! socat -u /dev/null TCP:127.0.0.1:$CMD_PORT 2>/dev/null"
-is "$(ctl replug)" "OK plugged" "replug"
+is "$(sim_ctl replug)" "OK plugged" "replug"
 check "the command port opens again" wait_for 5 socat -u /dev/null "TCP:127.0.0.1:$CMD_PORT"
 capture "$REKAM_TMP/after-replug.jpg"
 check "gphoto2 captures after replug" test -s "$REKAM_TMP/after-replug.jpg"
 
 # --- no card, a failed capture, a second host ------------------------------------------------
-is "$(ctl no-card)" "OK card=no" "no-card"
+is "$(sim_ctl no-card)" "OK card=no" "no-card"
 GP_TIMEOUT=${REKAM_TEST_GP_FAIL_TIMEOUT:-5} capture "$REKAM_TMP/no-card.jpg"
 check_fails "no-card: gphoto2 saves no photo" test -e "$REKAM_TMP/no-card.jpg"
 like "$(cat "$REKAM_TMP/sim.log")" "response 0x2013" \
 	"... InitiateCapture answered StoreNotAvailable"
-is "$(ctl card)" "OK card=yes" "card"
-is "$(ctl "fail E42")" "OK fail=E42" "fail E42"
+is "$(sim_ctl card)" "OK card=yes" "card"
+is "$(sim_ctl "fail E42")" "OK fail=E42" "fail E42"
 GP_TIMEOUT=${REKAM_TEST_GP_FAIL_TIMEOUT:-5} capture "$REKAM_TMP/fail.jpg"
 check_fails "fail: gphoto2 saves no photo" test -e "$REKAM_TMP/fail.jpg"
 like "$(cat "$REKAM_TMP/sim.log")" "injected failure E42" \

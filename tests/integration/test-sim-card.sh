@@ -39,7 +39,6 @@ AID=F052454B414D01
 CTL=$REKAM_TMP/card.ctl
 SOCK=$REKAM_TMP/card.sock
 STATE=$REKAM_TMP/card.state
-SIM_PID=
 PCSCD_PID=
 
 # --- processes ---------------------------------------------------------------------
@@ -59,27 +58,12 @@ for _ in $(seq 20); do
 done
 [ -n "$PORT" ] || bail "no free port pair for vpcd"
 
-sim_cmd() { # valgrind when asked, like rekamd
-	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$REKAM_TMP/valgrind-sim.%p.log"
-	fi
-}
-
 start_sim() { # start_sim [ARGS...]: wait for the control socket
 	# shellcheck disable=SC2046
 	$(sim_cmd) "$REKAM_SIM_CARD" --vpcd "127.0.0.1:$PORT" --socket "$SOCK" --control "$CTL" \
 		--key "$KEY" --state "$STATE" --seed 7 "$@" 2>>"$REKAM_TMP/sim.log" &
 	SIM_PID=$!
 	wait_for 20 test -S "$CTL" || bail "rekam-sim-card did not start"
-}
-
-stop_sim() { # SIGTERM; the status in SIM_STATUS
-	kill -TERM "$SIM_PID" 2>/dev/null
-	wait "$SIM_PID"
-	SIM_STATUS=$?
-	SIM_PID=
-	rm -f "$CTL"
 }
 
 _card_cleanup() { # stop what this test started; keep the exit status for lib.sh
@@ -94,9 +78,6 @@ _card_cleanup() { # stop what this test started; keep the exit status for lib.sh
 }
 trap _card_cleanup EXIT
 
-ctl() { # ctl LINE...: one control session, the answers on stdout
-	printf '%s\n' "$@" | socat -t 5 - "UNIX-CONNECT:$CTL"
-}
 
 # --- APDUs through pcscd ---------------------------------------------------------------
 
@@ -249,7 +230,7 @@ is "$(sed -n 3p <<<"$out")" "9000 $(zeros 16)" "READ BINARY of DG1 on a blank ca
 is "$(sed -n 4p <<<"$out")" "9000 $(zeros 8)" "READ BINARY with the short EF id 01"
 CARD_UID=$(sed -n '5s/^9000 //p' <<<"$out")
 like "$CARD_UID" "^52[0-9a-f]{12}$" "GET DATA (FF CA): a 7-byte UID"
-like "$(ctl status)" "uid=$(tr a-f A-F <<<"$CARD_UID")" "... the one the control status shows"
+like "$(sim_ctl status)" "uid=$(tr a-f A-F <<<"$CARD_UID")" "... the one the control status shows"
 is "$(sed -n 6p <<<"$out")" "9000 00" "lifecycle: blank (00)"
 
 out=$(apdu "00A4040007$AID" 00A4000C023F00 00A40204020102 00A4020C020999 00A4080C020101 \
@@ -286,7 +267,7 @@ is "$(aes dec "$(sed -n '1s/^9000 //p' <<<"$out")")" "$(cat "$REKAM_TMP/auth.icc
 is "$(sed -n 4p <<<"$out")" "9000" "UPDATE BINARY after authentication: 9000"
 is "$(sed -n 5p <<<"$out")" "9000 $DG1" "READ BINARY gives the bytes back"
 is "$(sed -n 6p <<<"$out")" "9000 01" "lifecycle: personalized (01)"
-like "$(ctl status)" "lifecycle=personalized" "... in the control status too"
+like "$(sim_ctl status)" "lifecycle=personalized" "... in the control status too"
 check "the state file holds DG1" grep -q "^file 0101 $DG1" "$STATE"
 
 # chaining through pcscd: two chained parts, written at the offset of the chain
@@ -307,31 +288,31 @@ if command -v scriptor >/dev/null 2>&1; then
 fi
 
 # --- control commands -----------------------------------------------------------------------
-out=$(ctl help)
+out=$(sim_ctl help)
 for c in insert remove new-card "fail-write-after N" tear wrong-key lock unplug "fail CODE"; do
 	like "$out" "$c" "help lists $c"
 done
-like "$(ctl status)" "^OK plugged=yes .* card=inserted vpcd=connected number=1 uid=[0-9A-F]{14} lifecycle=personalized powered=yes authenticated=(yes|no) apdus=[0-9]+ writes=[0-9]+ saves=[0-9]+ fail-write-after=no tear=no wrong-key=no$" \
+like "$(sim_ctl status)" "^OK plugged=yes .* card=inserted vpcd=connected number=1 uid=[0-9A-F]{14} lifecycle=personalized powered=yes authenticated=(yes|no) apdus=[0-9]+ writes=[0-9]+ saves=[0-9]+ fail-write-after=no tear=no wrong-key=no$" \
 	"status adds the card's key=value pairs"
-is "$(ctl "fail-write-after x")" "ERR fail-write-after wants a byte count from 0 to 65536" \
+is "$(sim_ctl "fail-write-after x")" "ERR fail-write-after wants a byte count from 0 to 65536" \
 	"fail-write-after wants a number"
 
 # --- the write faults -----------------------------------------------------------------------
-like "$(ctl "fail-write-after 2")" "^OK the next UPDATE BINARY writes 2 bytes" "fail-write-after 2"
+like "$(sim_ctl "fail-write-after 2")" "^OK the next UPDATE BINARY writes 2 bytes" "fail-write-after 2"
 out=$(auth_run 00A4020C020103 00D6000004D1D2D3D4 00B0000004)
 is "$(sed -n 4p <<<"$out")" "6581" "the write fails with 6581"
 is "$(sed -n 5p <<<"$out")" "9000 d1d20000" "... after 2 bytes"
 
-is "$(ctl wrong-key)" "OK the next MUTUAL AUTHENTICATE fails with 6300" "wrong-key"
+is "$(sim_ctl wrong-key)" "OK the next MUTUAL AUTHENTICATE fails with 6300" "wrong-key"
 out=$(auth_run 00A4020C020103 00D6000001EE)
 is "$(sed -n 1p <<<"$out")" "6300" "authentication with the wrong key: 6300"
 is "$(sed -n 4p <<<"$out")" "6982" "... and writes stay refused"
 
-like "$(ctl tear)" "^OK the next UPDATE BINARY writes half" "tear"
+like "$(sim_ctl tear)" "^OK the next UPDATE BINARY writes half" "tear"
 auth_run 00A4020C020103 00D6000004E1E2E3E4 >/dev/null
-like "$(ctl status)" "card=removed" "the card is torn out during the write"
+like "$(sim_ctl status)" "card=removed" "the card is torn out during the write"
 check "pcscd sees the card go" wait_for 10 card_absent
-is "$(ctl insert)" "OK inserted" "insert"
+is "$(sim_ctl insert)" "OK inserted" "insert"
 check "the card is back" wait_for 15 card_present
 is "$(apdu "00A4040C07$AID" 00B0830004 | sed -n 2p)" "9000 e1e20000" \
 	"the torn write left half of its bytes"
@@ -356,16 +337,16 @@ is "$(sed -n 3p <<<"$out")" "9000 $DG1" "the same DG1"
 is "$(sed -n 4p <<<"$out")" "9000 02" "still locked"
 
 # --- remove and insert ----------------------------------------------------------------------
-is "$(ctl remove)" "OK removed" "remove"
+is "$(sim_ctl remove)" "OK removed" "remove"
 check "opensc-tool reports no card" wait_for 10 card_absent
 like "$(opensc-tool -l 2>&1)" "0 +No +Virtual PCD 00 00" "opensc-tool -l: no card in reader 0"
-is "$(ctl remove)" "ERR the card is already removed" "remove twice"
-is "$(ctl insert)" "OK inserted" "insert"
+is "$(sim_ctl remove)" "ERR the card is already removed" "remove twice"
+is "$(sim_ctl insert)" "OK inserted" "insert"
 check "the card is back" wait_for 15 card_present
-is "$(ctl insert)" "ERR the card is already inserted" "insert twice"
+is "$(sim_ctl insert)" "ERR the card is already inserted" "insert twice"
 
 # --- a new blank card ---------------------------------------------------------------------------
-like "$(ctl new-card)" "^OK uid=52[0-9A-F]{12}$" "new-card"
+like "$(sim_ctl new-card)" "^OK uid=52[0-9A-F]{12}$" "new-card"
 check "the new card is in the reader" wait_for 15 new_uid_seen
 out=$(apdu "00A4040C07$AID" FFCA000000 80CA000100 00B0810010)
 UID2=$(sed -n '2s/^9000 //p' <<<"$out")
@@ -373,17 +354,17 @@ like "$UID2" "^52[0-9a-f]{12}$" "the new card has a UID"
 ok "$([ "$UID2" != "$CARD_UID" ]; echo $?)" "... another one ($UID2)"
 is "$(sed -n 3p <<<"$out")" "9000 00" "... and is blank"
 is "$(sed -n 4p <<<"$out")" "9000 $(zeros 16)" "... with empty files"
-is "$(ctl lock)" "OK lifecycle=locked" "lock from the control socket"
+is "$(sim_ctl lock)" "OK lifecycle=locked" "lock from the control socket"
 is "$(apdu "00A4040C07$AID" 80CA000100 | sed -n 2p)" "9000 02" "... locks the card"
 
 # --- pcscd restarts: the card reconnects --------------------------------------------------
 stop_pcscd
 wait_for 5 sh -c "echo status | socat - UNIX-CONNECT:$CTL | grep -q vpcd=connecting" ||
 	diag "the simulator did not notice that vpcd went away"
-like "$(ctl status)" "vpcd=connecting" "pcscd stopped: the simulator waits for vpcd"
+like "$(sim_ctl status)" "vpcd=connecting" "pcscd stopped: the simulator waits for vpcd"
 start_pcscd
 check "pcscd restarted: the card is back" wait_for 15 card_present
-like "$(ctl status)" "vpcd=connected" "... connected again"
+like "$(sim_ctl status)" "vpcd=connected" "... connected again"
 
 # --- stopping ----------------------------------------------------------------------------
 stop_sim
@@ -394,10 +375,10 @@ check "... keeping the state file" test -s "$STATE"
 # --- the direct endpoint: vpcd's framing without pcscd (a second card) ---------------------
 STATE=$REKAM_TMP/direct.state
 start_sim --vpcd off --removed
-like "$(ctl status)" "card=removed vpcd=off" "--vpcd off --removed: no card, no vpcd link"
+like "$(sim_ctl status)" "card=removed vpcd=off" "--vpcd off --removed: no card, no vpcd link"
 is "$(direct 04)" "empty" "... get ATR: an empty answer"
-is "$(ctl insert)" "OK inserted" "insert"
-like "$(ctl status)" "card=inserted vpcd=off" "... only the direct endpoint"
+is "$(sim_ctl insert)" "OK inserted" "insert"
+like "$(sim_ctl status)" "card=inserted vpcd=off" "... only the direct endpoint"
 out=$(direct 01 04 "00A4040C07$AID" 00A4020C020102 0084000008)
 is "$(sed -n 1p <<<"$out" | awk '{ print $2 $1 }')" "3b88800152454b414d2d494479" \
 	"direct: power on (no answer), get ATR"
@@ -425,11 +406,11 @@ is "$(sed -n 14p <<<"$out")" "6884" "chaining on READ BINARY: 6884"
 is "$(sed -n 15p <<<"$out")" "6700" "READ BINARY with a data field: 6700"
 out=$(direct 00 "00A4040C07$AID" 00A4020C020102 "00D6000001FF")
 is "$(sed -n 3p <<<"$out")" "6982" "after power off the authentication is gone: 6982"
-is "$(ctl remove)" "OK removed" "remove (direct)"
+is "$(sim_ctl remove)" "OK removed" "remove (direct)"
 is "$(direct 04 "00A4040C07$AID")" "empty
 empty" "without a card: empty answers"
-ctl insert >/dev/null
-is "$(ctl "fail E7")" "OK fail=E7" "fail E7"
+sim_ctl insert >/dev/null
+is "$(sim_ctl "fail E7")" "OK fail=E7" "fail E7"
 is "$(direct "00A4040C07$AID" "00A4040C07$AID")" "6f00
 9000" "the next APDU answers 6F00, only that one"
 

@@ -16,15 +16,7 @@ REKAM_SIM_CENTRAL=${REKAM_SIM_CENTRAL:-$top_builddir/simulators/rekam-sim-centra
 
 PKI=$REKAM_TMP/pki
 CTL=$REKAM_TMP/central.ctl
-SIM_PID=
 T=$REKAM_TMP
-
-sim_cmd() { # valgrind when asked, like rekamd
-	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$REKAM_TMP/valgrind-sim.%p.log"
-	fi
-}
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -40,24 +32,6 @@ start_sim() { # start_sim [ARGS...]: wait for the control socket
 	URL=https://127.0.0.1:$PORT/v1
 }
 
-stop_sim() { # SIGTERM; the status in SIM_STATUS
-	kill -TERM "$SIM_PID" 2>/dev/null
-	wait "$SIM_PID"
-	SIM_STATUS=$?
-	SIM_PID=
-}
-
-_sim_cleanup() { # keep the exit status for lib.sh's _cleanup
-	local status=$?
-	[ -n "$SIM_PID" ] && kill -KILL "$SIM_PID" 2>/dev/null
-	(exit "$status")
-	_cleanup
-}
-trap _sim_cleanup EXIT
-
-ctl() { # ctl LINE...: one control session, the answers on stdout
-	printf '%s\n' "$@" | socat -t 5 - "UNIX-CONNECT:$CTL"
-}
 
 station() { # station N CURL-ARGS...: curl as station N; body, then the code on a line
 	local n=$1
@@ -276,44 +250,44 @@ out=$(station 1 -X DELETE "$URL/packets/$ID1")
 is "$(code_of <<<"$out")" 405 "DELETE: 405"
 
 # --- faults ----------------------------------------------------------------------------
-is "$(ctl "error 503 2 5")" "OK error=503 count=2 retry-after=5" "error 503 2 5"
+is "$(sim_ctl "error 503 2 5")" "OK error=503 count=2 retry-after=5" "error 503 2 5"
 out=$(station 1 -i "$URL/packets/$ID1")
 is "$(code_of <<<"$out")" 503 "curl sees 503"
 like "$out" "Retry-After: 5" "... with Retry-After: 5"
 like "$out" '"code":"unavailable"' "... and an error body"
 is "$(station 1 "$URL/packets/$ID1" | code_of)" 503 "the second request: 503"
 is "$(station 1 "$URL/packets/$ID1" | code_of)" 200 "the third: 200 again"
-ctl "error 500" >/dev/null
+sim_ctl "error 500" >/dev/null
 is "$(station 1 "$URL/packets/$ID1" | code_of)" 500 "error 500: 500 once"
-is "$(ctl "error 404")" "ERR usage: error 500|503 [COUNT [RETRY-AFTER]]" "error 404 is refused"
+is "$(sim_ctl "error 404")" "ERR usage: error 500|503 [COUNT [RETRY-AFTER]]" "error 404 is refused"
 
 ID7=3f2c8a1e-5b7d-4c2a-9e61-0d4b8f7a1c07
 head -c 8000 /dev/urandom >"$T/finger-c"
 make_packet "$T/p7" "$ID7" 6371055704900007 "$T/finger-c"
-like "$(ctl drop)" "^OK" "drop"
+like "$(sim_ctl drop)" "^OK" "drop"
 check_fails "an upload is cut mid-way" submit "$T/p7"
 is "$(station 1 "$URL/packets/$ID7" | code_of)" 404 "... and nothing was stored"
 is "$(submit "$T/p7" | code_of)" 202 "the retried upload is accepted"
 check "... once" wait_status "$ID7" print_ready
 
-is "$(ctl refuse)" "OK not accepting connections on 127.0.0.1:$PORT" "refuse"
+is "$(sim_ctl refuse)" "OK not accepting connections on 127.0.0.1:$PORT" "refuse"
 station 1 "$URL/packets/$ID1" >/dev/null 2>&1
 is "$?" 7 "curl: connection refused (7)"
-is "$(ctl reset)" "OK normal" "reset"
+is "$(sim_ctl reset)" "OK normal" "reset"
 is "$(station 1 "$URL/packets/$ID1" | code_of)" 200 "connections are accepted again"
 
-ctl stall >/dev/null
+sim_ctl stall >/dev/null
 curl -sS --max-time 1 --cacert "$PKI/ca.pem" --cert "$PKI/station1.pem" \
 	--key "$PKI/station1.key" "$URL/packets/$ID1" >/dev/null 2>&1
 is "$?" 28 "stall: curl times out (28)"
-ctl reset >/dev/null
+sim_ctl reset >/dev/null
 
-ctl wrong-cert >/dev/null
+sim_ctl wrong-cert >/dev/null
 station 1 "$URL/packets/$ID1" >/dev/null 2>&1
 is "$?" 60 "wrong-cert: curl refuses the server certificate (60)"
-ctl reset >/dev/null
+sim_ctl reset >/dev/null
 
-is "$(ctl "slow 20000")" "OK slow=20000" "slow 20000"
+is "$(sim_ctl "slow 20000")" "OK slow=20000" "slow 20000"
 head -c 60000 /dev/urandom >"$T/finger-d"
 ID8=3f2c8a1e-5b7d-4c2a-9e61-0d4b8f7a1c08
 make_packet "$T/p8" "$ID8" 6371055704900008 "$T/finger-d"
@@ -321,7 +295,7 @@ start=$(date +%s%N)
 is "$(submit "$T/p8" | code_of)" 202 "a 60 kB upload over a slow link"
 elapsed=$((($(date +%s%N) - start) / 1000000))
 ok "$([ "$elapsed" -ge 1500 ]; echo $?)" "... takes its time ($elapsed ms)"
-ctl reset >/dev/null
+sim_ctl reset >/dev/null
 
 # --- garbage --------------------------------------------------------------------------
 printf 'garbage\r\n\r\n' | socat -t 2 - "OPENSSL:127.0.0.1:$PORT,verify=0" >/dev/null 2>&1
@@ -330,7 +304,7 @@ head -c 5000 /dev/urandom | socat -t 2 - "TCP:127.0.0.1:$PORT" >/dev/null 2>&1
 printf 'garbage\r\n\r\n' | socat -t 2 - "OPENSSL:127.0.0.1:$PORT,cafile=$PKI/ca.pem,cert=$PKI/station1.pem,key=$PKI/station1.key" >/dev/null 2>&1
 check "the server survives garbage" kill -0 "$SIM_PID"
 is "$(station 1 "$URL/packets/$ID1" | code_of)" 200 "... and still answers"
-like "$(ctl status)" "^OK .*port=$PORT listening=yes .*packets=8 " "status counts the packets"
+like "$(sim_ctl status)" "^OK .*port=$PORT listening=yes .*packets=8 " "status counts the packets"
 like "$(socat -t 2 - "UNIX-CONNECT:$T/central.sock" </dev/null)" "https://127.0.0.1:$PORT/v1/" \
 	"the information socket names the URL"
 
@@ -341,7 +315,7 @@ start_sim --time-scale 0.01 --db "$T/central.db"
 is "$(status_of "$ID1")" print_ready "after a restart the packet is still print_ready"
 is "$(submit "$T/p1" | body_of)" "{\"id\":\"$ID1\",\"status\":\"queued\"}" \
 	"... and a repeated submit still gets the first answer"
-is "$(ctl quit)" "OK bye" "quit answers"
+is "$(sim_ctl quit)" "OK bye" "quit answers"
 wait "$SIM_PID"
 is "$?" 0 "... and exits 0"
 SIM_PID=

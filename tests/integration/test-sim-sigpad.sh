@@ -14,14 +14,6 @@ REKAM_SIM_SIGPAD=${REKAM_SIM_SIGPAD:-$top_builddir/simulators/rekam-sim-sigpad}
 
 PAD=$REKAM_TMP/pad.sock
 CTL=$REKAM_TMP/pad.ctl
-SIM_PID=
-
-sim_cmd() { # valgrind when asked, like rekamd
-	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
-		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$REKAM_TMP/valgrind-sim.%p.log"
-	fi
-}
 
 start_sim() { # start_sim [ARGS...]: wait for the control socket
 	# shellcheck disable=SC2046
@@ -31,24 +23,6 @@ start_sim() { # start_sim [ARGS...]: wait for the control socket
 	wait_for 20 test -S "$CTL" || bail "rekam-sim-sigpad did not start"
 }
 
-stop_sim() { # SIGTERM; the status in SIM_STATUS
-	kill -TERM "$SIM_PID" 2>/dev/null
-	wait "$SIM_PID"
-	SIM_STATUS=$?
-	SIM_PID=
-}
-
-_sim_cleanup() { # keep the exit status for lib.sh's _cleanup
-	local status=$?
-	[ -n "$SIM_PID" ] && kill -KILL "$SIM_PID" 2>/dev/null
-	(exit "$status")
-	_cleanup
-}
-trap _sim_cleanup EXIT
-
-ctl() { # ctl LINE...: one control session, the answers on stdout
-	printf '%s\n' "$@" | socat -t 5 - "UNIX-CONNECT:$CTL"
-}
 
 pad() { # pad LINE...: one host session (socat closes when the pad does)
 	printf '%s\n' "$@" | socat -t 10 - "UNIX-CONNECT:$PAD"
@@ -129,7 +103,7 @@ check "IMAGE-DATA lines hold at most 3072 base64 characters" \
 	awk '/^IMAGE-DATA / { if (length($2) > 3072) exit 1 }' "$REKAM_TMP/cap1"
 
 # --- determinism ------------------------------------------------------------------
-out=$(ctl "seed 7")
+out=$(sim_ctl "seed 7")
 is "$out" "OK seed=7" "seed 7"
 pad "HELLO 1" "CAPTURE timeout=5000" >"$REKAM_TMP/cap2"
 check "the same seed gives the same strokes and PNG bytes" cmp "$REKAM_TMP/cap1" "$REKAM_TMP/cap2"
@@ -148,124 +122,124 @@ out=$(pad "HELLO 1" "$long" "PING")
 like "$out" "ERR line-too-long" "a line over 4096 bytes is refused"
 like "$out" "PONG$" "... and the session goes on"
 
-out=$(ctl "delay 300")
+out=$(sim_ctl "delay 300")
 is "$out" "OK delay=300" "delay 300"
 start=$(date +%s%N)
 out=$(pad "PING")
 elapsed=$((($(date +%s%N) - start) / 1000000))
 is "$out" "PONG" "a delayed PING is answered"
 ok "$([ "$elapsed" -ge 300 ]; echo $?)" "... after the delay ($elapsed ms)"
-ctl "delay 0" >/dev/null
+sim_ctl "delay 0" >/dev/null
 
-out=$(ctl "fail E42")
+out=$(sim_ctl "fail E42")
 is "$out" "OK fail=E42" "fail E42"
 out=$(pad "HELLO 1" "INFO" "INFO")
 like "$out" "^HELLO-OK 1 REKAM-SIG-500
 ERR failure E42 injected device failure" "the next operation (not HELLO) fails with the code"
 like "$out" "INFO model=" "... and only that one"
-is "$(ctl "fail bad code")" "ERR CODE is 1-32 letters, digits, '-', '_' or '.'" "a bad failure code"
+is "$(sim_ctl "fail bad code")" "ERR CODE is 1-32 letters, digits, '-', '_' or '.'" "a bad failure code"
 
 # --- a second host ------------------------------------------------------------------
 exec 5> >(socat -t 5 - "UNIX-CONNECT:$PAD" >"$REKAM_TMP/first" 2>&1)
 printf 'HELLO 1\n' >&5
 wait_for 5 grep -q HELLO-OK "$REKAM_TMP/first"
 like "$(socat -t 2 - "UNIX-CONNECT:$PAD" </dev/null)" "^ERR busy" "a second host gets ERR busy"
-like "$(ctl status)" "connected=yes" "status: connected=yes"
+like "$(sim_ctl status)" "connected=yes" "status: connected=yes"
 exec 5>&-
 wait_for 5 sh -c "echo status | socat - UNIX-CONNECT:$CTL | grep -q connected=no" ||
 	diag "the first host did not go away"
 
 # --- control commands ------------------------------------------------------------------
-out=$(ctl help)
+out=$(sim_ctl help)
 for c in help status unplug replug "delay MS" "fail CODE" "quality N" "seed N" quit pen-timeout \
 	unplug-mid-capture garbage oversized "name TEXT" "points N"; do
 	like "$out" "$c" "help lists $c"
 done
-like "$(ctl status)" "^OK plugged=yes connected=no .*seed=7 time-scale=0.01 delay=0 quality=100 fail=none state=idle" \
+like "$(sim_ctl status)" "^OK plugged=yes connected=no .*seed=7 time-scale=0.01 delay=0 quality=100 fail=none state=idle" \
 	"status is key=value pairs"
-is "$(ctl frobnicate)" "ERR unknown command 'frobnicate' (try help)" "an unknown control command"
-is "$(ctl "status now")" "ERR status takes no argument" "an argument where none is taken"
-is "$(ctl "delay")" "ERR usage: delay MS" "a missing argument"
-is "$(ctl "quality 101")" "ERR quality wants a number from 0 to 100" "quality 101 is refused"
-is "$(ctl "points 1")" "ERR points wants 0 (natural) or 2 to 20000" "points 1 is refused"
-is "$(ctl "$(head -c 2000 /dev/zero | tr '\0' 'x')" "status" | cut -c1-14)" \
+is "$(sim_ctl frobnicate)" "ERR unknown command 'frobnicate' (try help)" "an unknown control command"
+is "$(sim_ctl "status now")" "ERR status takes no argument" "an argument where none is taken"
+is "$(sim_ctl "delay")" "ERR usage: delay MS" "a missing argument"
+is "$(sim_ctl "quality 101")" "ERR quality wants a number from 0 to 100" "quality 101 is refused"
+is "$(sim_ctl "points 1")" "ERR points wants 0 (natural) or 2 to 20000" "points 1 is refused"
+is "$(sim_ctl "$(head -c 2000 /dev/zero | tr '\0' 'x')" "status" | cut -c1-14)" \
 	"ERR line too l
 OK plugged=yes" "a control line over 1024 bytes: ERR line too long, then the next command"
-is "$(ctl "" "ping" "" | wc -l | tr -d ' ')" 1 "blank control lines get no answer"
+is "$(sim_ctl "" "ping" "" | wc -l | tr -d ' ')" 1 "blank control lines get no answer"
 out=$(printf 'status\n' | socat - "UNIX-CONNECT:$CTL" & printf 'help\n' | socat - "UNIX-CONNECT:$CTL"; wait)
 is "$(printf '%s\n' "$out" | grep -c '^OK')" 2 "two control clients at once"
 
-is "$(ctl "points 50")" "OK points=50" "points 50"
-is "$(ctl "name Ani Yudhoyono")" "OK name=Ani Yudhoyono" "name TEXT"
-is "$(ctl "name B4d")" "ERR a name is 1-40 letters, blanks, '.', '-' or \"'\"" "a bad name"
+is "$(sim_ctl "points 50")" "OK points=50" "points 50"
+is "$(sim_ctl "name Ani Yudhoyono")" "OK name=Ani Yudhoyono" "name TEXT"
+is "$(sim_ctl "name B4d")" "ERR a name is 1-40 letters, blanks, '.', '-' or \"'\"" "a bad name"
 out=$(pad "HELLO 1" "CAPTURE timeout=5000")
 is "$(printf '%s\n' "$out" | grep -c '^POINT ')" 50 "points 50: the capture has 50 points"
 like "$out" "CAPTURE-END points=50 " "... and says so"
 out=$(pad "HELLO 1" "CAPTURE timeout=5000 min-points=60")
 like "$out" "ERR too-short 50 points, fewer than min-points=60" "min-points above the points: ERR too-short"
 unlike "$out" "IMAGE-BEGIN" "... and no image"
-ctl "points 0" "name" >/dev/null
+sim_ctl "points 0" "name" >/dev/null
 
-is "$(ctl "quality 20")" "OK quality=20" "quality 20"
+is "$(sim_ctl "quality 20")" "OK quality=20" "quality 20"
 out=$(pad "HELLO 1" "SELFTEST")
 like "$out" "SELFTEST-STEP digitizer fail" "a low quality fails the digitizer step"
 like "$out" "SELFTEST-END fail" "... and the self-test"
-ctl "quality 100" >/dev/null
+sim_ctl "quality 100" >/dev/null
 
-is "$(ctl pen-timeout)" "OK the next capture gets no pen contact" "pen-timeout"
+is "$(sim_ctl pen-timeout)" "OK the next capture gets no pen contact" "pen-timeout"
 out=$(pad "HELLO 1" "CAPTURE timeout=2000")
 is "$out" "HELLO-OK 1 REKAM-SIG-500
 ERR timeout no pen contact within 2000 ms" "pen-timeout: ERR timeout"
 out=$(pad "HELLO 1" "CAPTURE timeout=100")
 like "$out" "ERR timeout" "a timeout shorter than the pen wait: ERR timeout"
 
-ctl garbage >/dev/null
+sim_ctl garbage >/dev/null
 pad "HELLO 1" "PING" >"$REKAM_TMP/garbage"
 is "$(wc -l <"$REKAM_TMP/garbage" | tr -d ' ')" 3 "garbage: one more line"
 check_fails "... that is not a protocol line" grep -aq '^[A-Z-]* ' <(sed -n 1p "$REKAM_TMP/garbage")
 is "$(sed -n 2,3p "$REKAM_TMP/garbage")" "HELLO-OK 1 REKAM-SIG-500
 PONG" "... before the answers"
-ctl oversized >/dev/null
+sim_ctl oversized >/dev/null
 pad "HELLO 1" >"$REKAM_TMP/oversized"
 is "$(awk 'NR == 1 { print length($0) }' "$REKAM_TMP/oversized")" 5000 "oversized: a 5000-byte line"
 is "$(sed -n 2p "$REKAM_TMP/oversized")" "HELLO-OK 1 REKAM-SIG-500" "... before the answer"
 
 # CANCEL during a capture: the pen never comes, the pad waits 300 ms (30 s scaled)
-ctl pen-timeout >/dev/null
+sim_ctl pen-timeout >/dev/null
 out=$( (printf 'HELLO 1\nCAPTURE timeout=30000\n'; sleep 0.1; printf 'CANCEL\nPING\n') |
 	socat -t 5 - "UNIX-CONNECT:$PAD")
 is "$out" "HELLO-OK 1 REKAM-SIG-500
 CANCELLED
 PONG" "CANCEL during a capture: CANCELLED, and nothing else of it"
 
-is "$(ctl unplug-mid-capture)" "OK the next capture unplugs the pad after half of its points" \
+is "$(sim_ctl unplug-mid-capture)" "OK the next capture unplugs the pad after half of its points" \
 	"unplug-mid-capture"
-ctl "points 200" >/dev/null
+sim_ctl "points 200" >/dev/null
 out=$(pad "HELLO 1" "CAPTURE timeout=5000")
 is "$(printf '%s\n' "$out" | grep -c '^POINT ')" 100 "the connection drops after half of the points"
 unlike "$out" "CAPTURE-END" "... with no CAPTURE-END"
-like "$(ctl status)" "plugged=no" "... and the pad is unplugged"
+like "$(sim_ctl status)" "plugged=no" "... and the pad is unplugged"
 check_fails "the device socket is gone" test -e "$PAD"
-is "$(ctl replug)" "OK plugged" "replug"
+is "$(sim_ctl replug)" "OK plugged" "replug"
 like "$(pad "PING")" "PONG" "the pad answers again"
-ctl "points 0" >/dev/null
+sim_ctl "points 0" >/dev/null
 
-is "$(ctl unplug)" "OK unplugged" "unplug"
+is "$(sim_ctl unplug)" "OK unplugged" "unplug"
 check_fails "the device socket is gone" test -e "$PAD"
 check_fails "a host cannot connect" socat -u /dev/null "UNIX-CONNECT:$PAD"
-is "$(ctl unplug)" "ERR already unplugged" "unplug twice"
-is "$(ctl replug)" "OK plugged" "replug"
-is "$(ctl replug)" "ERR already plugged" "replug twice"
+is "$(sim_ctl unplug)" "ERR already unplugged" "unplug twice"
+is "$(sim_ctl replug)" "OK plugged" "replug"
+is "$(sim_ctl replug)" "ERR already plugged" "replug twice"
 like "$(pad "HELLO 1")" "HELLO-OK" "the pad is back"
 
 # unplug while a host is connected drops it
 exec 5> >(socat -t 5 - "UNIX-CONNECT:$PAD" >"$REKAM_TMP/host" 2>&1; echo done >>"$REKAM_TMP/host")
 printf 'HELLO 1\n' >&5
 wait_for 5 grep -q HELLO-OK "$REKAM_TMP/host"
-ctl unplug >/dev/null
+sim_ctl unplug >/dev/null
 check "unplug drops a connected host" wait_for 5 grep -q done "$REKAM_TMP/host"
 exec 5>&-
-ctl replug >/dev/null
+sim_ctl replug >/dev/null
 
 # --- stopping ------------------------------------------------------------------------------
 stop_sim
@@ -274,7 +248,7 @@ check_fails "... removing the device socket" test -e "$PAD"
 check_fails "... and the control socket" test -e "$CTL"
 
 start_sim --seed 7 --time-scale 0
-is "$(ctl quit)" "OK bye" "quit answers"
+is "$(sim_ctl quit)" "OK bye" "quit answers"
 wait "$SIM_PID"
 is "$?" 0 "... and exits 0"
 SIM_PID=
