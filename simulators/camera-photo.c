@@ -197,6 +197,21 @@ static void person(cairo_t *cr, const struct camera_person *p)
 	cairo_stroke(cr);
 }
 
+/* End a drawing on @surface: hand it over in *@out, or free it when cairo
+ * failed (-ENOMEM). Destroys @cr either way. */
+static int finish_drawing(cairo_t *cr, cairo_surface_t *surface, cairo_surface_t **out)
+{
+	int r = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -ENOMEM;
+
+	cairo_destroy(cr);
+	if (r < 0) {
+		cairo_surface_destroy(surface);
+		return r;
+	}
+	*out = surface;
+	return 0;
+}
+
 static int render(struct camera *cam, int w, int h, cairo_surface_t **out)
 {
 	cairo_surface_t *surface;
@@ -215,14 +230,7 @@ static int render(struct camera *cam, int w, int h, cairo_surface_t **out)
 	cairo_scale(cr, s * 0.92, s * 0.92);
 	cairo_rotate(cr, sim_rng_uniform(rng, -0.03, 0.03));
 	person(cr, &cam->person);
-	r = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -ENOMEM;
-	cairo_destroy(cr);
-	if (r < 0) {
-		cairo_surface_destroy(surface);
-		return r;
-	}
-	*out = surface;
-	return 0;
+	return finish_drawing(cr, surface, out);
 }
 
 /* Out of focus: drawn at a fraction of the size, then scaled up smoothly. */
@@ -242,14 +250,7 @@ static int defocus(cairo_surface_t *small, int w, int h, cairo_surface_t **out)
 	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_BILINEAR);
 	cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
 	cairo_paint(cr);
-	r = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : -ENOMEM;
-	cairo_destroy(cr);
-	if (r < 0) {
-		cairo_surface_destroy(surface);
-		return r;
-	}
-	*out = surface;
-	return 0;
+	return finish_drawing(cr, surface, out);
 }
 
 int camera_photo_take(struct camera *cam, struct camera_object *obj)
