@@ -48,7 +48,6 @@
 #define MAX_KIND 48
 #define MAX_FORMAT 64
 #define MAX_DEVICE 255
-#define MAX_SIZE ((size_t)256 << 20) /* 256 MiB */
 #define HANDLE_BYTES (RK_ARTIFACT_HANDLE_LEN / 2)
 #define TMP_PREFIX ".tmp-"
 
@@ -275,7 +274,7 @@ int rk_artifact_write(const char *dir, struct rk_artifact_meta *meta, const void
 	struct rk_artifact_meta m;
 	int dfd, err;
 
-	if (!dir || !meta || !data || size == 0 || size > MAX_SIZE || !meta_valid(meta))
+	if (!dir || !meta || !data || size == 0 || size > RK_ARTIFACT_MAX_SIZE || !meta_valid(meta))
 		return -EINVAL;
 	m = *meta;
 	m.size = size;
@@ -423,7 +422,7 @@ static int read_file(const char *path, uint64_t size, unsigned char **out)
 		return -EIO;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size ||
-		size == 0 || size > MAX_SIZE) {
+		size == 0 || size > RK_ARTIFACT_MAX_SIZE) {
 		rk_error("artifact: %s is not the %" PRIu64 "-byte file recorded", path, size);
 		close(fd);
 		return -EBADMSG;

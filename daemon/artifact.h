@@ -16,6 +16,7 @@
 struct rk_store;
 
 #define RK_ARTIFACT_HANDLE_LEN 32 /* hex digits */
+#define RK_ARTIFACT_MAX_SIZE ((size_t)256 << 20) /* bytes of one artifact: 256 MiB */
 
 struct rk_artifact_meta {
 	char handle[RK_ARTIFACT_HANDLE_LEN + 1]; /* random, unguessable */

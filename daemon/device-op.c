@@ -26,7 +26,6 @@
 #define CANCEL_DEADLINE_MS 5000
 #define MAX_OPTIONS 32
 #define MAX_OPTION_STRING 4096
-#define MAX_ARTIFACT_SIZE (256u * 1024 * 1024)
 
 struct rk_pending_artifact {
 	struct rk_artifact_meta meta;
@@ -654,7 +653,7 @@ int rk_op_add_artifact(struct rk_op *op, const struct rk_artifact *artifact)
 	if (op->abandoned || op->type != RK_OP_CAPTURE)
 		return -EINVAL;
 	if (!artifact || !artifact->kind || !artifact->format || !artifact->data ||
-			!artifact->size || artifact->size > MAX_ARTIFACT_SIZE)
+			!artifact->size || artifact->size > RK_ARTIFACT_MAX_SIZE)
 		return -EINVAL;
 	list = realloc(op->artifacts, (op->n_artifacts + 1) * sizeof(*list));
 	if (!list)
