@@ -6,14 +6,10 @@ rekamplugindir = $(pkglibdir)/plugins
 plugin_ldflags = -module -avoid-version -no-undefined -shared
 plugin_cflags = $(AM_CFLAGS) -fvisibility=hidden
 
-rekamplugin_LTLIBRARIES = plugins/sigpad-sim/rekam-sigpad-sim.la
-plugins_sigpad_sim_rekam_sigpad_sim_la_SOURCES = \
-	plugins/sigpad-sim/sigpad-sim.c \
-	plugins/sigpad-sim/strokes.c plugins/sigpad-sim/strokes.h
-plugins_sigpad_sim_rekam_sigpad_sim_la_CFLAGS = $(plugin_cflags) $(OPENSSL_CFLAGS)
-plugins_sigpad_sim_rekam_sigpad_sim_la_LDFLAGS = $(plugin_ldflags)
-plugins_sigpad_sim_rekam_sigpad_sim_la_LIBADD = $(OPENSSL_LIBS)
-EXTRA_DIST += plugins/sigpad-sim/README.md
+rekamplugin_LTLIBRARIES =
+
+# One fragment per plugin, each adding itself to rekamplugin_LTLIBRARIES.
+include plugins/sigpad-sim.mk
 
 # make check runs rekamd with this directory of links to the built plugins.
 all-local: plugins/.dir
