@@ -126,6 +126,7 @@ integration_sh_tests = \
 	tests/integration/test-rekamctl.sh \
 	tests/integration/test-rekamctl-jobs.sh \
 	tests/integration/test-unit-security.sh \
+	tests/integration/test-audit.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
