@@ -20,6 +20,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/vault.c daemon/vault.h \
 	daemon/audit.c daemon/audit.h \
 	daemon/audit-bus.c daemon/audit-bus.h \
+	daemon/diag.c daemon/diag.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \

@@ -13,6 +13,7 @@ dist_doc_DATA = \
 	docs/device-protocol.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
+	docs/rekamctl-diag.schema.json \
 	docs/usb.md
 
 dist_man_MANS = \

@@ -127,6 +127,8 @@ integration_sh_tests = \
 	tests/integration/test-rekamctl-jobs.sh \
 	tests/integration/test-unit-security.sh \
 	tests/integration/test-audit.sh \
+	tests/integration/test-diag.sh \
+	tests/integration/test-monitor.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
