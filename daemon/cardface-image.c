@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * cardface-image.c - the pictures on the card face: decoding the portrait
+ * and the signature (JPEG with libjpeg, PNG with cairo) into cairo surfaces,
+ * refusing damaged or oversized images with a sentence that says why; and
+ * encoding a rendered side as PNG marked 300 dpi (a pHYs chunk, which
+ * cairo does not write).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+#include "daemon/cardface-private.h"
+
+static const unsigned char png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static bool side_ok(unsigned long w, unsigned long h)
+{
+	return w > 0 && h > 0 && w <= RK_CARDFACE_MAX_IMAGE_SIDE && h <= RK_CARDFACE_MAX_IMAGE_SIDE;
+}
+
+/* --- PNG in ------------------------------------------------------------------- */
+
+struct png_source {
+	const unsigned char *data;
+	size_t size, pos;
+};
+
+static cairo_status_t png_read(void *closure, unsigned char *data, unsigned int length)
+{
+	struct png_source *src = closure;
+
+	if (length > src->size - src->pos)
+		return CAIRO_STATUS_READ_ERROR;
+	memcpy(data, src->data + src->pos, length);
+	src->pos += length;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static int decode_png(const unsigned char *data, size_t size, const char *what,
+		cairo_surface_t **out, char err[RK_CARDFACE_ERROR_LEN])
+{
+	struct png_source src = { data, size, 0 };
+	cairo_surface_t *s;
+	cairo_status_t st;
+
+	/* the IHDR chunk comes first: check the size before decoding anything */
+	if (size < 33 || be32(data + 8) != 13 || memcmp(data + 12, "IHDR", 4) != 0) {
+		cf_error(err, "%s is a damaged PNG image (no header).", what);
+		return -EINVAL;
+	}
+	if (!side_ok(be32(data + 16), be32(data + 20))) {
+		cf_error(err, "%s is %" PRIu32 " x %" PRIu32 " pixels; at most %d on a side.", what,
+				be32(data + 16), be32(data + 20), RK_CARDFACE_MAX_IMAGE_SIDE);
+		return -EINVAL;
+	}
+	s = cairo_image_surface_create_from_png_stream(png_read, &src);
+	st = cairo_surface_status(s);
+	if (st != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(s);
+		if (st == CAIRO_STATUS_NO_MEMORY)
+			return -ENOMEM;
+		cf_error(err, "%s is a damaged PNG image (%s).", what, cairo_status_to_string(st));
+		return -EINVAL;
+	}
+	*out = s;
+	return 0;
+}
+
+/* --- JPEG in ------------------------------------------------------------------ */
+
+struct jpeg_failure {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jump;
+	int warnings;
+};
+
+/* libjpeg's fatal errors must not return */
+static void jpeg_fail(j_common_ptr cinfo)
+{
+	struct jpeg_failure *f = (struct jpeg_failure *)cinfo->err;
+
+	longjmp(f->jump, 1);
+}
+
+/* Level -1 is a warning about damaged data: counted, never printed. */
+static void jpeg_message(j_common_ptr cinfo, int level)
+{
+	struct jpeg_failure *f = (struct jpeg_failure *)cinfo->err;
+
+	if (level < 0)
+		f->warnings++;
+}
+
+static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
+		cairo_surface_t **out, char err[RK_CARDFACE_ERROR_LEN])
+{
+	struct jpeg_decompress_struct cinfo;
+	struct jpeg_failure failure = { 0 };
+	cairo_surface_t *volatile s = NULL;
+	char msg[JMSG_LENGTH_MAX];
+	unsigned char *pixels;
+	int stride;
+
+	cinfo.err = jpeg_std_error(&failure.mgr);
+	failure.mgr.error_exit = jpeg_fail;
+	failure.mgr.emit_message = jpeg_message;
+	if (setjmp(failure.jump)) {
+		failure.mgr.format_message((j_common_ptr)&cinfo, msg);
+		jpeg_destroy_decompress(&cinfo);
+		if (s)
+			cairo_surface_destroy(s);
+		cf_error(err, "%s is a damaged JPEG image (%s).", what, msg);
+		return -EINVAL;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, data, (unsigned long)size);
+	jpeg_read_header(&cinfo, TRUE);
+	if (!side_ok(cinfo.image_width, cinfo.image_height)) {
+		cf_error(err, "%s is %u x %u pixels; at most %d on a side.", what,
+				cinfo.image_width, cinfo.image_height, RK_CARDFACE_MAX_IMAGE_SIDE);
+		goto refuse;
+	}
+	if (cinfo.jpeg_color_space != JCS_GRAYSCALE && cinfo.jpeg_color_space != JCS_YCbCr &&
+			cinfo.jpeg_color_space != JCS_RGB) {
+		cf_error(err, "%s is a CMYK JPEG image; only colour (RGB) or grey ones are printed.",
+				what);
+		goto refuse;
+	}
+	/* straight into cairo's native-endian xRGB words */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	cinfo.out_color_space = JCS_EXT_BGRX;
+#else
+	cinfo.out_color_space = JCS_EXT_XRGB;
+#endif
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)cinfo.image_width,
+			(int)cinfo.image_height);
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+		jpeg_destroy_decompress(&cinfo);
+		cairo_surface_destroy(s);
+		return -ENOMEM;
+	}
+	jpeg_start_decompress(&cinfo);
+	pixels = cairo_image_surface_get_data(s);
+	stride = cairo_image_surface_get_stride(s);
+	while (cinfo.output_scanline < cinfo.output_height) {
+		JSAMPROW row = pixels + (size_t)cinfo.output_scanline * (size_t)stride;
+
+		jpeg_read_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_decompress(&cinfo);
+	jpeg_destroy_decompress(&cinfo);
+	if (failure.warnings) {
+		cairo_surface_destroy(s);
+		cf_error(err, "%s is a damaged JPEG image (truncated or corrupt data).", what);
+		return -EINVAL;
+	}
+	cairo_surface_mark_dirty(s);
+	*out = s;
+	return 0;
+
+refuse:
+	jpeg_destroy_decompress(&cinfo);
+	return -EINVAL;
+}
+
+int cf_image_decode(const void *data, size_t size, const char *what, cairo_surface_t **out,
+		char err[RK_CARDFACE_ERROR_LEN])
+{
+	const unsigned char *p = data;
+
+	if (size > RK_CARDFACE_MAX_IMAGE_BYTES) {
+		cf_error(err, "%s is %zu bytes; at most %zu are accepted.", what, size,
+				RK_CARDFACE_MAX_IMAGE_BYTES);
+		return -EINVAL;
+	}
+	if (size >= sizeof(png_magic) && memcmp(p, png_magic, sizeof(png_magic)) == 0)
+		return decode_png(p, size, what, out, err);
+	if (size >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+		return decode_jpeg(p, size, what, out, err);
+	cf_error(err, "%s is neither a JPEG nor a PNG image.", what);
+	return -EINVAL;
+}
+
+/* --- PNG out ------------------------------------------------------------------ */
+
+struct png_sink {
+	unsigned char *data;
+	size_t len, size;
+};
+
+static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int length)
+{
+	struct png_sink *sink = closure;
+	size_t want = sink->len + length;
+
+	if (want > sink->size) {
+		size_t size = sink->size ? sink->size : 65536;
+		unsigned char *p;
+
+		while (size < want)
+			size *= 2;
+		p = realloc(sink->data, size);
+		if (!p)
+			return CAIRO_STATUS_NO_MEMORY;
+		sink->data = p;
+		sink->size = size;
+	}
+	memcpy(sink->data + sink->len, data, length);
+	sink->len = want;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+/* The CRC of PNG chunks (ISO 3309, as in zlib), bit by bit: 13 bytes here. */
+static uint32_t png_crc(const unsigned char *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+	}
+	return c ^ 0xffffffffu;
+}
+
+int cf_png_encode(cairo_surface_t *s, unsigned int dpi, unsigned char **data, size_t *size)
+{
+	struct png_sink sink = { 0 };
+	unsigned char phys[21]; /* length, "pHYs", x, y, unit, crc */
+	const size_t at = 8 + 25; /* after the signature and IHDR */
+	cairo_status_t st;
+	uint32_t ppm = (uint32_t)(dpi / 0.0254 + 0.5);
+
+	cairo_surface_flush(s);
+	st = cairo_surface_write_to_png_stream(s, png_write, &sink);
+	if (st != CAIRO_STATUS_SUCCESS || sink.len < at) {
+		free(sink.data);
+		return st == CAIRO_STATUS_NO_MEMORY ? -ENOMEM : -EIO;
+	}
+	put_be32(phys, 9);
+	memcpy(phys + 4, "pHYs", 4);
+	put_be32(phys + 8, ppm);
+	put_be32(phys + 12, ppm);
+	phys[16] = 1; /* the unit is the metre */
+	put_be32(phys + 17, png_crc(phys + 4, 13));
+	if (png_write(&sink, phys, sizeof(phys)) != CAIRO_STATUS_SUCCESS) {
+		free(sink.data);
+		return -ENOMEM;
+	}
+	memmove(sink.data + at + sizeof(phys), sink.data + at, sink.len - sizeof(phys) - at);
+	memcpy(sink.data + at, phys, sizeof(phys));
+	*data = sink.data;
+	*size = sink.len;
+	return 0;
+}

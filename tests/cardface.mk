@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/cardface.mk - the card face renderer (daemon/cardface*.c): sample
+# applicants rendered with the real fonts; the PNGs land in
+# tests/cardface-out/ for a person to look at.
+
+check_PROGRAMS += tests/unit/test-cardface
+TESTS += tests/unit/test-cardface
+tests_unit_test_cardface_SOURCES = tests/unit/test-cardface.c
+tests_unit_test_cardface_CFLAGS = $(test_cflags) $(CARDFACE_CFLAGS) $(sim_cflags)
+tests_unit_test_cardface_LDADD = daemon/librekamd.la simulators/lib/librekam-sim.la -lm
+CLEANFILES += tests/cardface-out/*.png
