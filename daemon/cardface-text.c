@@ -300,6 +300,7 @@ static int record(struct cf_draw *d, const struct cf_text *t, PangoLayout *l, do
 double cf_text_draw(struct cf_draw *d, const struct cf_text *t, const char *text)
 {
 	PangoLayout *l = pango_layout_new(d->pc);
+	PangoAttrList *attrs;
 	struct metrics m;
 	double area_h, base_ascent, size;
 	bool ok = false, wrapped = false, ellipsized = false;
@@ -316,6 +317,11 @@ double cf_text_draw(struct cf_draw *d, const struct cf_text *t, const char *text
 	pango_layout_set_alignment(l, t->align == CF_CENTER ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT);
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_single_paragraph_mode(l, TRUE);
+	/* a word broken across lines gets no hyphen: it is not part of a name */
+	attrs = pango_attr_list_new();
+	pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
+	pango_layout_set_attributes(l, attrs);
+	pango_attr_list_unref(attrs);
 
 	/* 1. one line, shrinking from the base size down to the minimum */
 	for (size = t->base; size >= t->min && !ok; size -= SIZE_STEP)
