@@ -416,6 +416,9 @@ static void test_long(struct rk_cardface_renderer *r)
 		return;
 	name = box(cf, "name");
 	addr = box(cf, "address");
+	b = box(cf, "name.label");
+	tap_ok(b->base_size < 23, "long: the rows were made smaller together (labels at %.2f px)",
+			b->base_size);
 	tap_ok(name->wrapped && name->lines >= 2 && name->lines <= 3,
 			"long: the name wraps onto 2 or 3 lines (%d, %.2f px)",
 			name->lines, name->size);
