@@ -115,6 +115,84 @@ static void jpeg_message(j_common_ptr cinfo, int level)
 		f->warnings++;
 }
 
+/*
+ * The EXIF orientation (1 to 8) of a JPEG, from its APP1 "Exif" segment: a
+ * camera held upright stores the picture on its side and says so there.
+ * 1 (as stored) when there is none or it cannot be read.
+ */
+static int exif_orientation(const struct jpeg_decompress_struct *cinfo)
+{
+	for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
+		const unsigned char *t;
+		size_t n = m->data_length, ifd, count;
+		bool le;
+
+		if (m->marker != JPEG_APP0 + 1 || n < 6 + 8 || memcmp(m->data, "Exif\0\0", 6) != 0)
+			continue;
+		t = m->data + 6; /* the TIFF header */
+		n -= 6;
+		le = t[0] == 'I' && t[1] == 'I';
+		if (!le && !(t[0] == 'M' && t[1] == 'M'))
+			return 1;
+#define U16(p) (le ? (unsigned)(p)[0] | (unsigned)(p)[1] << 8 : (unsigned)(p)[0] << 8 | (p)[1])
+#define U32(p) (le ? (size_t)U16(p) | (size_t)U16((p) + 2) << 16 : (size_t)U16(p) << 16 | U16((p) + 2))
+		ifd = U32(t + 4);
+		if (U16(t + 2) != 42 || ifd > n - 2)
+			return 1;
+		count = U16(t + ifd);
+		for (size_t i = 0; i < count && ifd + 2 + 12 * (i + 1) <= n; i++) {
+			const unsigned char *e = t + ifd + 2 + 12 * i;
+
+			if (U16(e) == 0x0112 && U16(e + 2) == 3 && U32(e + 4) == 1)
+				return U16(e + 8) >= 1 && U16(e + 8) <= 8 ? (int)U16(e + 8) : 1;
+		}
+#undef U16
+#undef U32
+		return 1;
+	}
+	return 1;
+}
+
+/* Turn @*s as EXIF @orientation says, so that it shows upright. */
+static int apply_orientation(cairo_surface_t **s, int orientation)
+{
+	double w = cairo_image_surface_get_width(*s), h = cairo_image_surface_get_height(*s);
+	/* where a stored pixel (x, y) goes: x' = xx x + xy y (+ ow if that is
+	 * negative), y' = yx x + yy y (+ oh if that is negative); as { xx, xy, yx, yy } */
+	static const double m[9][4] = {
+		[1] = { 1, 0, 0, 1 }, [2] = { -1, 0, 0, 1 }, [3] = { -1, 0, 0, -1 },
+		[4] = { 1, 0, 0, -1 }, [5] = { 0, 1, 1, 0 }, [6] = { 0, -1, 1, 0 },
+		[7] = { 0, -1, -1, 0 }, [8] = { 0, 1, -1, 0 },
+	};
+	double ow, oh;
+	cairo_matrix_t mx;
+	cairo_surface_t *out;
+	cairo_t *cr;
+
+	if (orientation <= 1 || orientation > 8)
+		return 0;
+	ow = orientation >= 5 ? h : w;
+	oh = orientation >= 5 ? w : h;
+	out = cairo_image_surface_create(cairo_image_surface_get_format(*s), (int)ow, (int)oh);
+	if (cairo_surface_status(out) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(out);
+		return -ENOMEM;
+	}
+	cairo_matrix_init(&mx, m[orientation][0], m[orientation][2], m[orientation][1],
+			m[orientation][3], m[orientation][0] + m[orientation][1] < 0 ? ow : 0,
+			m[orientation][2] + m[orientation][3] < 0 ? oh : 0);
+	cr = cairo_create(out);
+	cairo_set_matrix(cr, &mx);
+	cairo_set_source_surface(cr, *s, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	cairo_surface_destroy(*s);
+	*s = out;
+	return 0;
+}
+
 static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
 		cairo_surface_t **out, char err[RK_CARDFACE_ERROR_LEN])
 {
@@ -122,8 +200,9 @@ static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
 	struct jpeg_failure failure = { 0 };
 	cairo_surface_t *volatile s = NULL;
 	char msg[JMSG_LENGTH_MAX];
+	cairo_surface_t *turned;
 	unsigned char *pixels;
-	int stride;
+	int stride, orientation;
 
 	cinfo.err = jpeg_std_error(&failure.mgr);
 	failure.mgr.error_exit = jpeg_fail;
@@ -138,7 +217,9 @@ static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
 	}
 	jpeg_create_decompress(&cinfo);
 	jpeg_mem_src(&cinfo, data, (unsigned long)size);
+	jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
 	jpeg_read_header(&cinfo, TRUE);
+	orientation = exif_orientation(&cinfo);
 	if (!side_ok(cinfo.image_width, cinfo.image_height)) {
 		cf_error(err, "%s is %u x %u pixels; at most %d on a side.", what,
 				cinfo.image_width, cinfo.image_height, RK_CARDFACE_MAX_IMAGE_SIDE);
@@ -179,7 +260,12 @@ static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
 		return -EINVAL;
 	}
 	cairo_surface_mark_dirty(s);
-	*out = s;
+	turned = s;
+	if (apply_orientation(&turned, orientation) < 0) {
+		cairo_surface_destroy(turned);
+		return -ENOMEM;
+	}
+	*out = turned;
 	return 0;
 
 refuse:

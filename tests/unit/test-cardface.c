@@ -37,8 +37,7 @@ static char *out_dir;
 /* --- sample images ------------------------------------------------------------ */
 
 /* A portrait: a plain background and a head and shoulders in the middle. */
-static void portrait(int w, int h, double r, double g, double b, bool jpeg, uint8_t **data,
-		size_t *size)
+static cairo_surface_t *portrait_surface(int w, int h, double r, double g, double b)
 {
 	cairo_surface_t *s;
 	cairo_t *cr;
@@ -59,9 +58,79 @@ static void portrait(int w, int h, double r, double g, double b, bool jpeg, uint
 	cairo_rectangle(cr, w * 0.3, h * 0.45 + h * 0.17, w * 0.4, h);
 	cairo_fill(cr);
 	cairo_destroy(cr);
+	return s;
+}
+
+static void portrait(int w, int h, double r, double g, double b, bool jpeg, uint8_t **data,
+		size_t *size)
+{
+	cairo_surface_t *s = portrait_surface(w, h, r, g, b);
+
 	if ((jpeg ? sim_image_jpeg(s, 92, 300, data, size) : sim_image_png(s, data, size)) < 0)
 		tap_bail("cannot encode the portrait");
 	cairo_surface_destroy(s);
+}
+
+/*
+ * A portrait as a camera stores it when it was not held level: turned or
+ * flipped, with the EXIF orientation that says how to show it (6: turn a
+ * quarter clockwise; 8: a quarter anticlockwise, written little-endian;
+ * 3: half a turn; 4: flip top to bottom).
+ */
+static void turned_portrait(int orientation, uint8_t **data, size_t *size)
+{
+	unsigned char app1[] = {
+		0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
+		'M', 'M', 0, 42, 0, 0, 0, 8,          /* TIFF header (big-endian), IFD0 at 8 */
+		0, 1,                                 /* one entry */
+		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, /* Orientation, SHORT, 1, (below) */
+		0, 0, 0, 0,                           /* no next IFD */
+	};
+	cairo_surface_t *up = portrait_surface(600, 800, 0.12, 0.35, 0.80), *stored;
+	bool quarter = orientation == 6 || orientation == 8;
+	uint8_t *jpg, *out;
+	size_t len;
+	cairo_t *cr;
+
+	app1[29] = (unsigned char)orientation;
+	if (orientation == 8) { /* the same in little-endian ("II") byte order */
+		static const unsigned char ii[] = { 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01,
+			3, 0, 1, 0, 0, 0, 8, 0, 0, 0 };
+
+		memcpy(app1 + 10, ii, sizeof(ii));
+	}
+	if (sim_image_new(quarter ? 800 : 600, quarter ? 600 : 800, false, &stored) < 0)
+		tap_bail("no surface");
+	cr = cairo_create(stored);
+	if (orientation == 6) { /* stored turned a quarter anticlockwise */
+		cairo_translate(cr, 0, 600);
+		cairo_rotate(cr, -M_PI / 2);
+	} else if (orientation == 8) {
+		cairo_translate(cr, 800, 0);
+		cairo_rotate(cr, M_PI / 2);
+	} else if (orientation == 3) {
+		cairo_translate(cr, 600, 800);
+		cairo_rotate(cr, M_PI);
+	} else if (orientation == 4) {
+		cairo_translate(cr, 0, 800);
+		cairo_scale(cr, 1, -1);
+	}
+	cairo_set_source_surface(cr, up, 0, 0);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	if (sim_image_jpeg(stored, 92, 0, &jpg, &len) < 0)
+		tap_bail("cannot encode the portrait");
+	out = malloc(len + sizeof(app1));
+	if (!out)
+		tap_bail("out of memory");
+	memcpy(out, jpg, 2); /* SOI */
+	memcpy(out + 2, app1, sizeof(app1));
+	memcpy(out + 2 + sizeof(app1), jpg + 2, len - 2);
+	*data = out;
+	*size = len + sizeof(app1);
+	free(jpg);
+	cairo_surface_destroy(up);
+	cairo_surface_destroy(stored);
 }
 
 /* A signature: black strokes on a transparent or white ground. */
@@ -277,6 +346,9 @@ static void check_portrait(const char *who, const struct rk_cardface *cf, double
 			checked);
 	pixel(s, (int)(p->x + p->w / 2), (int)(p->y + p->h * 0.45), rgb);
 	tap_ok(near(rgb, 0.85, 0.68, 0.55, 12), "%s: the face is in the middle of the photo box",
+			who);
+	pixel(s, (int)(p->x + p->w / 2), (int)(p->y + p->h) - 3, rgb);
+	tap_ok(near(rgb, 0.1, 0.1, 0.12, 12), "%s: the shoulders are at the bottom: it is upright",
 			who);
 }
 
@@ -507,6 +579,30 @@ static void test_minimal(struct rk_cardface_renderer *r)
 	rk_cardface_free(cf);
 }
 
+/* Camera shots stored turned or flipped, with their EXIF orientation */
+static void test_turned(struct rk_cardface_renderer *r)
+{
+	static const int orientations[] = { 6, 8, 3, 4 };
+
+	for (size_t i = 0; i < sizeof(orientations) / sizeof(orientations[0]); i++) {
+		struct rk_card_applicant a = normal();
+		struct rk_cardface *cf;
+		char who[64];
+		uint8_t *jpg;
+		size_t len;
+
+		turned_portrait(orientations[i], &jpg, &len);
+		snprintf(who, sizeof(who), "EXIF orientation %d", orientations[i]);
+		a.portrait = jpg;
+		a.portrait_size = len;
+		cf = render_ok(r, who, &a);
+		if (cf)
+			check_portrait(who, cf, 0.12, 0.35, 0.80, 8);
+		rk_cardface_free(cf);
+		free(jpg);
+	}
+}
+
 /* Refused: rc -EINVAL, a sentence that contains @needle, no card. */
 static void refused(struct rk_cardface_renderer *r, const struct rk_card_applicant *a,
 		const char *needle, const char *what)
@@ -726,6 +822,7 @@ int main(int argc, char **argv)
 	test_long(r);
 	test_extreme(r);
 	test_minimal(r);
+	test_turned(r);
 	test_refused(r);
 	rk_cardface_renderer_free(r);
 
