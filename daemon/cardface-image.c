@@ -193,8 +193,8 @@ static int apply_orientation(cairo_surface_t **s, int orientation)
 	return 0;
 }
 
-static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
-		cairo_surface_t **out, char err[RK_CARDFACE_ERROR_LEN])
+static int decode_jpeg(const unsigned char *data, size_t size, const char *what, int min_w,
+		int min_h, cairo_surface_t **out, char err[RK_CARDFACE_ERROR_LEN])
 {
 	struct jpeg_decompress_struct cinfo;
 	struct jpeg_failure failure = { 0 };
@@ -203,6 +203,7 @@ static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
 	cairo_surface_t *turned;
 	unsigned char *pixels;
 	int stride, orientation;
+	unsigned int w, h;
 
 	cinfo.err = jpeg_std_error(&failure.mgr);
 	failure.mgr.error_exit = jpeg_fail;
@@ -237,14 +238,24 @@ static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
 #else
 	cinfo.out_color_space = JCS_EXT_XRGB;
 #endif
-	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)cinfo.image_width,
-			(int)cinfo.image_height);
+	/* a camera's 4000-pixel shot for a 283-pixel box: libjpeg decodes it at
+	 * 1/2, 1/4 or 1/8 of its size for a fraction of the time and memory, as
+	 * long as that is still at least as large as the box */
+	w = orientation >= 5 ? cinfo.image_height : cinfo.image_width;
+	h = orientation >= 5 ? cinfo.image_width : cinfo.image_height;
+	cinfo.scale_num = 1;
+	cinfo.scale_denom = 1;
+	for (unsigned int d = 8; d > 1 && cinfo.scale_denom == 1; d /= 2)
+		if (w / d >= (unsigned int)min_w && h / d >= (unsigned int)min_h)
+			cinfo.scale_denom = d;
+	jpeg_start_decompress(&cinfo);
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)cinfo.output_width,
+			(int)cinfo.output_height);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
 		jpeg_destroy_decompress(&cinfo);
 		cairo_surface_destroy(s);
 		return -ENOMEM;
 	}
-	jpeg_start_decompress(&cinfo);
 	pixels = cairo_image_surface_get_data(s);
 	stride = cairo_image_surface_get_stride(s);
 	while (cinfo.output_scanline < cinfo.output_height) {
@@ -273,8 +284,8 @@ refuse:
 	return -EINVAL;
 }
 
-int cf_image_decode(const void *data, size_t size, const char *what, cairo_surface_t **out,
-		char err[RK_CARDFACE_ERROR_LEN])
+int cf_image_decode(const void *data, size_t size, const char *what, int min_w, int min_h,
+		cairo_surface_t **out, char err[RK_CARDFACE_ERROR_LEN])
 {
 	const unsigned char *p = data;
 
@@ -286,7 +297,7 @@ int cf_image_decode(const void *data, size_t size, const char *what, cairo_surfa
 	if (size >= sizeof(png_magic) && memcmp(p, png_magic, sizeof(png_magic)) == 0)
 		return decode_png(p, size, what, out, err);
 	if (size >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
-		return decode_jpeg(p, size, what, out, err);
+		return decode_jpeg(p, size, what, min_w, min_h, out, err);
 	cf_error(err, "%s is neither a JPEG nor a PNG image.", what);
 	return -EINVAL;
 }

@@ -24,6 +24,7 @@ struct rk_cardface_renderer {
 	pthread_mutex_t lock; /* one render at a time: pango font maps are not thread-safe */
 	FcConfig *config;
 	PangoFontMap *fontmap;
+	cairo_surface_t *ground[2]; /* each side's empty card, drawn once */
 };
 
 struct rk_cardface {
@@ -88,11 +89,14 @@ PangoContext *cf_context_new(struct rk_cardface_renderer *r, cairo_t *cr);
 
 /*
  * Decode @size bytes of JPEG or PNG (told apart by their signature) into a
- * cairo image surface (RGB24, or ARGB32 for a PNG with alpha). @what names
- * the image in the error sentence ("the portrait"). 0, -EINVAL, -ENOMEM.
+ * cairo image surface (RGB24, or ARGB32 for a PNG with alpha), turned
+ * upright if a JPEG's EXIF orientation says so. A large JPEG may be decoded
+ * at 1/2, 1/4 or 1/8 of its size, never below @min_w x @min_h (upright).
+ * @what names the image in the error sentence ("the portrait").
+ * 0, -EINVAL, -ENOMEM.
  */
-int cf_image_decode(const void *data, size_t size, const char *what, cairo_surface_t **out,
-		char err[RK_CARDFACE_ERROR_LEN]);
+int cf_image_decode(const void *data, size_t size, const char *what, int min_w, int min_h,
+		cairo_surface_t **out, char err[RK_CARDFACE_ERROR_LEN]);
 
 /* Encode @s as PNG with a pHYs chunk saying @dpi. 0, -ENOMEM, -EIO. */
 int cf_png_encode(cairo_surface_t *s, unsigned int dpi, unsigned char **data, size_t *size);

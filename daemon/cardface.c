@@ -98,7 +98,32 @@ static void draw_ground(cairo_t *cr, double rx, double ry)
 		cairo_set_source_rgba(cr, 0.20, 0.45, 0.72, 0.10);
 		cairo_stroke(cr);
 	}
+}
+
+/* The empty side, drawn the first time it is needed and kept: the pattern
+ * takes longer to draw than everything else on the card. */
+static int paint_ground(struct rk_cardface_renderer *r, cairo_t *cr, enum rk_card_side side)
+{
+	if (!r->ground[side]) {
+		cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+		cairo_t *gc = cairo_create(s);
+
+		if (side == RK_CARD_FRONT)
+			draw_ground(gc, 430, 380); /* behind the values */
+		else
+			draw_ground(gc, W / 2.0, 318); /* around the NIK */
+		if (cairo_status(gc) != CAIRO_STATUS_SUCCESS) {
+			cairo_destroy(gc);
+			cairo_surface_destroy(s);
+			return -ENOMEM;
+		}
+		cairo_destroy(gc);
+		r->ground[side] = s;
+	}
+	cairo_set_source_surface(cr, r->ground[side], 0, 0);
+	cairo_paint(cr);
 	cairo_set_source_rgb(cr, ink[0], ink[1], ink[2]);
+	return 0;
 }
 
 /* --- pictures ----------------------------------------------------------------- */
@@ -352,6 +377,9 @@ void rk_cardface_renderer_free(struct rk_cardface_renderer *r)
 	if (!r)
 		return;
 	cf_fonts_close(r);
+	for (int i = 0; i < 2; i++)
+		if (r->ground[i])
+			cairo_surface_destroy(r->ground[i]);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -370,11 +398,10 @@ static int draw_side(struct rk_cardface_renderer *r, struct rk_cardface *cf,
 	d.cr = cairo_create(s);
 	d.pc = cf_context_new(r, d.cr);
 	if (d.pc) {
-		if (side == RK_CARD_FRONT)
-			draw_ground(d.cr, 430, 380); /* behind the values */
-		else
-			draw_ground(d.cr, W / 2.0, 318); /* around the NIK */
-		rc = side == RK_CARD_FRONT ? draw_front(&d, a, portrait, signature) : draw_back(&d, a);
+		rc = paint_ground(r, d.cr, side);
+		if (rc == 0)
+			rc = side == RK_CARD_FRONT ? draw_front(&d, a, portrait, signature) :
+						     draw_back(&d, a);
 		g_object_unref(d.pc);
 	}
 	if (rc == 0 && cairo_status(d.cr) != CAIRO_STATUS_SUCCESS)
@@ -394,10 +421,11 @@ int rk_cardface_render(struct rk_cardface_renderer *r, const struct rk_card_appl
 	rc = rk_cardface_validate(a, err);
 	if (rc < 0)
 		return rc;
-	rc = cf_image_decode(a->portrait, a->portrait_size, "the portrait", &portrait, err);
+	rc = cf_image_decode(a->portrait, a->portrait_size, "the portrait", PHOTO_W, PHOTO_H,
+			&portrait, err);
 	if (rc == 0 && a->signature && a->signature_size)
-		rc = cf_image_decode(a->signature, a->signature_size, "the signature", &signature,
-				err);
+		rc = cf_image_decode(a->signature, a->signature_size, "the signature", SIGN_W,
+				SIGN_H, &signature, err);
 	cf = rc == 0 ? calloc(1, sizeof(*cf)) : NULL;
 	if (rc == 0 && !cf)
 		rc = -ENOMEM;

@@ -9,3 +9,14 @@ tests_unit_test_cardface_SOURCES = tests/unit/test-cardface.c
 tests_unit_test_cardface_CFLAGS = $(test_cflags) $(CARDFACE_CFLAGS) $(sim_cflags)
 tests_unit_test_cardface_LDADD = daemon/librekamd.la simulators/lib/librekam-sim.la -lm
 CLEANFILES += tests/cardface-out/*.png
+
+# `make bench-cardface`: medians of rendering and PNG encoding (not in make check)
+EXTRA_PROGRAMS += tests/bench/bench-cardface
+EXTRA_DIST += tests/bench/bench-cardface.c
+tests_bench_bench_cardface_SOURCES = tests/bench/bench-cardface.c
+tests_bench_bench_cardface_CFLAGS = $(test_cflags) $(CARDFACE_CFLAGS) $(sim_cflags)
+tests_bench_bench_cardface_LDADD = daemon/librekamd.la simulators/lib/librekam-sim.la -lm
+
+bench-cardface: tests/bench/bench-cardface
+	tests/bench/bench-cardface
+.PHONY: bench-cardface

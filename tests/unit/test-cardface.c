@@ -7,7 +7,8 @@
  * and occupation; a name with no spaces at all; only the required fields)
  * render to 1012 x 638 PNGs marked 300 dpi; every field's text stays inside
  * its area and no two fields overlap; the portrait covers its box with its
- * own background colour whatever its shape; the signature lands in its box;
+ * own background colour whatever its shape, upright whatever its EXIF
+ * orientation; the signature lands in its box;
  * missing, malformed and damaged input is refused with a sentence; and
  * fontconfig leaves $HOME alone (a fresh HOME stays empty, and an
  * impossible HOME still renders). The PNGs are written to
