@@ -5,7 +5,8 @@
 
 check_PROGRAMS += tests/unit/test-cardface
 TESTS += tests/unit/test-cardface
-tests_unit_test_cardface_SOURCES = tests/unit/test-cardface.c
+tests_unit_test_cardface_SOURCES = tests/unit/test-cardface.c \
+	tests/lib/cardface-samples.c tests/lib/cardface-samples.h
 tests_unit_test_cardface_CFLAGS = $(test_cflags) $(CARDFACE_CFLAGS) $(sim_cflags)
 tests_unit_test_cardface_LDADD = daemon/librekamd.la simulators/lib/librekam-sim.la -lm
 CLEANFILES += tests/cardface-out/*.png
@@ -13,7 +14,8 @@ CLEANFILES += tests/cardface-out/*.png
 # `make bench-cardface`: medians of rendering and PNG encoding (not in make check)
 EXTRA_PROGRAMS += tests/bench/bench-cardface
 EXTRA_DIST += tests/bench/bench-cardface.c
-tests_bench_bench_cardface_SOURCES = tests/bench/bench-cardface.c
+tests_bench_bench_cardface_SOURCES = tests/bench/bench-cardface.c \
+	tests/lib/cardface-samples.c tests/lib/cardface-samples.h
 tests_bench_bench_cardface_CFLAGS = $(test_cflags) $(CARDFACE_CFLAGS) $(sim_cflags)
 tests_bench_bench_cardface_LDADD = daemon/librekamd.la simulators/lib/librekam-sim.la -lm
 

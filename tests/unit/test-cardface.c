@@ -27,214 +27,13 @@
 #include <unistd.h>
 
 #include "daemon/cardface.h"
-#include "simulators/lib/sim.h"
+#include "cardface-samples.h"
 #include "tap.h"
 
 #define EPS 0.01 /* px of rounding */
 
 static char home[] = "/tmp/rekam-test-cardface-XXXXXX";
 static char *out_dir;
-
-/* --- sample images ------------------------------------------------------------ */
-
-/* A portrait: a plain background and a head and shoulders in the middle. */
-static cairo_surface_t *portrait_surface(int w, int h, double r, double g, double b)
-{
-	cairo_surface_t *s;
-	cairo_t *cr;
-
-	if (sim_image_new(w, h, false, &s) < 0)
-		tap_bail("no surface");
-	cr = cairo_create(s);
-	cairo_set_source_rgb(cr, r, g, b);
-	cairo_paint(cr);
-	cairo_set_source_rgb(cr, 0.85, 0.68, 0.55);
-	cairo_save(cr);
-	cairo_translate(cr, w / 2.0, h * 0.45);
-	cairo_scale(cr, w * 0.17, h * 0.17);
-	cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
-	cairo_restore(cr);
-	cairo_fill(cr);
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
-	cairo_rectangle(cr, w * 0.3, h * 0.45 + h * 0.17, w * 0.4, h);
-	cairo_fill(cr);
-	cairo_destroy(cr);
-	return s;
-}
-
-static void portrait(int w, int h, double r, double g, double b, bool jpeg, uint8_t **data,
-		size_t *size)
-{
-	cairo_surface_t *s = portrait_surface(w, h, r, g, b);
-
-	if ((jpeg ? sim_image_jpeg(s, 92, 300, data, size) : sim_image_png(s, data, size)) < 0)
-		tap_bail("cannot encode the portrait");
-	cairo_surface_destroy(s);
-}
-
-/*
- * A portrait as a camera stores it when it was not held level: turned or
- * flipped, with the EXIF orientation that says how to show it (6: turn a
- * quarter clockwise; 8: a quarter anticlockwise, written little-endian;
- * 3: half a turn; 4: flip top to bottom).
- */
-static void turned_portrait(int orientation, uint8_t **data, size_t *size)
-{
-	unsigned char app1[] = {
-		0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
-		'M', 'M', 0, 42, 0, 0, 0, 8,          /* TIFF header (big-endian), IFD0 at 8 */
-		0, 1,                                 /* one entry */
-		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, /* Orientation, SHORT, 1, (below) */
-		0, 0, 0, 0,                           /* no next IFD */
-	};
-	cairo_surface_t *up = portrait_surface(600, 800, 0.12, 0.35, 0.80), *stored;
-	bool quarter = orientation == 6 || orientation == 8;
-	uint8_t *jpg, *out;
-	size_t len;
-	cairo_t *cr;
-
-	app1[29] = (unsigned char)orientation;
-	if (orientation == 8) { /* the same in little-endian ("II") byte order */
-		static const unsigned char ii[] = { 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01,
-			3, 0, 1, 0, 0, 0, 8, 0, 0, 0 };
-
-		memcpy(app1 + 10, ii, sizeof(ii));
-	}
-	if (sim_image_new(quarter ? 800 : 600, quarter ? 600 : 800, false, &stored) < 0)
-		tap_bail("no surface");
-	cr = cairo_create(stored);
-	if (orientation == 6) { /* stored turned a quarter anticlockwise */
-		cairo_translate(cr, 0, 600);
-		cairo_rotate(cr, -M_PI / 2);
-	} else if (orientation == 8) {
-		cairo_translate(cr, 800, 0);
-		cairo_rotate(cr, M_PI / 2);
-	} else if (orientation == 3) {
-		cairo_translate(cr, 600, 800);
-		cairo_rotate(cr, M_PI);
-	} else if (orientation == 4) {
-		cairo_translate(cr, 0, 800);
-		cairo_scale(cr, 1, -1);
-	}
-	cairo_set_source_surface(cr, up, 0, 0);
-	cairo_paint(cr);
-	cairo_destroy(cr);
-	if (sim_image_jpeg(stored, 92, 0, &jpg, &len) < 0)
-		tap_bail("cannot encode the portrait");
-	out = malloc(len + sizeof(app1));
-	if (!out)
-		tap_bail("out of memory");
-	memcpy(out, jpg, 2); /* SOI */
-	memcpy(out + 2, app1, sizeof(app1));
-	memcpy(out + 2 + sizeof(app1), jpg + 2, len - 2);
-	*data = out;
-	*size = len + sizeof(app1);
-	free(jpg);
-	cairo_surface_destroy(up);
-	cairo_surface_destroy(stored);
-}
-
-/* A signature: black strokes on a transparent or white ground. */
-static void signature(bool alpha, uint8_t **data, size_t *size)
-{
-	cairo_surface_t *s;
-	cairo_t *cr;
-
-	if (sim_image_new(800, 300, alpha, &s) < 0)
-		tap_bail("no surface");
-	cr = cairo_create(s);
-	cairo_set_source_rgb(cr, 0, 0, 0);
-	cairo_set_line_width(cr, 9);
-	cairo_move_to(cr, 40, 220);
-	cairo_curve_to(cr, 200, 10, 260, 290, 380, 120);
-	cairo_curve_to(cr, 460, 20, 560, 280, 760, 90);
-	cairo_stroke(cr);
-	cairo_destroy(cr);
-	if (sim_image_png(s, data, size) < 0)
-		tap_bail("cannot encode the signature");
-	cairo_surface_destroy(s);
-}
-
-/* --- applicants --------------------------------------------------------------- */
-
-static uint8_t *red_jpeg, *blue_png, *wide_png, *tiny_jpeg, *sign_png, *sign_white;
-static size_t red_jpeg_size, blue_png_size, wide_png_size, tiny_jpeg_size, sign_png_size,
-	sign_white_size;
-
-static struct rk_card_applicant normal(void)
-{
-	return (struct rk_card_applicant){
-		.province = "KALIMANTAN SELATAN",
-		.regency = "TAPIN",
-		.nik = "6305015708900001",
-		.name = "SITI NURHALIZA",
-		.birth_place = "RANTAU",
-		.birth_date = "17-08-1990",
-		.sex = "PEREMPUAN",
-		.blood_type = "O",
-		.address = "JL. BRIGJEN H. HASAN BASRY NO. 12",
-		.rt_rw = "003/002",
-		.village = "RANGDA MALINGKUNG",
-		.district = "TAPIN UTARA",
-		.religion = "ISLAM",
-		.marital_status = "KAWIN",
-		.occupation = "PEGAWAI NEGERI SIPIL",
-		.citizenship = "WNI",
-		.valid_until = "SEUMUR HIDUP",
-		.issue_place = "TAPIN",
-		.issue_date = "24-11-2026",
-		.portrait = red_jpeg,
-		.portrait_size = red_jpeg_size,
-		.signature = sign_png,
-		.signature_size = sign_png_size,
-	};
-}
-
-static struct rk_card_applicant very_long(void)
-{
-	struct rk_card_applicant a = normal();
-
-	a.province = "KEPULAUAN BANGKA BELITUNG";
-	a.regency = "KEPULAUAN SERIBU UTARA DAN SELATAN BAGIAN TIMUR";
-	a.is_city = false;
-	a.nik = "1901024408900002";
-	a.name = "RADEN AJENG SRI WAHYUNINGSIH KUSUMAWARDHANI PURBONEGORO BINTI HAJI "
-		 "MUHAMMAD ABDURRAHMAN";
-	a.birth_place = "KABUPATEN KEPULAUAN BANGKA BELITUNG TIMUR";
-	a.sex = "PEREMPUAN";
-	a.blood_type = "AB+";
-	a.address = "JL. JENDERAL TENTARA NASIONAL INDONESIA ANUMERTA ACHMAD YANI KM 17,5 "
-		    "KOMPLEKS PERUMAHAN GRIYA PERMATA HIJAU INDAH BLOK C-12 NO. 345";
-	a.rt_rw = "123/456";
-	a.village = "KELURAHAN SUNGAI BERINGIN DALAM KANAN HULU SEBERANG";
-	a.district = "KECAMATAN KEPULAUAN SELAT NASIK BAGIAN BARAT DAYA";
-	a.religion = "KEPERCAYAAN TERHADAP TUHAN YANG MAHA ESA";
-	a.marital_status = "CERAI MATI";
-	a.occupation = "KARYAWAN BADAN USAHA MILIK NEGARA DAN DAERAH BIDANG PERTAMBANGAN";
-	a.citizenship = "WNI";
-	a.issue_place = "KEPULAUAN BANGKA BELITUNG UTARA";
-	a.portrait = blue_png;
-	a.portrait_size = blue_png_size;
-	a.signature = sign_white;
-	a.signature_size = sign_white_size;
-	return a;
-}
-
-static struct rk_card_applicant minimal(void)
-{
-	struct rk_card_applicant a = normal();
-
-	a.blood_type = NULL;
-	a.valid_until = NULL;
-	a.signature = NULL;
-	a.signature_size = 0;
-	a.name = "ADI";
-	a.is_city = true;
-	a.regency = "BANJARMASIN";
-	a.sex = "LAKI-LAKI";
-	a.nik = "6371011708900003";
-	return a;
-}
 
 /* --- checks --------------------------------------------------------------------- */
 
@@ -427,7 +226,7 @@ static const struct rk_cardface_box *box(const struct rk_cardface *cf, const cha
 
 static void test_normal(struct rk_cardface_renderer *r)
 {
-	struct rk_card_applicant a = normal();
+	struct rk_card_applicant a = sample_normal();
 	struct rk_cardface *cf = render_ok(r, "normal", &a);
 	const char *fields[] = { "header.province", "header.regency", "nik", "name", "birth",
 		"sex", "blood_type", "address", "rt_rw", "village", "district", "religion",
@@ -479,7 +278,7 @@ static void test_normal(struct rk_cardface_renderer *r)
 
 static void test_long(struct rk_cardface_renderer *r)
 {
-	struct rk_card_applicant a = very_long();
+	struct rk_card_applicant a = sample_long();
 	struct rk_cardface *cf = render_ok(r, "long", &a);
 	const struct rk_cardface_box *name, *addr, *b;
 	size_t n;
@@ -529,7 +328,7 @@ static void test_long(struct rk_cardface_renderer *r)
 static void test_extreme(struct rk_cardface_renderer *r)
 {
 	char word[161];
-	struct rk_card_applicant a = very_long();
+	struct rk_card_applicant a = sample_long();
 	struct rk_cardface *cf;
 	const struct rk_cardface_box *b;
 
@@ -559,7 +358,7 @@ static void test_extreme(struct rk_cardface_renderer *r)
 
 static void test_minimal(struct rk_cardface_renderer *r)
 {
-	struct rk_card_applicant a = minimal();
+	struct rk_card_applicant a = sample_minimal();
 	struct rk_cardface *cf;
 	const struct rk_cardface_box *b;
 
@@ -586,13 +385,13 @@ static void test_turned(struct rk_cardface_renderer *r)
 	static const int orientations[] = { 6, 8, 3, 4 };
 
 	for (size_t i = 0; i < sizeof(orientations) / sizeof(orientations[0]); i++) {
-		struct rk_card_applicant a = normal();
+		struct rk_card_applicant a = sample_normal();
 		struct rk_cardface *cf;
 		char who[64];
 		uint8_t *jpg;
 		size_t len;
 
-		turned_portrait(orientations[i], &jpg, &len);
+		sample_turned_portrait(orientations[i], &jpg, &len);
 		snprintf(who, sizeof(who), "EXIF orientation %d", orientations[i]);
 		a.portrait = jpg;
 		a.portrait_size = len;
@@ -622,77 +421,77 @@ static void test_refused(struct rk_cardface_renderer *r)
 	uint8_t garbage[600];
 	char long_text[200];
 
-	a = minimal();
+	a = sample_minimal();
 	a.portrait = NULL;
 	a.portrait_size = 0;
 	refused(r, &a, "The portrait is missing", "no portrait");
-	a = minimal();
+	a = sample_minimal();
 	a.portrait_size = red_jpeg_size / 2;
 	refused(r, &a, "portrait is a damaged JPEG", "a truncated JPEG portrait");
-	a = minimal();
+	a = sample_minimal();
 	memcpy(garbage, red_jpeg, 600);
 	memset(garbage + 300, 0x5a, 300);
 	a.portrait = garbage;
 	a.portrait_size = sizeof(garbage);
 	refused(r, &a, "portrait is a damaged JPEG", "a JPEG portrait with garbage after its header");
-	a = minimal();
+	a = sample_minimal();
 	a.portrait_size = 2;
 	refused(r, &a, "neither a JPEG nor a PNG", "a 2-byte portrait");
-	a = minimal();
+	a = sample_minimal();
 	a.portrait = "GIF89a..........";
 	a.portrait_size = 16;
 	refused(r, &a, "neither a JPEG nor a PNG", "a GIF portrait");
-	a = minimal();
+	a = sample_minimal();
 	a.portrait = blue_png;
 	a.portrait_size = blue_png_size - 100;
 	refused(r, &a, "portrait is a damaged PNG", "a truncated PNG portrait");
-	a = minimal();
+	a = sample_minimal();
 	memcpy(garbage, blue_png, 600);
 	garbage[16] = 0x7f; /* IHDR width: two thousand million pixels */
 	a.portrait = garbage;
 	a.portrait_size = sizeof(garbage);
 	refused(r, &a, "at most 8192 on a side", "a PNG portrait claiming a huge width");
-	a = normal();
+	a = sample_normal();
 	a.signature = sign_png;
 	a.signature_size = 40;
 	refused(r, &a, "signature is a damaged PNG", "a truncated signature");
 
-	a = normal();
+	a = sample_normal();
 	a.name = NULL;
 	refused(r, &a, "The name (Nama) is missing", "no name");
-	a = normal();
+	a = sample_normal();
 	a.address = "   ";
 	refused(r, &a, "The address (Alamat) is missing", "a blank address");
-	a = normal();
+	a = sample_normal();
 	a.nik = "63050157089000011";
 	refused(r, &a, "NIK must be 16 digits", "a 17-digit NIK");
-	a = normal();
+	a = sample_normal();
 	a.nik = "630501570890000A";
 	refused(r, &a, "NIK must be 16 digits", "a NIK with a letter");
-	a = normal();
+	a = sample_normal();
 	a.birth_date = "31-02-1990";
 	refused(r, &a, "date of birth", "the 31st of February");
-	a = normal();
+	a = sample_normal();
 	a.issue_date = "2026-11-24";
 	refused(r, &a, "date of issue", "an ISO date of issue");
-	a = normal();
+	a = sample_normal();
 	a.sex = "P";
 	refused(r, &a, "LAKI-LAKI or PEREMPUAN", "sex P");
-	a = normal();
+	a = sample_normal();
 	a.blood_type = "C";
 	refused(r, &a, "blood type", "blood type C");
-	a = normal();
+	a = sample_normal();
 	a.rt_rw = "3-2";
 	refused(r, &a, "RT/RW", "RT/RW 3-2");
-	a = normal();
+	a = sample_normal();
 	a.name = "SITI\nNURHALIZA";
 	refused(r, &a, "control character", "a line break in the name");
-	a = normal();
+	a = sample_normal();
 	a.village = "DESA \xc3\x28";
 	refused(r, &a, "not UTF-8", "a village that is not UTF-8");
 	memset(long_text, 'A', sizeof(long_text) - 1);
 	long_text[sizeof(long_text) - 1] = '\0';
-	a = normal();
+	a = sample_normal();
 	a.occupation = long_text;
 	refused(r, &a, "longer than 160 characters", "a 199-character occupation");
 }
@@ -723,7 +522,7 @@ static void set_home(const char *dir)
 static int impossible_home_main(void)
 {
 	struct rk_cardface_renderer *r = NULL;
-	struct rk_card_applicant a = normal();
+	struct rk_card_applicant a = sample_normal();
 	struct rk_cardface *cf = NULL;
 	char err[RK_CARDFACE_ERROR_LEN] = "";
 
@@ -768,26 +567,6 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-static void make_images(void)
-{
-	portrait(600, 800, 0.80, 0.08, 0.10, true, &red_jpeg, &red_jpeg_size);
-	portrait(413, 531, 0.12, 0.35, 0.80, false, &blue_png, &blue_png_size);
-	portrait(900, 500, 0.12, 0.35, 0.80, false, &wide_png, &wide_png_size);
-	portrait(40, 50, 0.80, 0.08, 0.10, true, &tiny_jpeg, &tiny_jpeg_size);
-	signature(true, &sign_png, &sign_png_size);
-	signature(false, &sign_white, &sign_white_size);
-}
-
-static void free_images(void)
-{
-	free(red_jpeg);
-	free(blue_png);
-	free(wide_png);
-	free(tiny_jpeg);
-	free(sign_png);
-	free(sign_white);
-}
-
 int main(int argc, char **argv)
 {
 	struct rk_cardface_renderer *r = NULL;
@@ -797,11 +576,11 @@ int main(int argc, char **argv)
 	if (asprintf(&out_dir, "%s/tests/cardface-out", top ? top : ".") < 0)
 		tap_bail("out of memory");
 	mkdir(out_dir, 0755);
-	make_images();
+	sample_images_make();
 	if (argc == 2 && strcmp(argv[1], "--impossible-home") == 0) {
 		int rc = impossible_home_main();
 
-		free_images();
+		sample_images_free();
 		free(out_dir);
 		return rc;
 	}
@@ -831,6 +610,6 @@ int main(int argc, char **argv)
 	rmdir(home);
 	tap_diag("the rendered cards are in %s", out_dir);
 	free(out_dir);
-	free_images();
+	sample_images_free();
 	return tap_done();
 }
