@@ -81,10 +81,14 @@ struct rk_cardface;
 /*
  * A renderer: the fonts of @font_dir (NULL: RK_CARDFACE_FONT_DIR, where
  * Debian's fonts-dejavu-core puts DejaVu Sans) in a private fontconfig
- * configuration. It reads the system's font cache (/var/cache/fontconfig)
- * if that is current and writes no cache anywhere: nothing under $HOME.
- * Renders are serialised by a lock inside, so one renderer may serve any
- * thread. 0, -ENOENT (the fonts are not there: @err says which), -ENOMEM.
+ * configuration, which also becomes the process's current one (so that no
+ * library loads the system configuration and its user directories behind
+ * it). It reads the system's font cache (/var/cache/fontconfig) when that is
+ * current, and nothing under $HOME; a stale cache is rebuilt in memory and
+ * written back only to /var/cache/fontconfig, and only where that is
+ * writable. Renders are serialised by a lock inside, so one renderer may
+ * serve any thread. 0, -ENOENT (the fonts are not there: @err says which),
+ * -EINVAL (@font_dir not absolute), -ENOMEM.
  */
 int rk_cardface_renderer_new(const char *font_dir, struct rk_cardface_renderer **out,
 		char err[RK_CARDFACE_ERROR_LEN]);
