@@ -135,8 +135,9 @@ static bool blood_ok(const char *s)
 	for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
 		size_t n = strlen(types[i]);
 
-		if (strncmp(s, types[i], n) == 0 &&
-				(s[n] == '\0' || (i < 4 && (s[n] == '+' || s[n] == '-') && !s[n + 1])))
+		bool sign = i < 4 && (s[n] == '+' || s[n] == '-') && !s[n + 1];
+
+		if (strncmp(s, types[i], n) == 0 && (s[n] == '\0' || sign))
 			return true;
 	}
 	return false;

@@ -135,7 +135,8 @@ static int exif_orientation(const struct jpeg_decompress_struct *cinfo)
 		if (!le && !(t[0] == 'M' && t[1] == 'M'))
 			return 1;
 #define U16(p) (le ? (unsigned)(p)[0] | (unsigned)(p)[1] << 8 : (unsigned)(p)[0] << 8 | (p)[1])
-#define U32(p) (le ? (size_t)U16(p) | (size_t)U16((p) + 2) << 16 : (size_t)U16(p) << 16 | U16((p) + 2))
+#define U32(p) (le ? (size_t)U16(p) | (size_t)U16((p) + 2) << 16 \
+		   : (size_t)U16(p) << 16 | U16((p) + 2))
 		ifd = U32(t + 4);
 		if (U16(t + 2) != 42 || ifd > n - 2)
 			return 1;
@@ -228,8 +229,8 @@ static int decode_jpeg(const unsigned char *data, size_t size, const char *what,
 	}
 	if (cinfo.jpeg_color_space != JCS_GRAYSCALE && cinfo.jpeg_color_space != JCS_YCbCr &&
 			cinfo.jpeg_color_space != JCS_RGB) {
-		cf_error(err, "%s is a CMYK JPEG image; only colour (RGB) or grey ones are printed.",
-				what);
+		cf_error(err, "%s is a CMYK JPEG image; only colour (RGB) or grey ones are "
+				"printed.", what);
 		goto refuse;
 	}
 	/* straight into cairo's native-endian xRGB words */

@@ -79,7 +79,8 @@ int cf_fonts_open(struct rk_cardface_renderer *r, const char *font_dir,
 	FcFontSet *fonts;
 
 	if (!font_dir_ok(font_dir)) {
-		cf_error(err, "The font directory must be an absolute path without markup characters.");
+		cf_error(err, "The font directory must be an absolute path without markup "
+				"characters.");
 		return -EINVAL;
 	}
 	snprintf(xml, sizeof(xml), fc_config_xml, font_dir);
@@ -314,7 +315,8 @@ double cf_text_draw(struct cf_draw *d, const struct cf_text *t, const char *text
 	base_ascent = px(pango_layout_get_baseline(l));
 
 	pango_layout_set_text(l, text, -1);
-	pango_layout_set_alignment(l, t->align == CF_CENTER ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT);
+	pango_layout_set_alignment(l,
+			t->align == CF_CENTER ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT);
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_single_paragraph_mode(l, TRUE);
 	/* a word broken across lines gets no hyphen: it is not part of a name */

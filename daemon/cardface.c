@@ -145,7 +145,8 @@ static int draw_portrait(struct cf_draw *d, cairo_surface_t *img)
 	cairo_save(cr);
 	cairo_rectangle(cr, PHOTO_X, PHOTO_Y, PHOTO_W, PHOTO_H);
 	cairo_clip(cr);
-	cairo_translate(cr, PHOTO_X + (PHOTO_W - iw * scale) / 2, PHOTO_Y + (PHOTO_H - ih * scale) / 2);
+	cairo_translate(cr, PHOTO_X + (PHOTO_W - iw * scale) / 2,
+			PHOTO_Y + (PHOTO_H - ih * scale) / 2);
 	cairo_scale(cr, scale, scale);
 	cairo_set_source_surface(cr, img, 0, 0);
 	cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
@@ -219,7 +220,7 @@ static double row(struct cf_draw *d, double y, const struct row_spec *r, double 
 	return hl < 0 ? hl : hv < 0 ? hv : fmax(hl, hv);
 }
 
-static const char *or(const char *s, const char *dflt)
+static const char *or_default(const char *s, const char *dflt)
 {
 	return s && *s && strspn(s, " ") != strlen(s) ? s : dflt;
 }
@@ -273,14 +274,15 @@ static double rows(struct cf_draw *d, const struct rk_card_applicant *a, const c
 {
 	const char *values[G_N_ELEMENTS(front_rows)] = {
 		a->name, birth, a->sex, a->address, a->rt_rw, a->village, a->district, a->religion,
-		a->marital_status, a->occupation, a->citizenship, or(a->valid_until, "SEUMUR HIDUP"),
+		a->marital_status, a->occupation, a->citizenship,
+		or_default(a->valid_until, "SEUMUR HIDUP"),
 	};
 	double y = ROWS_Y, h = 0;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(front_rows) && h >= 0; i++) {
 		h = row(d, y, &front_rows[i], scale, values[i]);
 		if (i == SEX_ROW && h >= 0)
-			h = fmax(h, row(d, y, &blood_row, scale, or(a->blood_type, "-")));
+			h = fmax(h, row(d, y, &blood_row, scale, or_default(a->blood_type, "-")));
 		y += h + (i + 1 < G_N_ELEMENTS(front_rows) ? ROW_GAP * scale : 0);
 	}
 	return h < 0 ? h : y;

@@ -45,7 +45,7 @@ struct rk_card_applicant {
 	const char *birth_place;   /* Tempat lahir */
 	const char *birth_date;    /* Tgl lahir, DD-MM-YYYY */
 	const char *sex;           /* "LAKI-LAKI" or "PEREMPUAN" */
-	const char *blood_type;    /* optional: A, B, AB, O (+ or - after it allowed); "-" if absent */
+	const char *blood_type;    /* optional: A, B, AB, O, + or - after; "-" if absent */
 	const char *address;       /* Alamat (street, house number) */
 	const char *rt_rw;         /* "003/002": 1 to 3 digits, slash, 1 to 3 digits */
 	const char *village;       /* Kel/Desa */

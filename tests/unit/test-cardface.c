@@ -30,6 +30,7 @@
 
 #include "daemon/cardface.h"
 #include "cardface-samples.h"
+#include "daemon/cardface-private.h"
 #include "tap.h"
 
 #define EPS 0.01 /* px of rounding */
@@ -69,15 +70,17 @@ static void check_boxes(const char *who, const struct rk_cardface *cf)
 		if (b[i].tw > 0 && !inside(b[i].tx, b[i].ty, b[i].tw, b[i].th, b[i].x, b[i].y,
 						   b[i].w, b[i].h, EPS)) {
 			spill++;
-			tap_diag("  %s: %s spills: text %.1f,%.1f %.1fx%.1f, area %.1f,%.1f %.1fx%.1f",
+			tap_diag("  %s: %s spills: text %.1f,%.1f %.1fx%.1f, "
+					"area %.1f,%.1f %.1fx%.1f",
 					who, b[i].field, b[i].tx, b[i].ty, b[i].tw, b[i].th, b[i].x,
 					b[i].y, b[i].w, b[i].h);
 		}
 		if (b[i].ink_w > 0 && !inside(b[i].ink_x, b[i].ink_y, b[i].ink_w, b[i].ink_h,
 						      b[i].x, b[i].y, b[i].w, b[i].h, EPS)) {
 			ink_spill++;
-			tap_diag("  %s: the ink of %s leaves its area: %.2f,%.2f %.2fx%.2f in %.2f,%.2f %.2fx%.2f",
-					who, b[i].field, b[i].ink_x, b[i].ink_y, b[i].ink_w, b[i].ink_h,
+			tap_diag("  %s: the ink of %s leaves its area: %.2f,%.2f %.2fx%.2f "
+					"in %.2f,%.2f %.2fx%.2f", who, b[i].field, b[i].ink_x,
+					b[i].ink_y, b[i].ink_w, b[i].ink_h,
 					b[i].x, b[i].y, b[i].w, b[i].h);
 		}
 		if (b[i].lines > b[i].max_lines)
@@ -109,7 +112,8 @@ static void pixel(cairo_surface_t *s, int x, int y, int rgb[3])
 
 static bool near(const int rgb[3], double r, double g, double b, int tol)
 {
-	return abs(rgb[0] - (int)lround(r * 255)) <= tol && abs(rgb[1] - (int)lround(g * 255)) <= tol &&
+	return abs(rgb[0] - (int)lround(r * 255)) <= tol &&
+			abs(rgb[1] - (int)lround(g * 255)) <= tol &&
 			abs(rgb[2] - (int)lround(b * 255)) <= tol;
 }
 
@@ -125,10 +129,10 @@ static void check_portrait(const char *who, const struct rk_cardface *cf, double
 		return;
 	tap_ok(p->w / p->h > 0.74 && p->w / p->h < 0.76, "%s: the photo box is 3:4", who);
 	for (int i = 0; i <= 20; i++) {
-		int xs[4] = { (int)p->x + 2, (int)(p->x + p->w) - 3, (int)(p->x + 2 + i * (p->w - 5) / 20),
-			(int)(p->x + 2 + i * (p->w - 5) / 20) };
-		int ys[4] = { (int)(p->y + 2 + i * (p->h - 5) / 20), (int)(p->y + 2 + i * (p->h - 5) / 20),
-			(int)p->y + 2, (int)p->y + 2 };
+		int along_x = (int)(p->x + 2 + i * (p->w - 5) / 20);
+		int along_y = (int)(p->y + 2 + i * (p->h - 5) / 20);
+		int xs[4] = { (int)p->x + 2, (int)(p->x + p->w) - 3, along_x, along_x };
+		int ys[4] = { along_y, along_y, (int)p->y + 2, (int)p->y + 2 };
 
 		for (int k = 0; k < 4; k++) {
 			/* the sides down to the shoulders, and the top edge */
@@ -138,8 +142,8 @@ static void check_portrait(const char *who, const struct rk_cardface *cf, double
 			checked++;
 			if (!near(rgb, r, g, b, tol)) {
 				if (!bad)
-					tap_diag("  %s: pixel %d,%d is %d,%d,%d", who, xs[k], ys[k], rgb[0],
-							rgb[1], rgb[2]);
+					tap_diag("  %s: pixel %d,%d is %d,%d,%d", who, xs[k], ys[k],
+							rgb[0], rgb[1], rgb[2]);
 				bad++;
 			}
 		}
@@ -304,8 +308,8 @@ static void test_long(struct rk_cardface_renderer *r)
 	tap_ok(b->shrunk && b->lines == 1 && b->size >= 20,
 			"long: the regency header shrinks on one line (%.2f px)", b->size);
 	b = box(cf, "village");
-	tap_ok(b->lines <= 2 && !b->ellipsized, "long: the village takes at most 2 lines (%d, %.2f px)",
-			b->lines, b->size);
+	tap_ok(b->lines <= 2 && !b->ellipsized,
+			"long: the village takes at most 2 lines (%d, %.2f px)", b->lines, b->size);
 	b = box(cf, "birth");
 	tap_ok(b->lines == 1, "long: the place and date of birth stay on one line (%.2f px%s)",
 			b->size, b->ellipsized ? ", cut in the middle" : "");
@@ -346,8 +350,8 @@ static void test_extreme(struct rk_cardface_renderer *r)
 		return;
 	b = box(cf, "name");
 	tap_ok(b->ellipsized && b->lines == 3 && b->size <= 18.0,
-			"extreme: the name is cut with an ellipsis after 3 lines at the minimum size "
-			"(%.2f px)", b->size);
+			"extreme: the name is cut with an ellipsis after 3 lines at the minimum "
+			"size (%.2f px)", b->size);
 	b = box(cf, "address");
 	tap_ok(b->ellipsized && b->lines == 3, "extreme: the address after 3 lines");
 	b = box(cf, "header.province");
@@ -405,6 +409,89 @@ static void test_turned(struct rk_cardface_renderer *r)
 	}
 }
 
+/* --- EXIF that lies ------------------------------------------------------------------- */
+
+/* Decode @jpg as a portrait; 1 if it came out upright (75 x 100 at 1/8), 0
+ * if turned (100 x 75), -1 if refused. */
+static int decoded_upright(const uint8_t *jpg, size_t len)
+{
+	char err[RK_CARDFACE_ERROR_LEN];
+	cairo_surface_t *s = NULL;
+	int w, h, rc = cf_image_decode(jpg, len, "the portrait", 1, 1, &s, err);
+
+	if (rc < 0)
+		return -1;
+	w = cairo_image_surface_get_width(s);
+	h = cairo_image_surface_get_height(s);
+	cairo_surface_destroy(s);
+	return w == 75 && h == 100 ? 1 : w == 100 && h == 75 ? 0 : -2;
+}
+
+/*
+ * The EXIF parser reads bytes from the camera: damaged or hostile segments
+ * leave the picture as stored. Offsets into the portrait: APP1 at 2, the
+ * TIFF header at 12 (byte order 12-13, IFD0 offset 16-19), the entry count
+ * at 20, the entry at 22 (tag 22-23, type 24-25, count 26-29, value 30-31).
+ */
+static void test_hostile_exif(void)
+{
+	static const struct {
+		size_t at;
+		unsigned char bytes[4];
+		size_t n;
+		const char *what;
+	} lies[] = {
+		{ 31, { 9 }, 1, "orientation 9" },
+		{ 31, { 0 }, 1, "orientation 0" },
+		{ 16, { 0xff, 0xff, 0xff, 0xf0 }, 4, "IFD0 far past the end" },
+		{ 16, { 0, 0, 0, 33 }, 4, "IFD0 on the last byte" },
+		{ 20, { 0xff, 0xff }, 2, "65535 entries" },
+		{ 24, { 0, 4 }, 2, "the orientation as a LONG" },
+		{ 26, { 0, 0, 0, 2 }, 4, "two orientations" },
+		{ 12, { 'X', 'X' }, 2, "byte order XX" },
+		{ 14, { 0, 43 }, 2, "not 42" },
+		{ 6, { 'e' }, 1, "\"exif\"" },
+	};
+	uint8_t *good, *jpg;
+	size_t len;
+	uint32_t x = 2463534242u; /* xorshift32, a fixed seed: the same bytes every run */
+	int bad = 0, upright = 0;
+
+	sample_turned_portrait(8, &good, &len);
+	tap_is_int(decoded_upright(good, len), 1, "EXIF orientation 8 (the control) is honoured");
+	free(good);
+	sample_turned_portrait(1, &good, &len);
+	tap_is_int(decoded_upright(good, len), 1, "EXIF orientation 1 leaves it as stored");
+	jpg = malloc(len);
+	if (!jpg)
+		tap_bail("out of memory");
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		memcpy(jpg, good, len);
+		memcpy(jpg + lies[i].at, lies[i].bytes, lies[i].n);
+		tap_is_int(decoded_upright(jpg, len), 1, "EXIF with %s: ignored, as stored",
+				lies[i].what);
+	}
+	/* 500 random damages of 1 to 4 bytes in the TIFF part of the segment */
+	for (int i = 0; i < 500; i++) {
+		int n = 1 + (int)(x % 4), r;
+
+		memcpy(jpg, good, len);
+		while (n--) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			jpg[12 + x % 24] = (uint8_t)(x >> 8);
+		}
+		r = decoded_upright(jpg, len);
+		bad += r < 0;
+		upright += r == 1;
+	}
+	tap_is_int(bad, 0, "500 randomly damaged EXIF segments: every portrait decodes "
+			"(%d as stored)", upright);
+	free(jpg);
+	free(good);
+}
+
 /* --- the same card every time, from any thread ---------------------------------------- */
 
 struct job {
@@ -448,7 +535,8 @@ static void test_threads(struct rk_cardface_renderer *r)
 		ok += jobs[i].rc == 0;
 		for (int side = 0; side < 2 && jobs[i].rc == 0 && alone.rc == 0; side++)
 			same += jobs[i].size[side] == alone.size[side] &&
-					memcmp(jobs[i].png[side], alone.png[side], alone.size[side]) == 0;
+					memcmp(jobs[i].png[side], alone.png[side],
+						alone.size[side]) == 0;
 		free(jobs[i].png[0]);
 		free(jobs[i].png[1]);
 	}
@@ -488,7 +576,8 @@ static void test_refused(struct rk_cardface_renderer *r)
 	memset(garbage + 300, 0x5a, 300);
 	a.portrait = garbage;
 	a.portrait_size = sizeof(garbage);
-	refused(r, &a, "portrait is a damaged JPEG", "a JPEG portrait with garbage after its header");
+	refused(r, &a, "portrait is a damaged JPEG",
+			"a JPEG portrait with garbage after its header");
 	a = sample_minimal();
 	a.portrait_size = 2;
 	refused(r, &a, "neither a JPEG nor a PNG", "a 2-byte portrait");
@@ -582,7 +671,8 @@ static int impossible_home_main(void)
 	char err[RK_CARDFACE_ERROR_LEN] = "";
 
 	set_home("/dev/null/home");
-	if (rk_cardface_renderer_new(NULL, &r, err) < 0 || rk_cardface_render(r, &a, &cf, err) < 0) {
+	if (rk_cardface_renderer_new(NULL, &r, err) < 0 ||
+			rk_cardface_render(r, &a, &cf, err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -650,7 +740,8 @@ int main(int argc, char **argv)
 	tap_contains(err, "fonts-dejavu-core", "the error names the package to install: %s", err);
 	tap_is_int(rk_cardface_renderer_new("fonts", &r, err), -EINVAL,
 			"a relative font directory is refused");
-	if (!tap_is_int(rk_cardface_renderer_new(NULL, &r, err), 0, "the renderer finds DejaVu Sans"))
+	if (!tap_is_int(rk_cardface_renderer_new(NULL, &r, err), 0,
+			    "the renderer finds DejaVu Sans"))
 		tap_bail("%s", err);
 
 	test_normal(r);
@@ -659,6 +750,7 @@ int main(int argc, char **argv)
 	test_minimal(r);
 	test_turned(r);
 	test_threads(r);
+	test_hostile_exif();
 	test_refused(r);
 	rk_cardface_renderer_free(r);
 
