@@ -135,9 +135,9 @@ static bool blood_ok(const char *s)
 	for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
 		size_t n = strlen(types[i]);
 
-		bool sign = i < 4 && (s[n] == '+' || s[n] == '-') && !s[n + 1];
-
-		if (strncmp(s, types[i], n) == 0 && (s[n] == '\0' || sign))
+		if (strncmp(s, types[i], n) != 0)
+			continue;
+		if (s[n] == '\0' || (i < 4 && (s[n] == '+' || s[n] == '-') && s[n + 1] == '\0'))
 			return true;
 	}
 	return false;

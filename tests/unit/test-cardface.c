@@ -625,6 +625,9 @@ static void test_refused(struct rk_cardface_renderer *r)
 	a.blood_type = "C";
 	refused(r, &a, "blood type", "blood type C");
 	a = sample_normal();
+	a.blood_type = "AB++";
+	refused(r, &a, "blood type", "blood type AB++");
+	a = sample_normal();
 	a.rt_rw = "3-2";
 	refused(r, &a, "RT/RW", "RT/RW 3-2");
 	a = sample_normal();
