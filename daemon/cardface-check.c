@@ -170,6 +170,11 @@ int rk_cardface_validate(const struct rk_card_applicant *a, char err[RK_CARDFACE
 		if (rc < 0)
 			return rc;
 	}
+	if (a->regency_kind != RK_CARD_KABUPATEN && a->regency_kind != RK_CARD_KOTA &&
+			a->regency_kind != RK_CARD_BARE) {
+		cf_error(err, "The kind of regency must be KABUPATEN, KOTA or the name alone.");
+		return -EINVAL;
+	}
 	if (strlen(a->nik) != 16 || !digits(a->nik, 16)) {
 		cf_error(err, "The NIK must be 16 digits.");
 		return -EINVAL;

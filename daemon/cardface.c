@@ -292,7 +292,9 @@ static int draw_front(struct cf_draw *d, const struct rk_card_applicant *a,
 		cairo_surface_t *portrait, cairo_surface_t *signature)
 {
 	char *province = g_strdup_printf("PROVINSI %s", a->province);
-	char *regency = g_strdup_printf("%s %s", a->is_city ? "KOTA" : "KABUPATEN", a->regency);
+	char *regency = a->regency_kind == RK_CARD_BARE ? g_strdup(a->regency) :
+			g_strdup_printf("%s %s", a->regency_kind == RK_CARD_KOTA ? "KOTA" : "KABUPATEN",
+					a->regency);
 	char *birth = g_strdup_printf("%s, %s", a->birth_place, a->birth_date);
 	struct cf_text issue = { "issue_place", PHOTO_X - 10, ISSUE_Y, PHOTO_W + 20, 2, ISSUE_SIZE,
 		15, false, CF_CENTER, false };
@@ -333,8 +335,9 @@ static int draw_front(struct cf_draw *d, const struct rk_card_applicant *a,
  */
 static int draw_back(struct cf_draw *d, const struct rk_card_applicant *a)
 {
-	char *office = g_strdup_printf("Dinas Kependudukan dan Pencatatan Sipil %s %s",
-			a->is_city ? "Kota" : "Kabupaten", a->regency);
+	char *office = g_strdup_printf("Dinas Kependudukan dan Pencatatan Sipil %s%s",
+			a->regency_kind == RK_CARD_KOTA ? "Kota " :
+			a->regency_kind == RK_CARD_BARE ? "" : "Kabupaten ", a->regency);
 	char *notice = g_strdup_printf("Kartu ini milik Pemerintah Republik Indonesia. Apabila "
 			"menemukan kartu ini, harap dikembalikan kepada %s.", office);
 	struct cf_text nik = { "back.nik", MARGIN, 300, W - 2 * MARGIN, 1, 30, 24, true, CF_CENTER,

@@ -27,6 +27,13 @@
 #define RK_CARDFACE_MAX_IMAGE_BYTES ((size_t)16 << 20) /* portrait, signature */
 #define RK_CARDFACE_MAX_IMAGE_SIDE 8192 /* px, either side of a decoded image */
 
+/* What the second header line puts before the regency's name */
+enum rk_card_regency_kind {
+	RK_CARD_KABUPATEN, /* "KABUPATEN TAPIN" */
+	RK_CARD_KOTA,      /* "KOTA BANJARMASIN" */
+	RK_CARD_BARE,      /* the name alone, as DKI Jakarta's cities: "JAKARTA BARAT" */
+};
+
 enum rk_card_side {
 	RK_CARD_FRONT,
 	RK_CARD_BACK,
@@ -38,8 +45,8 @@ enum rk_card_side {
  */
 struct rk_card_applicant {
 	const char *province;      /* "KALIMANTAN SELATAN" -> "PROVINSI KALIMANTAN SELATAN" */
-	const char *regency;       /* "TAPIN" -> "KABUPATEN TAPIN" (or "KOTA ..." if is_city) */
-	bool is_city;
+	const char *regency;       /* "TAPIN" -> "KABUPATEN TAPIN" (see regency_kind) */
+	enum rk_card_regency_kind regency_kind;
 	const char *nik;           /* 16 digits */
 	const char *name;          /* Nama */
 	const char *birth_place;   /* Tempat lahir */

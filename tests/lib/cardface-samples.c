@@ -186,7 +186,6 @@ struct rk_card_applicant sample_long(void)
 
 	a.province = "KEPULAUAN BANGKA BELITUNG";
 	a.regency = "KEPULAUAN SERIBU UTARA DAN SELATAN BAGIAN TIMUR";
-	a.is_city = false;
 	a.nik = "1901024408900002";
 	a.name = "RADEN AJENG SRI WAHYUNINGSIH KUSUMAWARDHANI PURBONEGORO BINTI HAJI "
 		 "MUHAMMAD ABDURRAHMAN";
@@ -219,7 +218,7 @@ struct rk_card_applicant sample_minimal(void)
 	a.signature = NULL;
 	a.signature_size = 0;
 	a.name = "ADI";
-	a.is_city = true;
+	a.regency_kind = RK_CARD_KOTA;
 	a.regency = "BANJARMASIN";
 	a.sex = "LAKI-LAKI";
 	a.nik = "6371011708900003";

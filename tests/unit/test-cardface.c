@@ -385,6 +385,26 @@ static void test_minimal(struct rk_cardface_renderer *r)
 	rk_cardface_free(cf);
 }
 
+/* DKI Jakarta's cities print their name alone: narrower than with KOTA */
+static void test_jakarta(struct rk_cardface_renderer *r)
+{
+	struct rk_card_applicant a = sample_normal();
+	struct rk_cardface *bare, *kota;
+
+	a.province = "DKI JAKARTA";
+	a.regency = "JAKARTA BARAT";
+	a.regency_kind = RK_CARD_BARE;
+	bare = render_ok(r, "Jakarta Barat", &a);
+	a.regency_kind = RK_CARD_KOTA;
+	kota = render_ok(r, "Kota Jakarta Barat", &a);
+	if (bare && kota)
+		tap_ok(box(bare, "header.regency")->tw < box(kota, "header.regency")->tw - 50,
+				"JAKARTA BARAT prints without KOTA (%.0f px against %.0f)",
+				box(bare, "header.regency")->tw, box(kota, "header.regency")->tw);
+	rk_cardface_free(bare);
+	rk_cardface_free(kota);
+}
+
 /* Camera shots stored turned or flipped, with their EXIF orientation */
 static void test_turned(struct rk_cardface_renderer *r)
 {
@@ -601,6 +621,9 @@ static void test_refused(struct rk_cardface_renderer *r)
 	refused(r, &a, "signature is a damaged PNG", "a truncated signature");
 
 	a = sample_normal();
+	a.regency_kind = (enum rk_card_regency_kind)7;
+	refused(r, &a, "kind of regency", "a kind of regency that does not exist");
+	a = sample_normal();
 	a.name = NULL;
 	refused(r, &a, "The name (Nama) is missing", "no name");
 	a = sample_normal();
@@ -752,6 +775,7 @@ int main(int argc, char **argv)
 	test_extreme(r);
 	test_minimal(r);
 	test_turned(r);
+	test_jakarta(r);
 	test_threads(r);
 	test_hostile_exif();
 	test_refused(r);
