@@ -149,3 +149,6 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
 .PHONY: bench
+
+# the card face renderer: its unit test and benchmark
+include tests/cardface.mk
