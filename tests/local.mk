@@ -134,6 +134,7 @@ TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
 include tests/fuzz.mk
+include tests/stress.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios
