@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# plugins/camera-gphoto2.mk - cameras through libgphoto2 (USB PTP, PTP/IP),
+# and its tests against rekam-sim-camera. Included from plugins/local.mk.
+
+rekamplugin_LTLIBRARIES += plugins/camera-gphoto2/rekam-camera-gphoto2.la
+plugins_camera_gphoto2_rekam_camera_gphoto2_la_SOURCES = \
+	plugins/camera-gphoto2/camera-gphoto2.c \
+	plugins/camera-gphoto2/session.c plugins/camera-gphoto2/session.h \
+	plugins/camera-gphoto2/jpeg.c plugins/camera-gphoto2/jpeg.h
+plugins_camera_gphoto2_rekam_camera_gphoto2_la_CFLAGS = $(plugin_cflags) $(GPHOTO2_CFLAGS) \
+	$(JPEG_CFLAGS)
+plugins_camera_gphoto2_rekam_camera_gphoto2_la_LDFLAGS = $(plugin_ldflags)
+plugins_camera_gphoto2_rekam_camera_gphoto2_la_LIBADD = $(GPHOTO2_LIBS) $(JPEG_LIBS)
+EXTRA_DIST += plugins/camera-gphoto2/README.md
