@@ -12,3 +12,10 @@ plugins_camera_gphoto2_rekam_camera_gphoto2_la_CFLAGS = $(plugin_cflags) $(GPHOT
 plugins_camera_gphoto2_rekam_camera_gphoto2_la_LDFLAGS = $(plugin_ldflags)
 plugins_camera_gphoto2_rekam_camera_gphoto2_la_LIBADD = $(GPHOTO2_LIBS) $(JPEG_LIBS)
 EXTRA_DIST += plugins/camera-gphoto2/README.md
+
+# The portrait checks of rekamd (daemon/photo-check.c) on synthetic portraits.
+check_PROGRAMS += tests/unit/test-photo-check
+TESTS += tests/unit/test-photo-check
+tests_unit_test_photo_check_SOURCES = tests/unit/test-photo-check.c
+tests_unit_test_photo_check_CFLAGS = $(test_cflags) $(JPEG_CFLAGS)
+tests_unit_test_photo_check_LDADD = daemon/librekamd.la $(JPEG_LIBS) -lm
