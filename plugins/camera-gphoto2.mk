@@ -19,3 +19,12 @@ TESTS += tests/unit/test-photo-check
 tests_unit_test_photo_check_SOURCES = tests/unit/test-photo-check.c
 tests_unit_test_photo_check_CFLAGS = $(test_cflags) $(JPEG_CFLAGS)
 tests_unit_test_photo_check_LDADD = daemon/librekamd.la $(JPEG_LIBS) -lm
+
+# The camera end to end: rekam-sim-camera, rekamd, camera-gphoto2, D-Bus.
+check_PROGRAMS += tests/integration/test-camera
+TESTS += tests/integration/test-camera
+tests_integration_test_camera_SOURCES = tests/integration/test-camera.c \
+	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
+tests_integration_test_camera_CFLAGS = $(test_cflags)
+tests_integration_test_camera_LDADD = $(DBUS_LIBS) $(OPENSSL_LIBS)
+EXTRA_DIST += tests/integration/gphoto2.supp

@@ -498,7 +498,7 @@ static void cam_cancel(struct rk_device *dev, struct rk_op *op)
 	struct cam *cam = host->get_data(dev);
 
 	if (cam && cam->op == op)
-		abandon(cam, -ECANCELED, NULL);
+		abandon(cam, -ECANCELED, "the camera was stopped before it finished");
 }
 
 static const struct rk_device_ops ops = {
@@ -558,6 +558,7 @@ static void plugin_exit(void)
 	free(file);
 	free(dir);
 	free(settings_dir);
+	session_library_free();
 	settings_dir = NULL;
 }
 

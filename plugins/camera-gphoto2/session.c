@@ -20,6 +20,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,11 +188,53 @@ static int autodetect(struct session *s)
 	return 0;
 }
 
+/*
+ * The camera drivers and port libraries libgphoto2 knows: loaded once per
+ * process (loading scans some sixty camlibs, and its USB port library leaks
+ * a little each time), kept until the plugin is unloaded.
+ */
+static pthread_mutex_t library_lock = PTHREAD_MUTEX_INITIALIZER;
+static CameraAbilitiesList *library_abilities;
+static GPPortInfoList *library_ports;
+
+static int load_library(GPContext *ctx)
+{
+	int r = 0;
+
+	if (!library_abilities) {
+		r = gp_abilities_list_new(&library_abilities);
+		if (r >= 0)
+			r = gp_abilities_list_load(library_abilities, ctx);
+		if (r < 0 && library_abilities) {
+			gp_abilities_list_free(library_abilities);
+			library_abilities = NULL;
+		}
+	}
+	if (r >= 0 && !library_ports) {
+		r = gp_port_info_list_new(&library_ports);
+		if (r >= 0)
+			r = gp_port_info_list_load(library_ports);
+		if (r < 0 && library_ports) {
+			gp_port_info_list_free(library_ports);
+			library_ports = NULL;
+		}
+	}
+	return r;
+}
+
+void session_library_free(void)
+{
+	if (library_abilities)
+		gp_abilities_list_free(library_abilities);
+	if (library_ports)
+		gp_port_info_list_free(library_ports);
+	library_abilities = NULL;
+	library_ports = NULL;
+}
+
 /* Tell the Camera which driver and port to use (once per session). */
 static int choose(struct session *s)
 {
-	CameraAbilitiesList *al = NULL;
-	GPPortInfoList *pl = NULL;
 	CameraAbilities abilities;
 	GPPortInfo info;
 	int r, i;
@@ -200,33 +244,66 @@ static int choose(struct session *s)
 		if (r < 0)
 			return r;
 	}
-	r = gp_abilities_list_new(&al);
-	if (r >= 0)
-		r = gp_abilities_list_load(al, s->ctx);
-	if (r >= 0 && *s->model) {
-		i = gp_abilities_list_lookup_model(al, s->model);
-		r = i < 0 ? i : gp_abilities_list_get_abilities(al, i, &abilities);
+	pthread_mutex_lock(&library_lock);
+	r = load_library(s->ctx);
+	if (r < 0) {
+		pthread_mutex_unlock(&library_lock);
+		return failed(s, r, "libgphoto2 cannot load its drivers");
+	}
+	if (*s->model) {
+		i = gp_abilities_list_lookup_model(library_abilities, s->model);
+		r = i < 0 ? i : gp_abilities_list_get_abilities(library_abilities, i, &abilities);
 		if (r >= 0)
 			r = gp_camera_set_abilities(s->camera, abilities);
 	}
-	if (al)
-		gp_abilities_list_free(al);
-	if (r < 0)
+	if (r < 0) {
+		pthread_mutex_unlock(&library_lock);
 		return failed(s, r, "the camera model is unknown to libgphoto2");
-	r = gp_port_info_list_new(&pl);
-	if (r >= 0)
-		r = gp_port_info_list_load(pl);
-	if (r >= 0) {
-		i = gp_port_info_list_lookup_path(pl, s->port);
-		r = i < 0 ? i : gp_port_info_list_get_info(pl, i, &info);
-		if (r >= 0)
-			r = gp_camera_set_port_info(s->camera, info);
 	}
-	if (pl)
-		gp_port_info_list_free(pl);
+	i = gp_port_info_list_lookup_path(library_ports, s->port);
+	r = i < 0 ? i : gp_port_info_list_get_info(library_ports, i, &info);
+	if (r >= 0)
+		r = gp_camera_set_port_info(s->camera, info);
+	pthread_mutex_unlock(&library_lock);
 	if (r < 0)
 		return failed(s, r, "the camera port is unknown to libgphoto2");
 	return 0;
+}
+
+/*
+ * PTP/IP: is anyone listening on the command port? libgphoto2's PTP driver
+ * leaks its state (some 66 KB) on every gp_camera_init() that fails, so an
+ * unplugged camera that rekamd retries every few seconds must not get that
+ * far. A plain TCP connect, closed at once, with a 2 s limit.
+ */
+static bool ptpip_listening(const struct session *s)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(s->ptpip_ports[0]),
+		.sin_addr = s->ptpip_addr };
+	struct pollfd pfd;
+	int fd, err = 0;
+	socklen_t len = sizeof(err);
+	bool ok;
+
+	if (!s->ptpip || s->ptpip_any_addr)
+		return true; /* a host name: libgphoto2 resolves it */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		return true;
+	}
+	if (errno != EINPROGRESS) {
+		close(fd);
+		return false;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	ok = poll(&pfd, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+		err == 0;
+	close(fd);
+	return ok;
 }
 
 static int connect_camera(struct session *s)
@@ -255,6 +332,11 @@ static int connect_camera(struct session *s)
 			s->camera = NULL;
 			return r;
 		}
+	}
+	if (!ptpip_listening(s)) {
+		snprintf(s->error, sizeof(s->error), "no camera answers on port %u",
+			s->ptpip_ports[0]);
+		return -ENODEV;
 	}
 	r = gp_camera_init(s->camera, s->ctx);
 	if (r < 0) {

@@ -79,6 +79,9 @@ void session_abort(struct session *s);
 /* Free, closing the connection (blocking only on USB). */
 void session_free_now(struct session *s);
 
+/* Forget the drivers and ports libgphoto2 loaded (plugin exit). */
+void session_library_free(void);
+
 /* The process-wide gphoto2 settings (libgphoto2 keeps them in
  * $HOME/.gphoto/settings): point them at @dir once, at start. */
 int session_settings_init(const char *dir);
