@@ -28,3 +28,4 @@ tests_integration_test_camera_SOURCES = tests/integration/test-camera.c \
 tests_integration_test_camera_CFLAGS = $(test_cflags)
 tests_integration_test_camera_LDADD = $(DBUS_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += tests/integration/gphoto2.supp
+EXTRA_DIST += tests/bench/bench-camera

@@ -35,8 +35,6 @@
 #define BATTERY_LOW 20
 
 static const struct rk_host *host;
-static char *settings_dir; /* a private one, removed at exit, when not in STATE_DIRECTORY */
-static bool settings_private;
 
 enum action { ACT_OPEN, ACT_SELF_TEST, ACT_CAPTURE, ACT_PREVIEW, ACT_POLL };
 
@@ -512,54 +510,32 @@ static const struct rk_device_ops ops = {
 
 /* --- loading ---------------------------------------------------------------------- */
 
-/* libgphoto2's settings file goes to $STATE_DIRECTORY/camera-gphoto2 (the
- * systemd unit's StateDirectory), else to a private directory of this run. */
+/*
+ * libgphoto2's settings file (the PTP/IP GUID) goes to
+ * $STATE_DIRECTORY/camera-gphoto2 (the systemd unit's StateDirectory). Without
+ * one it goes nowhere: the directory named is under /proc, where nothing can
+ * be made, so the GUID lives in memory for this run only.
+ */
+#define NO_SETTINGS_DIR "/proc/rekam-camera-gphoto2-keeps-no-settings"
+
 static int init(const struct rk_host *h)
 {
 	const char *state = getenv("STATE_DIRECTORY");
-	char tmpl[] = "/tmp/rekam-gphoto2-XXXXXX";
-	size_t n;
+	char *dir = NULL;
+	int err;
 
 	host = h;
-	if (state && *state == '/') {
-		n = strcspn(state, ":"); /* several directories: the first */
-		if (asprintf(&settings_dir, "%.*s/camera-gphoto2", (int)n, state) < 0)
-			return -ENOMEM;
-	} else {
-		const char *tmp = getenv("TMPDIR");
-		char *path = NULL;
-
-		if (tmp && *tmp == '/' && asprintf(&path, "%s/rekam-gphoto2-XXXXXX", tmp) < 0)
-			return -ENOMEM;
-		settings_dir = mkdtemp(path ? path : tmpl);
-		if (!settings_dir) {
-			free(path);
-			return -errno;
-		}
-		if (!path)
-			settings_dir = strdup(settings_dir);
-		if (!settings_dir)
-			return -ENOMEM;
-		settings_private = true;
-	}
-	return session_settings_init(settings_dir);
+	if (state && *state == '/' &&
+			asprintf(&dir, "%.*s/camera-gphoto2", (int)strcspn(state, ":"), state) < 0)
+		return -ENOMEM;
+	err = session_settings_init(dir ? dir : NO_SETTINGS_DIR);
+	free(dir);
+	return err;
 }
 
 static void plugin_exit(void)
 {
-	char *file = NULL, *dir = NULL;
-
-	if (settings_private && asprintf(&dir, "%s/.gphoto", settings_dir) >= 0 &&
-			asprintf(&file, "%s/settings", dir) >= 0) {
-		unlink(file);
-		rmdir(dir);
-		rmdir(settings_dir);
-	}
-	free(file);
-	free(dir);
-	free(settings_dir);
 	session_library_free();
-	settings_dir = NULL;
 }
 
 REKAM_PLUGIN_DEFINE("camera-gphoto2", "cameras through libgphoto2 (USB PTP, PTP/IP)",
