@@ -377,6 +377,28 @@ static void test_unplug(void)
 	good_capture("after replug");
 }
 
+/* rekamctl saves one capture's portrait where a person can look at it. */
+static void test_rekamctl_save(void)
+{
+	const char *rekamctl = getenv("REKAMCTL");
+	char dir[128], cmd[512], path[192], *data;
+	struct stat st;
+
+	if (!rekamctl) {
+		tap_ok(true, "# SKIP REKAMCTL is not set");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/saved", tb.dir);
+	snprintf(cmd, sizeof(cmd), "'%s' --session capture camera0 --option=birth-year=1987 "
+		"--save='%s' >'%s/rekamctl.out' 2>&1", rekamctl, dir, tb.dir);
+	tap_is_int(system(cmd), 0, "rekamctl capture --save saves a checked capture");
+	snprintf(path, sizeof(path), "%s/portrait.jpg", dir);
+	data = testbus_read_file(path);
+	tap_ok(data && stat(path, &st) == 0 && st.st_size > 1000 &&
+		!memcmp(data, "\xff\xd8\xff", 3), "... as %s, a JPEG", path);
+	free(data);
+}
+
 static void test_home(void)
 {
 	char path[256], *settings;
@@ -497,6 +519,7 @@ int main(void)
 	test_slow_and_busy();
 	test_unplug();
 	tc_is_result(tc_call(conn, CAM, "Release"), "", "the client releases the camera");
+	test_rekamctl_save();
 
 	kill(rk_pid, SIGTERM);
 	tap_is_int(testbus_wait(rk_pid, 20000), 0, "rekamd stops cleanly");
