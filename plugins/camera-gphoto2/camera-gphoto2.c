@@ -223,7 +223,7 @@ static void job_work(void *data)
 	}
 	if (!*job->message)
 		snprintf(job->message, sizeof(job->message), "%s", s->error);
-	if (!job->err)
+	if (!job->err && !atomic_load(&s->cancel))
 		return;
 	/* Start afresh after any failure; then tell a camera that failed one
 	 * call from one that is no longer there by connecting again. */
@@ -315,7 +315,9 @@ static void job_done(void *data)
 		return;
 	}
 	cam->job = NULL;
-	atomic_store(&cam->s->cancel, false);
+	/* aborted (too late for the job to notice): reconnect next time */
+	if (atomic_exchange(&cam->s->cancel, false))
+		cam->s->stale = true;
 	if (job->action != ACT_POLL)
 		stop_watchdog(cam);
 	if (job->action == ACT_POLL && !job->err && job->info.battery >= 0)

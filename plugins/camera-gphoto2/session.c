@@ -313,6 +313,9 @@ static int connect_camera(struct session *s)
 	s->error[0] = '\0';
 	if (atomic_load(&s->cancel))
 		return -ECANCELED;
+	if (s->stale)
+		session_reset(s); /* its sockets may have been shut down */
+	s->stale = false;
 	if (s->initialised)
 		return 0;
 	if (!s->ctx) {
