@@ -489,6 +489,12 @@ static int cam_self_test(struct rk_device *dev, struct rk_op *op)
 
 static int cam_capture(struct rk_device *dev, struct rk_op *op, const struct rk_options *options)
 {
+	/* preview is a boolean; a number or a text is refused, not ignored */
+	if (host->option_string(options, "preview", NULL) ||
+			host->option_int(options, "preview", INT64_MIN) != INT64_MIN) {
+		host->op_complete(op, -EINVAL, "Option preview must be a boolean");
+		return 0;
+	}
 	return start(dev, op, host->option_bool(options, "preview", false) ? ACT_PREVIEW :
 		ACT_CAPTURE);
 }
