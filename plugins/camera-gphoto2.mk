@@ -27,5 +27,5 @@ tests_integration_test_camera_SOURCES = tests/integration/test-camera.c \
 	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
 tests_integration_test_camera_CFLAGS = $(test_cflags)
 tests_integration_test_camera_LDADD = $(DBUS_LIBS) $(OPENSSL_LIBS)
-EXTRA_DIST += tests/integration/gphoto2.supp
+EXTRA_DIST += tests/integration/gphoto2.supp tests/integration/gphoto2.lsan
 EXTRA_DIST += tests/bench/bench-camera

@@ -33,6 +33,8 @@
 #define POLL_INTERVAL_DEFAULT 5000
 #define PREVIEW_SIZE_DEFAULT 640
 #define BATTERY_LOW 20
+#define RECONNECT_TRIES 3
+#define RECONNECT_PAUSE_MS 250
 
 static const struct rk_host *host;
 
@@ -190,11 +192,25 @@ static void self_test_work(struct job *job)
 		job->err = 0;
 }
 
+/* Is the camera still there? A PTP/IP camera may not have noticed that the
+ * last connection closed (it serves one host at a time): a few tries. */
+static bool reconnect(struct session *s)
+{
+	struct session_info info;
+	int err = -ENODEV;
+
+	for (int i = 0; i < RECONNECT_TRIES && err == -ENODEV && !atomic_load(&s->cancel); i++) {
+		if (i)
+			usleep(RECONNECT_PAUSE_MS * 1000);
+		err = session_open(s, &info);
+	}
+	return err != -ENODEV;
+}
+
 static void job_work(void *data)
 {
 	struct job *job = data;
 	struct session *s = job->s;
-	struct session_info again;
 
 	switch (job->action) {
 	case ACT_OPEN:
@@ -232,7 +248,7 @@ static void job_work(void *data)
 		job->err = -ECANCELED;
 		return;
 	}
-	if (job->err == -ENODEV || session_open(s, &again) == -ENODEV) {
+	if (job->err == -ENODEV || !reconnect(s)) {
 		job->gone = true;
 		job->err = -ENODEV;
 		session_reset(s);

@@ -461,7 +461,7 @@ int main(void)
 	const char *top = getenv("top_builddir");
 	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
 	char state_arg[160], port[16], event_port[16], env_home[160], env_state[160];
-	char log_path[128], env_vg[600], *log;
+	char log_path[128], env_vg[600], env_lsan[600], *log;
 	const char *srcdir = getenv("top_srcdir");
 	unsigned int p1, p2;
 	DBusError err;
@@ -512,11 +512,13 @@ int main(void)
 	fclose(f);
 	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
 		"--plugin-dir", plugin_dir, "--plugins", "camera-*", NULL };
-	/* under valgrind: libgphoto2's own leaks are not ours */
+	/* under valgrind or LeakSanitizer: libgphoto2's own leaks are not ours */
 	snprintf(env_vg, sizeof(env_vg), "VALGRIND_OPTS=--keep-debuginfo=yes "
 		"--suppressions=%s/tests/integration/"
 		"gphoto2.supp", srcdir ? srcdir : ".");
-	char *rk_env[] = { env_home, env_state, env_vg, NULL };
+	snprintf(env_lsan, sizeof(env_lsan), "LSAN_OPTIONS=suppressions=%s/tests/integration/"
+		"gphoto2.lsan:print_suppressions=0", srcdir ? srcdir : ".");
+	char *rk_env[] = { env_home, env_state, env_vg, env_lsan, NULL };
 	rk_pid = testbus_spawn(&tb, rk_argv, rk_env, log_path);
 
 	dbus_error_init(&err);
