@@ -7,10 +7,10 @@ plugins_camera_gphoto2_rekam_camera_gphoto2_la_SOURCES = \
 	plugins/camera-gphoto2/camera-gphoto2.c \
 	plugins/camera-gphoto2/session.c plugins/camera-gphoto2/session.h \
 	plugins/camera-gphoto2/jpeg.c plugins/camera-gphoto2/jpeg.h
-plugins_camera_gphoto2_rekam_camera_gphoto2_la_CFLAGS = $(plugin_cflags) $(GPHOTO2_CFLAGS) \
+plugins_camera_gphoto2_rekam_camera_gphoto2_la_CFLAGS = $(plugin_cflags) $(GPHOTO2_CFLAGS) $(LIBUSB_CFLAGS) \
 	$(JPEG_CFLAGS)
 plugins_camera_gphoto2_rekam_camera_gphoto2_la_LDFLAGS = $(plugin_ldflags)
-plugins_camera_gphoto2_rekam_camera_gphoto2_la_LIBADD = $(GPHOTO2_LIBS) $(JPEG_LIBS)
+plugins_camera_gphoto2_rekam_camera_gphoto2_la_LIBADD = $(GPHOTO2_LIBS) $(LIBUSB_LIBS) $(JPEG_LIBS)
 EXTRA_DIST += plugins/camera-gphoto2/README.md
 
 # The portrait checks of rekamd (daemon/photo-check.c) on synthetic portraits.

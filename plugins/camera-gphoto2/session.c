@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <gphoto2/gphoto2.h>
+#include <libusb.h>
 
 #include "plugins/camera-gphoto2/session.h"
 
@@ -163,31 +164,6 @@ struct session *session_new(const char *port, const char *model)
 	return s;
 }
 
-/* The first camera libgphoto2 detects: its model and port. */
-static int autodetect(struct session *s)
-{
-	CameraList *list = NULL;
-	const char *name = NULL, *port = NULL;
-	int r;
-
-	r = gp_list_new(&list);
-	if (r >= 0)
-		r = gp_camera_autodetect(list, s->ctx);
-	if (r > 0 && gp_list_get_name(list, 0, &name) >= 0 && gp_list_get_value(list, 0, &port) >= 0) {
-		snprintf(s->model, sizeof(s->model), "%s", name);
-		snprintf(s->port, sizeof(s->port), "%s", port);
-	}
-	if (list)
-		gp_list_free(list);
-	if (r < 0)
-		return failed(s, r, "looking for cameras");
-	if (r == 0 || !name || !port) {
-		snprintf(s->error, sizeof(s->error), "no camera was found on USB");
-		return -ENODEV;
-	}
-	return 0;
-}
-
 /*
  * The camera drivers and port libraries libgphoto2 knows: loaded once per
  * process (loading scans some sixty camlibs, and its USB port library leaks
@@ -232,6 +208,89 @@ void session_library_free(void)
 	library_ports = NULL;
 }
 
+/* A fresh list of ports (USB devices come and go), replacing the kept one. */
+static int reload_ports(void)
+{
+	GPPortInfoList *ports = NULL;
+	int r = gp_port_info_list_new(&ports);
+
+	if (r >= 0)
+		r = gp_port_info_list_load(ports);
+	if (r < 0) {
+		if (ports)
+			gp_port_info_list_free(ports);
+		return r;
+	}
+	if (library_ports)
+		gp_port_info_list_free(library_ports);
+	library_ports = ports;
+	return 0;
+}
+
+/* A USB device a camera driver claims: by its ids, or a PTP (still image)
+ * interface for libgphoto2's generic "USB PTP Class Camera". */
+static bool usb_camera(libusb_device *dev, char *model, size_t size)
+{
+	struct libusb_device_descriptor d;
+	struct libusb_config_descriptor *config = NULL;
+	CameraAbilities a;
+	bool ptp = false;
+	int n = gp_abilities_list_count(library_abilities);
+
+	if (libusb_get_device_descriptor(dev, &d) < 0)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (gp_abilities_list_get_abilities(library_abilities, i, &a) >= 0 &&
+				a.usb_vendor == d.idVendor && a.usb_product == d.idProduct &&
+				(a.port & GP_PORT_USB)) {
+			snprintf(model, size, "%s", a.model);
+			return true;
+		}
+	}
+	if (libusb_get_active_config_descriptor(dev, &config) < 0)
+		return false;
+	for (int i = 0; i < config->bNumInterfaces && !ptp; i++)
+		for (int j = 0; j < config->interface[i].num_altsetting && !ptp; j++)
+			ptp = config->interface[i].altsetting[j].bInterfaceClass == LIBUSB_CLASS_IMAGE;
+	libusb_free_config_descriptor(config);
+	if (ptp)
+		snprintf(model, size, "USB PTP Class Camera");
+	return ptp;
+}
+
+/*
+ * The first camera on USB: its model and port (library_lock held). Done
+ * with libusb rather than gp_abilities_list_detect(), whose USB scan leaks
+ * a little on every call, and rekamd looks again every few seconds while
+ * no camera is plugged in.
+ */
+static int autodetect(struct session *s)
+{
+	libusb_context *usb = NULL;
+	libusb_device **list = NULL;
+	ssize_t n = 0;
+
+	if (libusb_init(&usb) == 0)
+		n = libusb_get_device_list(usb, &list);
+	for (ssize_t i = 0; i < n && !s->detected; i++) {
+		if (!usb_camera(list[i], s->model, sizeof(s->model)))
+			continue;
+		snprintf(s->port, sizeof(s->port), "usb:%03u,%03u", libusb_get_bus_number(list[i]),
+			libusb_get_device_address(list[i]));
+		s->detected = true;
+	}
+	if (list)
+		libusb_free_device_list(list, 1);
+	if (usb)
+		libusb_exit(usb);
+	if (!s->detected) {
+		s->model[0] = '\0';
+		snprintf(s->error, sizeof(s->error), "no camera was found on USB");
+		return -ENODEV;
+	}
+	return 0;
+}
+
 /* Tell the Camera which driver and port to use (once per session). */
 static int choose(struct session *s)
 {
@@ -239,16 +298,18 @@ static int choose(struct session *s)
 	GPPortInfo info;
 	int r, i;
 
-	if (!*s->port) {
-		r = autodetect(s);
-		if (r < 0)
-			return r;
-	}
 	pthread_mutex_lock(&library_lock);
 	r = load_library(s->ctx);
 	if (r < 0) {
 		pthread_mutex_unlock(&library_lock);
 		return failed(s, r, "libgphoto2 cannot load its drivers");
+	}
+	if (!*s->port) {
+		r = autodetect(s);
+		if (r < 0) {
+			pthread_mutex_unlock(&library_lock);
+			return r;
+		}
 	}
 	if (*s->model) {
 		i = gp_abilities_list_lookup_model(library_abilities, s->model);
@@ -261,6 +322,8 @@ static int choose(struct session *s)
 		return failed(s, r, "the camera model is unknown to libgphoto2");
 	}
 	i = gp_port_info_list_lookup_path(library_ports, s->port);
+	if (i < 0 && strncmp(s->port, "usb:", 4) == 0 && reload_ports() >= 0)
+		i = gp_port_info_list_lookup_path(library_ports, s->port); /* plugged since */
 	r = i < 0 ? i : gp_port_info_list_get_info(library_ports, i, &info);
 	if (r >= 0)
 		r = gp_camera_set_port_info(s->camera, info);
@@ -342,6 +405,13 @@ static int connect_camera(struct session *s)
 		return -ENODEV;
 	}
 	r = gp_camera_init(s->camera, s->ctx);
+	if (r < 0 && s->detected) {
+		/* detect again next time: it may be another camera, or on another port */
+		gp_camera_unref(s->camera);
+		s->camera = NULL;
+		s->port[0] = s->model[0] = '\0';
+		s->detected = false;
+	}
 	if (r < 0) {
 		r = failed(s, r, "the camera does not answer");
 		/* nobody there, or a camera that refused us: both mean "absent" */

@@ -34,6 +34,7 @@
 #include "testclient.h"
 
 #define CAM TC_ROOT "/devices/camera0"
+#define USBCAM TC_ROOT "/devices/camera1"
 
 static struct testbus tb;
 static DBusConnection *conn;
@@ -219,6 +220,9 @@ static void test_open(void)
 	tc_is_prop(conn, CAM, "Plugin", "camera-gphoto2", "... driven by camera-gphoto2");
 	tc_is_prop(conn, CAM, "Model", "REKAM EOS-SIM", "... its model from the camera");
 	tc_is_prop(conn, CAM, "Firmware", "1.0.3", "... its firmware version");
+	tap_ok(tc_wait_prop(conn, USBCAM, "LastError", "no camera was found on USB", 20000),
+		"a camera to detect on USB, without one: no camera was found");
+	tc_is_prop(conn, USBCAM, "State", "absent", "... it is absent");
 	serial = tc_prop(conn, CAM, TC_DEVICE, "Serial");
 	tap_ok(serial && !strncmp(serial, "RKC-", 4) && strlen(serial) == 12,
 		"... its serial number (%s)", serial ? serial : "");
@@ -508,7 +512,7 @@ int main(void)
 	fprintf(f, "[station]\nid = 6305-TEST-01\n[photo]\nbackground-odd = red\n"
 		   "background-even = blue\n[device camera0]\nplugin = camera-gphoto2\n"
 		   "connection = ptpip:127.0.0.1:%u:%u\npoll-interval = 300\n"
-		   "capture-timeout = 4000\n", p1, p2);
+		   "capture-timeout = 4000\n[device usbcam]\nplugin = camera-gphoto2\n", p1, p2);
 	fclose(f);
 	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
 		"--plugin-dir", plugin_dir, "--plugins", "camera-*", NULL };
