@@ -33,12 +33,17 @@
 #define POLL_INTERVAL_DEFAULT 5000
 #define PREVIEW_SIZE_DEFAULT 640
 #define BATTERY_LOW 20
-#define RECONNECT_TRIES 3
-#define RECONNECT_PAUSE_MS 250
+#define RECONNECT_TRIES 4
+#define RECONNECT_PAUSE_MS 400
 
 static const struct rk_host *host;
 
 enum action { ACT_OPEN, ACT_SELF_TEST, ACT_CAPTURE, ACT_PREVIEW, ACT_POLL };
+
+static const char *const action_names[] = {
+	[ACT_OPEN] = "open", [ACT_SELF_TEST] = "self-test", [ACT_CAPTURE] = "capture",
+	[ACT_PREVIEW] = "preview", [ACT_POLL] = "poll",
+};
 
 struct job;
 
@@ -331,6 +336,10 @@ static void job_done(void *data)
 		return;
 	}
 	cam->job = NULL;
+	if (job->err)
+		host->log(cam->dev, job->gone ? LOG_WARNING : LOG_DEBUG, "%s%s: %s (%s)",
+			action_names[job->action], job->op || job->action == ACT_POLL ? "" : " (abandoned)",
+			*job->message ? job->message : "failed", strerror(-job->err));
 	/* aborted (too late for the job to notice): reconnect next time */
 	if (atomic_exchange(&cam->s->cancel, false))
 		cam->s->stale = true;

@@ -515,7 +515,7 @@ int main(void)
 		   "capture-timeout = 4000\n[device usbcam]\nplugin = camera-gphoto2\n", p1, p2);
 	fclose(f);
 	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
-		"--plugin-dir", plugin_dir, "--plugins", "camera-*", NULL };
+		"--plugin-dir", plugin_dir, "--plugins", "camera-*", "--verbose", NULL };
 	/* under valgrind or LeakSanitizer: libgphoto2's own leaks are not ours */
 	snprintf(env_vg, sizeof(env_vg), "VALGRIND_OPTS=--keep-debuginfo=yes "
 		"--suppressions=%s/tests/integration/"
