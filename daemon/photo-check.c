@@ -381,7 +381,8 @@ int rk_photo_check(const struct rk_photo_rules *rules, int birth_year, const voi
 	}
 	err = rk_photo_analyse(jpeg, size, &r);
 	if (err == -EINVAL)
-		snprintf(why, RK_PHOTO_WHY_SIZE, "the picture is not a JPEG image that can be read");
+		snprintf(why, RK_PHOTO_WHY_SIZE,
+			"the picture is not a JPEG image that can be read");
 	if (err)
 		return err;
 	want = birth_year % 2 ? rules->background_odd : rules->background_even;
@@ -408,12 +409,12 @@ int rk_photo_check(const struct rk_photo_rules *rules, int birth_year, const voi
 			"least %.1f needed): focus and retake the photo", r.sharpness,
 			rules->min_sharpness);
 	else if (r.brightness < DARK_MAX)
-		snprintf(why, RK_PHOTO_WHY_SIZE, "the face is too dark (brightness %.0f of 255): add "
-			"light and retake the photo", r.brightness);
+		snprintf(why, RK_PHOTO_WHY_SIZE, "the face is too dark (brightness %.0f of 255): "
+			"add light and retake the photo", r.brightness);
 	else if (r.brightness > BRIGHT_MIN || r.clipped > CLIPPED_MAX)
-		snprintf(why, RK_PHOTO_WHY_SIZE, "the photo is overexposed (face brightness %.0f of "
-			"255, %.0f %% white): reduce the light and retake the photo", r.brightness,
-			r.clipped * 100);
+		snprintf(why, RK_PHOTO_WHY_SIZE, "the photo is overexposed (face brightness %.0f "
+			"of 255, %.0f %% white): reduce the light and retake the photo",
+			r.brightness, r.clipped * 100);
 	return why[0] ? -EBADMSG : 0;
 }
 

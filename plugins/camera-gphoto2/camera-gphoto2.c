@@ -188,8 +188,8 @@ static void self_test_work(struct job *job)
 			*job->message ? job->message : s->error);
 	else
 		snprintf(job->steps[2].detail, sizeof(job->steps[2].detail),
-			"a %ux%u JPEG of %zu bytes, deleted from the camera", job->width, job->height,
-			job->image.size);
+			"a %ux%u JPEG of %zu bytes, deleted from the camera", job->width,
+			job->height, job->image.size);
 	free(job->image.data);
 	job->image.data = NULL;
 	/* a failed step is a result, not a failed self-test; a lost camera is */
@@ -338,7 +338,8 @@ static void job_done(void *data)
 	cam->job = NULL;
 	if (job->err)
 		host->log(cam->dev, job->gone ? LOG_WARNING : LOG_DEBUG, "%s%s: %s (%s)",
-			action_names[job->action], job->op || job->action == ACT_POLL ? "" : " (abandoned)",
+			action_names[job->action],
+			job->op || job->action == ACT_POLL ? "" : " (abandoned)",
 			*job->message ? job->message : "failed", strerror(-job->err));
 	/* aborted (too late for the job to notice): reconnect next time */
 	if (atomic_exchange(&cam->s->cancel, false))
@@ -456,7 +457,8 @@ static int cam_open(struct rk_device *dev, struct rk_op *op)
 				&cam->poll_interval) < 0 ||
 			config_uint(cam, "preview-size", PREVIEW_SIZE_DEFAULT, 64, 4000,
 				&cam->preview_size) < 0) {
-		host->op_complete(op, -EINVAL, "the device's section has a bad value (see the log)");
+		host->op_complete(op, -EINVAL,
+			"the device's section has a bad value (see the log)");
 		return 0;
 	}
 	if (!cam->s) {

@@ -251,7 +251,8 @@ static bool usb_camera(libusb_device *dev, char *model, size_t size)
 		return false;
 	for (int i = 0; i < config->bNumInterfaces && !ptp; i++)
 		for (int j = 0; j < config->interface[i].num_altsetting && !ptp; j++)
-			ptp = config->interface[i].altsetting[j].bInterfaceClass == LIBUSB_CLASS_IMAGE;
+			ptp = config->interface[i].altsetting[j].bInterfaceClass ==
+				LIBUSB_CLASS_IMAGE;
 	libusb_free_config_descriptor(config);
 	if (ptp)
 		snprintf(model, size, "USB PTP Class Camera");
@@ -527,7 +528,8 @@ static int take_file(struct session *s, CameraFile *file, struct session_image *
 	if (r < 0)
 		return failed(s, r, "the picture could not be read");
 	if (!size || size > IMAGE_MAX) {
-		snprintf(s->error, sizeof(s->error), "the camera sent a picture of %lu bytes", size);
+		snprintf(s->error, sizeof(s->error), "the camera sent a picture of %lu bytes",
+			size);
 		return -EIO;
 	}
 	image->data = malloc(size);
@@ -673,7 +675,8 @@ int session_settings_init(const char *dir)
 			for (size_t i = 0; i < sizeof(guid); i++)
 				guid[i] = (unsigned char)rand();
 		for (size_t i = 0; i < sizeof(guid); i++)
-			snprintf(value + 3 * i, 4, "%02x%s", guid[i], i + 1 < sizeof(guid) ? ":" : "");
+			snprintf(value + 3 * i, 4, "%02x%s", guid[i],
+				i + 1 < sizeof(guid) ? ":" : "");
 		gp_setting_set((char *)"ptp2_ip", (char *)"guid", value);
 	}
 	if (old)

@@ -31,7 +31,8 @@ struct session {
 	bool stale;          /* aborted after its last call: reconnect before the next */
 	bool detected;       /* port and model come from autodetection */
 	atomic_bool cancel;  /* the loop asks the running call to stop */
-	char port[SESSION_TEXT];  /* gphoto2 port path: "ptpip:127.0.0.1:1:2", "usb:001,004", "" = first found */
+	/* gphoto2 port path: "ptpip:127.0.0.1:1:2", "usb:001,004", "" = first found */
+	char port[SESSION_TEXT];
 	char model[SESSION_TEXT]; /* gphoto2 camera model, "" = as detected */
 	/* PTP/IP: the TCP peers of the command and event channel (abort) */
 	bool ptpip;

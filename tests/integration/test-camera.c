@@ -390,7 +390,8 @@ static void test_slow_and_busy(void)
 static void test_unplug(void)
 {
 	control_ok("unplug");
-	tap_ok(tc_wait_prop(conn, CAM, "State", "absent", 10000), "unplugged: State becomes absent");
+	tap_ok(tc_wait_prop(conn, CAM, "State", "absent", 10000),
+		"unplugged: State becomes absent");
 	expect_error(tc_capture_call(CAM, NULL), TC_ERR "Absent", NULL,
 		"... a capture says the camera is Absent");
 	control_ok("replug");
@@ -473,8 +474,8 @@ int main(void)
 	FILE *f;
 
 	if (!rekamd || !plugins || !top)
-		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set (run through make "
-			     "check)");
+		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set "
+			     "(run through make check)");
 	if (testbus_start(&tb) < 0)
 		tap_bail("cannot start dbus-daemon");
 	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-camera", top);

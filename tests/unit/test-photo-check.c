@@ -42,6 +42,13 @@ static void fill(unsigned char *p, const unsigned char c[3], double shade)
 	}
 }
 
+static bool is_eye(int x, int y, double cx)
+{
+	double ex = x - cx * W;
+
+	return fabs(y - 0.38 * H) < 6 && (fabs(ex + 0.06 * W) < 12 || fabs(ex - 0.06 * W) < 12);
+}
+
 /* A portrait: head centred at @cx (fraction of the width), skin scaled by @light. */
 static void draw(struct picture *pic, const unsigned char cloth[3], double cx, double light,
 		bool person)
@@ -53,19 +60,40 @@ static void draw(struct picture *pic, const unsigned char cloth[3], double cx, d
 		for (int x = 0; x < W; x++) {
 			unsigned char *p = pic->rgb + ((size_t)y * W + x) * 3;
 			double hx = (x - cx * W) / (0.17 * W), hy = (y - 0.40 * H) / (0.21 * H);
-			double sx = (x - cx * W) / (0.45 * W);
+			double sx = (x - cx * W) / (0.45 * W), sy = (y - H) / (0.3 * H);
 
 			fill(p, cloth, 1.0);
 			if (!person)
 				continue;
-			if (hx * hx + hy * hy <= 1.0) {
-				bool is_hair = y < 0.29 * H;
-				bool is_eye = fabs(y - 0.38 * H) < 6 && (fabs(x - cx * W + 0.06 * W) < 12 ||
-					fabs(x - cx * W - 0.06 * W) < 12);
-
-				fill(p, is_hair ? hair : is_eye ? eye : skin, is_hair || is_eye ? 1 : light);
-			} else if (y > 0.72 * H && sx * sx + pow((y - H) / (0.3 * H), 2) <= 1.6) {
+			if (hx * hx + hy * hy <= 1.0 && y < 0.29 * H)
+				fill(p, hair, 1.0);
+			else if (hx * hx + hy * hy <= 1.0 && is_eye(x, y, cx))
+				fill(p, eye, 1.0);
+			else if (hx * hx + hy * hy <= 1.0)
+				fill(p, skin, light);
+			else if (y > 0.72 * H && sx * sx + sy * sy <= 1.6)
 				fill(p, shirt, light);
+		}
+	}
+}
+
+/* One pass of a box filter of radius @r along x, or along y when @vertical. */
+static void box(const unsigned char *in, unsigned char *out, int r, bool vertical)
+{
+	for (int y = 0; y < H; y++) {
+		for (int x = 0; x < W; x++) {
+			for (int c = 0; c < 3; c++) {
+				int sum = 0, n = 0;
+
+				for (int d = -r; d <= r; d++) {
+					int xx = vertical ? x : x + d, yy = vertical ? y + d : y;
+
+					if (xx < 0 || xx >= W || yy < 0 || yy >= H)
+						continue;
+					sum += in[((size_t)yy * W + xx) * 3 + c];
+					n++;
+				}
+				out[((size_t)y * W + x) * 3 + c] = (unsigned char)(sum / n);
 			}
 		}
 	}
@@ -77,30 +105,8 @@ static void blur(struct picture *pic, int r, int passes)
 	static unsigned char tmp[W * H * 3];
 
 	for (int pass = 0; pass < passes; pass++) {
-		for (int y = 0; y < H; y++)
-			for (int x = 0; x < W; x++)
-				for (int c = 0; c < 3; c++) {
-					int sum = 0, n = 0;
-
-					for (int d = -r; d <= r; d++)
-						if (x + d >= 0 && x + d < W) {
-							sum += pic->rgb[((size_t)y * W + x + d) * 3 + c];
-							n++;
-						}
-					tmp[((size_t)y * W + x) * 3 + c] = (unsigned char)(sum / n);
-				}
-		for (int y = 0; y < H; y++)
-			for (int x = 0; x < W; x++)
-				for (int c = 0; c < 3; c++) {
-					int sum = 0, n = 0;
-
-					for (int d = -r; d <= r; d++)
-						if (y + d >= 0 && y + d < H) {
-							sum += tmp[((size_t)(y + d) * W + x) * 3 + c];
-							n++;
-						}
-					pic->rgb[((size_t)y * W + x) * 3 + c] = (unsigned char)(sum / n);
-				}
+		box(pic->rgb, tmp, r, false);
+		box(tmp, pic->rgb, r, true);
 	}
 }
 
@@ -151,7 +157,8 @@ static void expect(const struct picture *pic, int year, int want, const char *wo
 	if (!tap_is_int(got, want, "%s: %s", what, want ? "rejected" : "passes"))
 		tap_diag("  why: %s", why);
 	if (words)
-		tap_ok(strstr(why, words) != NULL, "%s: the reason says '%s' (%s)", what, words, why);
+		tap_ok(strstr(why, words) != NULL, "%s: the reason says '%s' (%s)", what, words,
+			why);
 	free(data);
 }
 
@@ -170,7 +177,8 @@ static void test_checks(void)
 	tap_is_int(r.height, H, "... its height");
 	tap_is_int(r.background, RK_PHOTO_RED, "... on red");
 	tap_ok(fabs(r.centre_x - 0.5) < 0.02, "... centred (%.3f)", r.centre_x);
-	tap_ok(r.head_top > 0.15 && r.head_top < 0.25, "... the head's top found (%.3f)", r.head_top);
+	tap_ok(r.head_top > 0.15 && r.head_top < 0.25, "... the head's top found (%.3f)",
+		r.head_top);
 	tap_ok(r.sharpness > 100, "... sharp (%.1f)", r.sharpness);
 	tap_ok(r.brightness > 100 && r.brightness < 200, "... exposed well (%.0f)", r.brightness);
 	free(data);
@@ -190,7 +198,8 @@ static void test_checks(void)
 	free(data);
 
 	draw(&pic, blue, 0.72, 1.0, true);
-	expect(&pic, 1990, -EBADMSG, "not centred (22 % to the right", "a portrait off to the right");
+	expect(&pic, 1990, -EBADMSG, "not centred (22 % to the right",
+		"a portrait off to the right");
 	draw(&pic, blue, 0.44, 1.0, true);
 	expect(&pic, 1990, 0, NULL, "a portrait a little off the middle");
 
@@ -277,10 +286,13 @@ static void test_config(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		config = NULL;
 		errors = NULL;
-		tap_ok(rk_config_load_data("t.conf", bad[i], strlen(bad[i]), &config, &errors) < 0 &&
-			!config && errors, "refused: %.*s", (int)strcspn(bad[i] + 8, "\n"), bad[i] + 8);
+		int err = rk_config_load_data("t.conf", bad[i], strlen(bad[i]), &config, &errors);
+
+		tap_ok(err < 0 && !config && errors, "refused: %.*s",
+			(int)strcspn(bad[i] + 8, "\n"), bad[i] + 8);
 		if (errors)
-			tap_ok(strncmp(errors, "t.conf:2: ", 10) == 0, "... at line 2 (%s)", errors);
+			tap_ok(strncmp(errors, "t.conf:2: ", 10) == 0, "... at line 2 (%s)",
+				errors);
 		free(errors);
 		rk_config_free(config);
 	}
