@@ -370,6 +370,8 @@ static bool ptpip_listening(const struct session *s)
 	return ok;
 }
 
+static void shutdown_sockets(const struct session *s);
+
 static int connect_camera(struct session *s)
 {
 	int r;
@@ -414,6 +416,13 @@ static int connect_camera(struct session *s)
 		s->detected = false;
 	}
 	if (r < 0) {
+		/*
+		 * A failed init leaves libgphoto2's PTP/IP sockets open (its state
+		 * leaks); a camera that took the command channel then thinks this
+		 * host is still connected and turns every later one away. The
+		 * session has no live connection now: end them.
+		 */
+		shutdown_sockets(s);
 		r = failed(s, r, "the camera does not answer");
 		/* nobody there, or a camera that refused us: both mean "absent" */
 		return r == -ECANCELED || r == -ETIMEDOUT ? r : -ENODEV;
@@ -608,12 +617,12 @@ void session_reset(struct session *s)
 
 /* --- stopping and freeing ----------------------------------------------------------- */
 
-void session_abort(struct session *s)
+/* Shut down every TCP socket of this process to the camera's PTP/IP ports. */
+static void shutdown_sockets(const struct session *s)
 {
 	DIR *dir;
 	struct dirent *e;
 
-	atomic_store(&s->cancel, true);
 	if (!s->ptpip || !(dir = opendir("/proc/self/fd")))
 		return;
 	while ((e = readdir(dir))) {
@@ -633,6 +642,12 @@ void session_abort(struct session *s)
 			shutdown((int)fd, SHUT_RDWR);
 	}
 	closedir(dir);
+}
+
+void session_abort(struct session *s)
+{
+	atomic_store(&s->cancel, true);
+	shutdown_sockets(s);
 }
 
 void session_free_now(struct session *s)

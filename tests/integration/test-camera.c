@@ -500,7 +500,7 @@ int main(void)
 	snprintf(event_port, sizeof(event_port), "%u", p2);
 	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "7",
 		"--time-scale", "0.05", "--size", "600x800", "--background", "red", "--port", port,
-		"--event-port", event_port, NULL };
+		"--event-port", event_port, "--verbose", NULL };
 	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
 	for (int i = 0; i < 200 && access(control, F_OK) != 0; i++)
 		usleep(50 * 1000);
