@@ -421,6 +421,51 @@ static void test_rekamctl_save(void)
 	free(data);
 }
 
+/* Until the simulator's status has KEY=WANT, up to @ms. */
+static bool wait_status(const char *key, const char *want, int ms)
+{
+	for (int waited = 0;; waited += 100) {
+		char *v = status_of(key);
+		bool ok = !strcmp(v, want);
+
+		free(v);
+		if (ok || waited >= ms)
+			return ok;
+		usleep(100 * 1000);
+	}
+}
+
+/*
+ * A camera that takes the command channel but then answers too slowly:
+ * libgphoto2's connect times out and leaves its sockets open, so the camera
+ * would go on thinking rekamd holds it and turn every later connect away.
+ * The plugin ends those sockets: once the camera is quick again, it opens.
+ */
+static void test_slow_connect(void)
+{
+	char *last;
+
+	control_ok("unplug");
+	tap_ok(tc_wait_prop(conn, CAM, "State", "absent", 10000), "unplugged again: absent");
+	control_ok("delay 9000");
+	control_ok("replug");
+	tap_ok(wait_status("host", "yes", 20000), "a connect takes the command channel");
+	for (int i = 0; i < 300; i++) {
+		last = tc_prop(conn, CAM, TC_DEVICE, "LastError");
+		if (last && strstr(last, "Timeout"))
+			break;
+		free(last);
+		last = NULL;
+		usleep(100 * 1000);
+	}
+	tap_contains(last, "Timeout", "... and times out: the camera is too slow");
+	free(last);
+	tap_ok(wait_status("host", "no", 5000), "... and the camera is free again");
+	control_ok("delay 0");
+	tap_ok(tc_wait_prop(conn, CAM, "State", "idle", 30000), "quick again: the camera opens");
+	good_capture("after the slow connect");
+}
+
 static void test_home(void)
 {
 	char path[256], *settings;
@@ -542,6 +587,7 @@ int main(void)
 	test_checks();
 	test_slow_and_busy();
 	test_unplug();
+	test_slow_connect();
 	tc_is_result(tc_call(conn, CAM, "Release"), "", "the client releases the camera");
 	test_rekamctl_save();
 
