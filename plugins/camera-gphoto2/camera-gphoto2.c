@@ -253,6 +253,8 @@ static void job_work(void *data)
 		job->err = -ECANCELED;
 		return;
 	}
+	if (job->action == ACT_OPEN)
+		return; /* that was the connect */
 	if (job->err == -ENODEV || !reconnect(s)) {
 		job->gone = true;
 		job->err = -ENODEV;
