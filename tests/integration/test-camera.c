@@ -419,6 +419,15 @@ static void test_rekamctl_save(void)
 	tap_ok(data && stat(path, &st) == 0 && st.st_size > 1000 &&
 		!memcmp(data, "\xff\xd8\xff", 3), "... as %s, a JPEG", path);
 	free(data);
+
+	snprintf(cmd, sizeof(cmd), "'%s' --session devices camera0 >'%s/devices.out' 2>&1",
+		rekamctl, tb.dir);
+	tap_is_int(system(cmd), 0, "rekamctl devices camera0");
+	snprintf(path, sizeof(path), "%s/devices.out", tb.dir);
+	data = testbus_read_file(path);
+	tap_contains(data, "Health.Battery: 100", "... shows the camera's battery level");
+	tap_contains(data, "Health.Connected: true", "... and that it is connected");
+	free(data);
 }
 
 /* Until the simulator's status has KEY=WANT, up to @ms. */
