@@ -3,7 +3,8 @@
  * rekam - KTP-el recording station daemon
  *
  * config.h - /etc/rekam/rekamd.conf: an INI/keyfile file with [station],
- * [central], [plugins] and one [device NAME] section per configured device.
+ * [central], [plugins], [photo] and one [device NAME] section per configured
+ * device.
  * Every key is described by a schema table in config.c; unknown keys and bad
  * values are errors reported as "FILE:LINE: message". docs/rekamd.conf.md is
  * the reference for users.
@@ -50,6 +51,12 @@ struct rk_config {
 	/* [plugins] */
 	char **plugins_enable;  /* enable=  comma-separated globs, NULL-terminated; default {"*"} */
 	char **plugins_disable; /* disable= comma-separated globs, NULL-terminated; default {} */
+
+	/* [photo] (the portrait checks of photo-check.c) */
+	char *photo_background_odd;  /* background-odd=  "red" or "blue"; default red */
+	char *photo_background_even; /* background-even= default blue */
+	unsigned int photo_min_sharpness;  /* min-sharpness=  default 50; 0: off */
+	unsigned int photo_max_off_centre; /* max-off-centre= percent, default 10; 0: off */
 
 	struct rk_device_config *devices;
 	size_t n_devices;
