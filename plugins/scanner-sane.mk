@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# plugins/scanner-sane.mk - document scanners through SANE (libsane): eSCL
+# scanners through sane-airscan, SANE's test backend, any other backend; its
+# tests against rekam-sim-scanner. Included from plugins/local.mk.
+
+rekamplugin_LTLIBRARIES += plugins/scanner-sane/rekam-scanner-sane.la
+plugins_scanner_sane_rekam_scanner_sane_la_SOURCES = \
+	plugins/scanner-sane/scanner-sane.c \
+	plugins/scanner-sane/scan.h \
+	plugins/scanner-sane/sane-io.c \
+	plugins/scanner-sane/page-encode.c
+plugins_scanner_sane_rekam_scanner_sane_la_CFLAGS = $(plugin_cflags) $(SANE_CFLAGS) \
+	$(PNG_CFLAGS) $(JPEG_CFLAGS) -pthread
+plugins_scanner_sane_rekam_scanner_sane_la_LDFLAGS = $(plugin_ldflags)
+plugins_scanner_sane_rekam_scanner_sane_la_LIBADD = $(SANE_LIBS) $(PNG_LIBS) $(JPEG_LIBS) -lm \
+	-lpthread
+EXTRA_DIST += plugins/scanner-sane/README.md tests/integration/scanner-sane.supp
