@@ -15,3 +15,11 @@ plugins_scanner_sane_rekam_scanner_sane_la_LDFLAGS = $(plugin_ldflags)
 plugins_scanner_sane_rekam_scanner_sane_la_LIBADD = $(SANE_LIBS) $(PNG_LIBS) $(JPEG_LIBS) -lm \
 	-lpthread
 EXTRA_DIST += plugins/scanner-sane/README.md tests/integration/scanner-sane.supp
+
+# through rekamd over D-Bus, against rekam-sim-scanner (and SANE's test backend)
+check_PROGRAMS += tests/integration/test-scanner
+TESTS += tests/integration/test-scanner
+tests_integration_test_scanner_SOURCES = tests/integration/test-scanner.c \
+	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
+tests_integration_test_scanner_CFLAGS = $(test_cflags)
+tests_integration_test_scanner_LDADD = $(DBUS_LIBS)

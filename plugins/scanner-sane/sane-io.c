@@ -14,10 +14,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sane/saneopts.h>
 
@@ -29,6 +31,30 @@
 static pthread_mutex_t library = PTHREAD_MUTEX_INITIALIZER;
 static bool initialised;
 
+/*
+ * Some backends reset signal dispositions process-wide: SANE's test backend
+ * sets SIGTERM to SIG_DFL in its reader thread, which would make the next
+ * SIGTERM kill rekamd instead of stopping it. The host's handlers are saved
+ * when SANE starts and put back after every read.
+ */
+static const int guarded[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+static struct sigaction saved[sizeof(guarded) / sizeof(guarded[0])];
+
+static void signals_save(void)
+{
+	for (size_t i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++)
+		sigaction(guarded[i], NULL, &saved[i]);
+}
+
+static void signals_restore(void)
+{
+	struct sigaction now;
+
+	for (size_t i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++)
+		if (sigaction(guarded[i], NULL, &now) == 0 && now.sa_handler != saved[i].sa_handler)
+			sigaction(guarded[i], &saved[i], NULL);
+}
+
 int scan_global_init(char *message, size_t size)
 {
 	SANE_Int version = 0;
@@ -36,6 +62,7 @@ int scan_global_init(char *message, size_t size)
 
 	pthread_mutex_lock(&library);
 	if (!initialised) {
+		signals_save();
 		st = sane_init(&version, NULL);
 		initialised = st == SANE_STATUS_GOOD;
 	}
@@ -131,11 +158,34 @@ void scan_cancel(struct scan_handle *sh)
 
 /* --- options -------------------------------------------------------------------- */
 
+/* What the last option call said (under the library lock). */
+static SANE_Status last_status;
+
+/*
+ * sane_control_option(), waiting while the device says it is busy: a backend
+ * still finishing a cancelled job (sane-airscan deletes it over the network)
+ * refuses options for a moment.
+ */
+static SANE_Status control(SANE_Handle h, SANE_Int i, SANE_Action action, void *value)
+{
+	const struct timespec pause = { .tv_nsec = 100 * 1000 * 1000 };
+	SANE_Status st;
+
+	for (int tries = 0;; tries++) {
+		st = sane_control_option(h, i, action, value, NULL);
+		if (st != SANE_STATUS_DEVICE_BUSY || tries == 50)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	last_status = st;
+	return st;
+}
+
 static int find_option(SANE_Handle h, const char *name, const SANE_Option_Descriptor **desc)
 {
 	SANE_Int n = 0;
 
-	if (sane_control_option(h, 0, SANE_ACTION_GET_VALUE, &n, NULL) != SANE_STATUS_GOOD)
+	if (control(h, 0, SANE_ACTION_GET_VALUE, &n) != SANE_STATUS_GOOD)
 		return -1;
 	for (SANE_Int i = 1; i < n; i++) {
 		const SANE_Option_Descriptor *d = sane_get_option_descriptor(h, i);
@@ -193,8 +243,9 @@ static int set_string(SANE_Handle h, const char *name, const char *const *wanted
 		return -EINVAL;
 	}
 	snprintf(buf, sizeof(buf), "%s", value);
-	if (sane_control_option(h, i, SANE_ACTION_SET_VALUE, buf, NULL) != SANE_STATUS_GOOD) {
-		snprintf(message, size, "the scanner refuses %s '%s'", what, value);
+	if (control(h, i, SANE_ACTION_SET_VALUE, buf) != SANE_STATUS_GOOD) {
+		snprintf(message, size, "the scanner refuses %s '%s': %s", what, value,
+			sane_strstatus(last_status));
 		return -EINVAL;
 	}
 	return 0;
@@ -255,8 +306,9 @@ static int set_number(SANE_Handle h, const char *name, double v, bool exact, cha
 		}
 	}
 	w = to_word(d, v);
-	if (sane_control_option(h, i, SANE_ACTION_SET_VALUE, &w, NULL) != SANE_STATUS_GOOD) {
-		snprintf(message, size, "the scanner refuses %s %g", name, v);
+	if (control(h, i, SANE_ACTION_SET_VALUE, &w) != SANE_STATUS_GOOD) {
+		snprintf(message, size, "the scanner refuses %s %g: %s", name, v,
+			sane_strstatus(last_status));
 		return -EINVAL;
 	}
 	return 0;
@@ -280,7 +332,7 @@ static unsigned int current_resolution(SANE_Handle h)
 	SANE_Word w = 0;
 
 	if (i < 0 || d->size != sizeof(SANE_Word) ||
-			sane_control_option(h, i, SANE_ACTION_GET_VALUE, &w, NULL) != SANE_STATUS_GOOD)
+			control(h, i, SANE_ACTION_GET_VALUE, &w) != SANE_STATUS_GOOD)
 		return 0;
 	return (unsigned int)lround(word_value(d, w));
 }
@@ -410,6 +462,23 @@ static void check_presence(struct scan_handle *sh, struct scan_result *res)
 
 /* --- scanning --------------------------------------------------------------------- */
 
+/*
+ * Cancel the page being read and read on until the backend says it stopped:
+ * a backend (sane-airscan) keeps refusing options until its reader has seen
+ * the end of the cancelled job.
+ */
+static void drain(struct scan_handle *sh)
+{
+	uint8_t buf[4096];
+	SANE_Int n;
+
+	sane_cancel(sh->h);
+	for (int i = 0; i < 100000; i++)
+		if (sane_read(sh->h, buf, sizeof(buf), &n) != SANE_STATUS_GOOD)
+			break;
+	signals_restore();
+}
+
 /* Raw SANE rows to 8-bit grey or RGB, in place where possible. */
 static int to_8bit(uint8_t *raw, const SANE_Parameters *p, unsigned int lines, bool *gray,
 		uint8_t **pixels)
@@ -473,6 +542,7 @@ static int read_page(struct scan_handle *sh, const struct scan_settings *set,
 
 		if (atomic_load(&sh->cancel)) {
 			free(raw);
+			drain(sh);
 			return failed(res, SANE_STATUS_CANCELLED, set->adf, page);
 		}
 		if (size - len < READ_CHUNK) {
@@ -487,6 +557,7 @@ static int read_page(struct scan_handle *sh, const struct scan_settings *set,
 			raw = bigger;
 		}
 		st = sane_read(sh->h, raw + len, READ_CHUNK, &n);
+		signals_restore();
 		if (st == SANE_STATUS_EOF)
 			break;
 		if (st != SANE_STATUS_GOOD) {
@@ -550,7 +621,10 @@ void scan_run(struct scan_handle *sh, const struct scan_settings *set, struct sc
 		snprintf(res->message, sizeof(res->message), "the scanner is not open");
 		return;
 	}
+	last_status = SANE_STATUS_GOOD;
 	res->err = apply(sh->h, set, res->message, sizeof(res->message));
+	if (res->err && last_status != SANE_STATUS_GOOD && last_status != SANE_STATUS_INVAL)
+		failed(res, last_status, set->adf, 1); /* the device, not the settings */
 	if (!res->err)
 		dpi = current_resolution(sh->h);
 	for (page = 1; !res->err; page++) {
@@ -576,6 +650,7 @@ void scan_run(struct scan_handle *sh, const struct scan_settings *set, struct sc
 	atomic_store(&sh->scanning, false);
 	if (sh->h)
 		sane_cancel(sh->h); /* ends the batch, or the failed page */
+	signals_restore();
 	if (res->err && res->status == SANE_STATUS_IO_ERROR && sh->h)
 		check_presence(sh, res);
 	pthread_mutex_unlock(&library);
