@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fontconfig/fontconfig.h>
+
 #include "simulators/scanner.h"
 
 static struct scanner scn = {
@@ -292,6 +294,7 @@ static void fini(struct sim *sim)
 {
 	scanner_escl_close(&scn);
 	cairo_debug_reset_static_data();
+	FcFini(); /* the fonts cairo's text loaded */
 }
 
 static const struct sim_descriptor descriptor = {

@@ -17,13 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "simulators/scanner.h"
 
@@ -372,15 +370,6 @@ static void post_job(struct scanner *s, struct evhttp_request *req)
 
 /* --- pages ------------------------------------------------------------------------- */
 
-static void drop_cb(struct evhttp_connection *evcon, void *arg)
-{
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-
-	sim_info("drop: the page stops halfway, connection closed");
-	if (bev)
-		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
-}
-
 static void send_page(struct scanner *s, struct scanner_job *j, struct evhttp_request *req,
 		uint8_t *jpeg, size_t len)
 {
@@ -393,12 +382,14 @@ static void send_page(struct scanner *s, struct scanner_job *j, struct evhttp_re
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "image/jpeg");
 	if (s->drop) {
+		/* the whole length announced, half of it sent, then the connection closes */
 		s->drop = false;
 		snprintf(size, sizeof(size), "%zu", len);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", size);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
 		evbuffer_add(b, jpeg, len / 2);
-		evhttp_send_reply_start(req, 200, "OK");
-		evhttp_send_reply_chunk_with_cb(req, b, drop_cb, s);
+		sim_info("drop: the page stops halfway, connection closed");
+		reply(req, 200, NULL, b);
 		job_end(j, JOB_ABORTED, "JobTransferFailed");
 	} else {
 		evbuffer_add(b, jpeg, len);

@@ -9,9 +9,9 @@ simulators_rekam_sim_scanner_SOURCES = \
 	simulators/scanner.h \
 	simulators/scanner-escl.c \
 	simulators/scanner-pages.c
-simulators_rekam_sim_scanner_CFLAGS = $(sim_cflags)
+simulators_rekam_sim_scanner_CFLAGS = $(sim_cflags) $(FONTCONFIG_CFLAGS)
 simulators_rekam_sim_scanner_LDADD = simulators/lib/librekam-sim.la $(LIBEVENT_LIBS) \
-	$(CAIRO_LIBS) $(JPEG_LIBS) -lm
+	$(CAIRO_LIBS) $(FONTCONFIG_LIBS) $(JPEG_LIBS) -lm
 
 TESTS += tests/integration/test-sim-scanner.sh
 EXTRA_DIST += tests/integration/test-sim-scanner.sh

@@ -194,5 +194,6 @@ check_fails "... removing the control socket" test -e "$CTL"
 if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
 	check "valgrind found no errors in the simulator" \
 		sh -c "! grep -q . $REKAM_TMP/valgrind-sim.*.log"
+	sed 's/^/# /' "$REKAM_TMP"/valgrind-sim.*.log | head -60
 fi
 done_testing
