@@ -12,6 +12,7 @@ dist_doc_DATA = \
 	docs/device-protocol.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
+	docs/scanner.md \
 	docs/usb.md
 
 dist_man_MANS = \
