@@ -31,6 +31,7 @@
 #include "daemon/sd-notify.h"
 #include "daemon/store.h"
 #include "daemon/usb.h"
+#include "daemon/vault.h"
 #include "daemon/worker.h"
 
 #define WORKER_THREADS 2
@@ -427,6 +428,21 @@ static void teardown(struct rk_daemon *d)
 	free(d->state_dir);
 }
 
+/* The station key that seals every artifact (vault.h); made on first start. */
+static int open_vault(struct rk_daemon *d)
+{
+	char *path;
+	int err;
+
+	if (asprintf(&path, "%s/%s", d->state_dir, RK_VAULT_KEY_FILE) < 0)
+		return EX_OSERR;
+	err = rk_vault_open(path);
+	free(path);
+	if (err == -EINVAL)
+		return EX_CONFIG; /* a key file in the wrong shape: a person must look */
+	return err ? EX_IOERR : 0;
+}
+
 static int start(struct rk_daemon *d)
 {
 	char *errors = NULL;
@@ -448,6 +464,8 @@ static int start(struct rk_daemon *d)
 		return EX_OSERR;
 
 	status = lock_state_dir(d);
+	if (!status)
+		status = open_vault(d);
 	if (!status)
 		status = open_store(d);
 	if (!status)
@@ -477,6 +495,7 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 	status = start(&d);
 	if (status) {
 		teardown(&d);
+		rk_vault_close();
 		return status;
 	}
 
@@ -488,6 +507,7 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 
 	status = d.exit_status;
 	teardown(&d);
+	rk_vault_close();
 	rk_info("stopped");
 	return status;
 }
