@@ -155,32 +155,23 @@ static int capture(DBusMessage *call, struct artifact *art, int max, const char 
 	return n;
 }
 
-/* The first bytes of a stored artifact. */
+/* The bytes of a stored artifact, through ReadArtifact (they are sealed on disk). */
 static bool stored_starts(const struct artifact *a, const void *magic, size_t len)
 {
-	char path[256], buf[16] = "";
-	FILE *f;
-	size_t n;
+	size_t n = 0;
+	char *data = tc_read_artifact(conn, a->handle, &n);
+	bool ok = data && n >= len && !memcmp(data, magic, len);
 
-	snprintf(path, sizeof(path), "%s/artifacts/%s", state_dir, a->handle);
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	n = fread(buf, 1, len, f);
-	fclose(f);
-	return n == len && !memcmp(buf, magic, len);
+	free(data);
+	return ok;
 }
 
 static bool stored_contains(const struct artifact *a, const char *needle)
 {
-	char path[256], *data;
-	struct stat st;
-	bool found = false;
+	size_t n = 0;
+	char *data = tc_read_artifact(conn, a->handle, &n);
+	bool found = data && memmem(data, n, needle, strlen(needle)) != NULL;
 
-	snprintf(path, sizeof(path), "%s/artifacts/%s", state_dir, a->handle);
-	data = testbus_read_file(path);
-	if (data && stat(path, &st) == 0)
-		found = memmem(data, (size_t)st.st_size, needle, strlen(needle)) != NULL;
 	free(data);
 	return found;
 }
@@ -498,7 +489,8 @@ int main(void)
 
 	/* The scanner, a hundred times faster than life, on a port of its choice. */
 	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "11",
-		"--time-scale", "0.01", "--port", "0", "--adf", "2", "--document", "f102", NULL };
+		"--time-scale", "0.01", "--port", "0", "--adf", "2", "--document", "f102", "--verbose",
+		NULL };
 	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
 	for (int i = 0; i < 100 && access(control, F_OK) != 0; i++)
 		usleep(50 * 1000);
