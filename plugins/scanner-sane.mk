@@ -14,7 +14,8 @@ plugins_scanner_sane_rekam_scanner_sane_la_CFLAGS = $(plugin_cflags) $(SANE_CFLA
 plugins_scanner_sane_rekam_scanner_sane_la_LDFLAGS = $(plugin_ldflags)
 plugins_scanner_sane_rekam_scanner_sane_la_LIBADD = $(SANE_LIBS) $(PNG_LIBS) $(JPEG_LIBS) -lm \
 	-lpthread
-EXTRA_DIST += plugins/scanner-sane/README.md tests/integration/scanner-sane.supp
+EXTRA_DIST += plugins/scanner-sane/README.md tests/integration/scanner-sane.supp \
+	tests/integration/scanner-sane.lsan
 
 # through rekamd over D-Bus, against rekam-sim-scanner (and SANE's test backend)
 check_PROGRAMS += tests/integration/test-scanner

@@ -12,7 +12,9 @@
  */
 #include <config.h>
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,6 +85,45 @@ void scan_global_exit(void)
 	pthread_mutex_unlock(&library);
 }
 
+/*
+ * Keep libsane and its backends mapped until rekamd exits: sane_exit() and
+ * the plugin's unloading would dlclose them, and what they leave behind
+ * (memory they never free, see tests/integration/scanner-sane.supp) could
+ * then not be told apart from rekam's own leaks by valgrind or LeakSanitizer.
+ */
+#define PIN_MAX 16
+
+struct pin_list {
+	char *names[PIN_MAX];
+	unsigned int n;
+};
+
+static int pin_collect(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct pin_list *list = data;
+	const char *name = info->dlpi_name;
+
+	if (name && list->n < PIN_MAX && (strstr(name, "/libsane.so") ||
+			strstr(name, "/sane/libsane-")))
+		list->names[list->n++] = strdup(name);
+	return 0;
+}
+
+static void pin_sane_libraries(void)
+{
+	struct pin_list list = { .n = 0 };
+
+	dl_iterate_phdr(pin_collect, &list);
+	for (unsigned int i = 0; i < list.n; i++) {
+		void *h = list.names[i] ? dlopen(list.names[i], RTLD_NOW | RTLD_NOLOAD |
+			RTLD_NODELETE) : NULL;
+
+		if (h)
+			dlclose(h); /* RTLD_NODELETE stays */
+		free(list.names[i]);
+	}
+}
+
 /* --- opening ------------------------------------------------------------------- */
 
 int scan_open(struct scan_handle *sh, char *model, size_t model_size, char *vendor,
@@ -124,6 +165,7 @@ int scan_open(struct scan_handle *sh, char *model, size_t model_size, char *vend
 		}
 	}
 	st = sane_open(sh->name, &h);
+	pin_sane_libraries(); /* the backends are loaded by now */
 	pthread_mutex_unlock(&library);
 	if (st != SANE_STATUS_GOOD) {
 		snprintf(message, size, "the scanner %s does not answer: %s", sh->name,

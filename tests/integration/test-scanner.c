@@ -462,7 +462,8 @@ int main(void)
 	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
 	const char *top = getenv("top_builddir"), *src = getenv("top_srcdir");
 	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
-	char sane_dir[128], text[512], escl[128], env_sane[160], env_vg[600], log_path[128];
+	char sane_dir[128], text[512], escl[128], env_sane[160], env_vg[600], env_lsan[600];
+	char log_path[128];
 	char state_arg[160], *log;
 	DBusError err;
 	pid_t sim_pid, rk_pid;
@@ -518,7 +519,10 @@ int main(void)
 	snprintf(env_vg, sizeof(env_vg), "VALGRIND_OPTS=--keep-debuginfo=yes --suppressions=%s/"
 		"tests/integration/scanner-sane.supp%s", src, getenv("REKAM_TEST_GEN_SUPP") ?
 		" --gen-suppressions=all" : "");
-	char *env[] = { env_sane, env_vg, NULL };
+	/* in an ASan build: the same leaks for LeakSanitizer */
+	snprintf(env_lsan, sizeof(env_lsan), "LSAN_OPTIONS=suppressions=%s/tests/integration/"
+		"scanner-sane.lsan:print_suppressions=0", src);
+	char *env[] = { env_sane, env_vg, env_lsan, NULL };
 	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
 		"--plugin-dir", plugin_dir, NULL };
 	rk_pid = testbus_spawn(&tb, rk_argv, env, log_path);
