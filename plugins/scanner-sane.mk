@@ -24,3 +24,7 @@ tests_integration_test_scanner_SOURCES = tests/integration/test-scanner.c \
 	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
 tests_integration_test_scanner_CFLAGS = $(test_cflags)
 tests_integration_test_scanner_LDADD = $(DBUS_LIBS)
+
+# the operator's view: rekamctl capture --save against the simulator
+TESTS += tests/integration/test-rekamctl-scan.sh
+EXTRA_DIST += tests/integration/test-rekamctl-scan.sh
