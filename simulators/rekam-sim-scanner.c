@@ -306,8 +306,8 @@ static const struct sim_descriptor descriptor = {
 		"sane-airscan (and scanimage through it) drives it as an AirScan device at\n"
 		"http://127.0.0.1:PORT/eSCL. It has a flatbed (Platen) and a sheet feeder\n"
 		"(Feeder, simplex, 50 sheets), colour (RGB24) and grey (Grayscale8), 75 to\n"
-		"600 dpi, JPEG pages of up to 8.5 x 11.7 inches. What it scans are the\n"
-		"applicant's papers: form F1.02 (two pages), a family card (kk), a marriage\n"
+		"600 dpi, JPEG pages (or one PDF per job) of up to 8.5 x 11.7 inches. It scans\n"
+		"the applicant's papers: form F1.02 (two pages), a family card (kk), a marriage\n"
 		"certificate (akta_nikah) or a diploma (ijazah), carrying the applicant's\n"
 		"NIK, name, birth, address and family from --nik, --name and the seed,\n"
 		"slightly askew, with paper tone, dust and sensor noise. A page takes\n"
@@ -320,8 +320,9 @@ static const struct sim_descriptor descriptor = {
 		"  GET /eSCL/ScannerCapabilities, GET /eSCL/ScannerStatus (State, AdfState,\n"
 		"  Jobs), POST /eSCL/ScanJobs with ScanSettings (201 Created and a Location;\n"
 		"  409 for settings it cannot do or a jammed, open or empty feeder; 503 when\n"
-		"  busy), GET <job>/NextDocument (one image/jpeg page; 404 when the job has\n"
-		"  no more; 503 on a paper jam), DELETE <job> (cancel). A malformed request\n"
+		"  busy), GET <job>/NextDocument (one image/jpeg page, or the whole document\n"
+		"  as application/pdf; 404 when the job has no more; 503 on a paper jam),\n"
+		"  DELETE <job> (cancel). A malformed request\n"
 		"  gets 400 or 404 and changes nothing. `fail CODE` makes the next page\n"
 		"  answer 500; `delay MS` adds to every page; unplug closes the TCP port.\n",
 	.example =

@@ -5,9 +5,10 @@
  * scanner-escl.c - rekam-sim-scanner's eSCL (AirScan) responder: HTTP on
  * 127.0.0.1 with libevent's evhttp, serving ScannerCapabilities,
  * ScannerStatus, ScanJobs (POST answers 201 with a Location), a job's
- * NextDocument (one scanned page per request, 404 once the job has no more)
- * and DELETE of a job; and the faults of the control socket as a real
- * scanner shows them: a paper jam in the feeder, an empty feeder, an open
+ * NextDocument (one scanned page per request, or a PDF of every sheet for a
+ * job that asks for application/pdf; 404 once the job has no more) and
+ * DELETE of a job; and the faults of the control socket as a real scanner
+ * shows them: a paper jam in the feeder, an empty feeder, an open
  * feeder cover, a busy scanner (503), a slow page, a page whose transfer
  * stops halfway, and unplug (the port closes).
  */
@@ -81,7 +82,10 @@ static void source_caps(struct evbuffer *b)
 		"<scan:ColorModes><scan:ColorMode>RGB24</scan:ColorMode>"
 		"<scan:ColorMode>Grayscale8</scan:ColorMode></scan:ColorModes>"
 		"<scan:DocumentFormats><pwg:DocumentFormat>image/jpeg</pwg:DocumentFormat>"
-		"<scan:DocumentFormatExt>image/jpeg</scan:DocumentFormatExt></scan:DocumentFormats>"
+		"<pwg:DocumentFormat>application/pdf</pwg:DocumentFormat>"
+		"<scan:DocumentFormatExt>image/jpeg</scan:DocumentFormatExt>"
+		"<scan:DocumentFormatExt>application/pdf</scan:DocumentFormatExt>"
+		"</scan:DocumentFormats>"
 		"<scan:SupportedResolutions><scan:DiscreteResolutions>",
 		SCANNER_MIN_SIZE, SCANNER_MAX_WIDTH, SCANNER_MIN_SIZE, SCANNER_MAX_HEIGHT);
 	for (size_t i = 0; i < sizeof(resolutions) / sizeof(resolutions[0]); i++)
@@ -274,9 +278,11 @@ static const char *parse_settings(const char *xml, struct scanner_job *j)
 		j->mode = MODE_GRAY;
 	else
 		return "ColorMode must be RGB24 or Grayscale8";
-	if ((xml_has(xml, "DocumentFormatExt") && !xml_is(xml, "DocumentFormatExt", "image/jpeg",
-			false)) || !xml_is(xml, "DocumentFormat", "image/jpeg", true))
-		return "the only DocumentFormat is image/jpeg";
+	j->pdf = xml_is(xml, xml_has(xml, "DocumentFormatExt") ? "DocumentFormatExt" :
+		"DocumentFormat", "application/pdf", false);
+	if (!j->pdf && (xml_has(xml, "DocumentFormatExt") ? !xml_is(xml, "DocumentFormatExt",
+			"image/jpeg", false) : !xml_is(xml, "DocumentFormat", "image/jpeg", true)))
+		return "the DocumentFormat must be image/jpeg or application/pdf";
 	if (xml_uint(xml, "XResolution", 300, &j->xres) < 0 ||
 			xml_uint(xml, "YResolution", j->xres, &j->yres) < 0 ||
 			xml_uint(xml, "XOffset", 0, &j->x) < 0 || xml_uint(xml, "YOffset", 0, &j->y) < 0 ||
@@ -362,9 +368,10 @@ static void post_job(struct scanner *s, struct evhttp_request *req)
 	snprintf(location, sizeof(location), "http://127.0.0.1:%u" JOBS_PREFIX "%s",
 		s->bound_port, j->uuid);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
-	sim_info("job %u: %s, %s, %u dpi, %ux%u at %u,%u (1/300 in), %u page(s) of %s",
+	sim_info("job %u: %s, %s, %s, %u dpi, %ux%u at %u,%u (1/300 in), %u page(s) of %s",
 		j->number, j->adf ? "feeder" : "glass", j->mode == MODE_COLOR ? "colour" : "grey",
-		j->xres, j->width, j->height, j->x, j->y, j->pages_total, scanner_doc_name(j->doc));
+		j->pdf ? "pdf" : "jpeg", j->xres, j->width, j->height, j->x, j->y, j->pages_total,
+		scanner_doc_name(j->doc));
 	reply(req, 201, NULL, NULL);
 }
 
@@ -380,7 +387,8 @@ static void send_page(struct scanner *s, struct scanner_job *j, struct evhttp_re
 		reply_text(req, 500, "out of memory");
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "image/jpeg");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+		j->pdf ? "application/pdf" : "image/jpeg");
 	if (s->drop) {
 		/* the whole length announced, half of it sent, then the connection closes */
 		s->drop = false;
@@ -398,33 +406,22 @@ static void send_page(struct scanner *s, struct scanner_job *j, struct evhttp_re
 	evbuffer_free(b);
 }
 
-static void page_done_cb(evutil_socket_t fd, short what, void *arg)
+/* Scan the job's next sheet: a JPEG, and the counters. */
+static int scan_sheet(struct scanner *s, struct scanner_job *j, uint8_t **jpeg, size_t *len)
 {
-	struct scanner_job *j = arg;
-	struct scanner *s = j->scanner;
-	struct evhttp_request *req = j->waiting;
-	unsigned int page = j->adf ? s->adf_first_page : 0;
-	uint8_t *jpeg = NULL;
-	size_t len = 0;
-	int r;
+	unsigned int page = (j->adf ? s->adf_first_page : 0) % scanner_doc_pages(j->doc);
+	int r = scanner_page_scan(s, j, j->doc, page, jpeg, len);
 
-	j->waiting = NULL;
-	if (!req)
-		return;
-	r = scanner_page_scan(s, j, j->doc, page % scanner_doc_pages(j->doc), &jpeg, &len);
-	if (r < 0) {
-		reply_text(req, 500, "the page could not be scanned");
-		job_end(j, JOB_ABORTED, "JobFailed");
-		return;
-	}
+	if (r < 0)
+		return r;
 	j->pages_done++;
 	if (j->adf) {
 		s->adf_sheets--;
 		s->adf_first_page++;
 	}
 	s->pages++;
-	s->last_len = len;
-	sim_sha256_hex(jpeg, len, s->last_sha256);
+	s->last_len = *len;
+	sim_sha256_hex(*jpeg, *len, s->last_sha256);
 	snprintf(s->last_doc, sizeof(s->last_doc), "%s", scanner_doc_name(j->doc));
 	snprintf(s->last_mode, sizeof(s->last_mode), "%s", j->mode == MODE_COLOR ? "color" :
 		"gray");
@@ -432,9 +429,50 @@ static void page_done_cb(evutil_socket_t fd, short what, void *arg)
 	s->last_h = (unsigned int)((uint64_t)j->height * j->yres / 300);
 	s->last_dpi = j->xres;
 	sim_info("job %u: page %u of %u (%s page %u, %zu bytes)", j->number, j->pages_done,
-		j->pages_total, scanner_doc_name(j->doc), page % scanner_doc_pages(j->doc) + 1, len);
-	send_page(s, j, req, jpeg, len);
-	free(jpeg);
+		j->pages_total, scanner_doc_name(j->doc), page + 1, *len);
+	return 0;
+}
+
+/* Every sheet left in the job, as one PDF. */
+static int scan_pdf(struct scanner *s, struct scanner_job *j, uint8_t **pdf, size_t *len)
+{
+	unsigned int n = j->pages_total - j->pages_done, done = 0;
+	uint8_t **jpegs = calloc(n, sizeof(*jpegs));
+	size_t *lens = calloc(n, sizeof(*lens));
+	int r = jpegs && lens ? 0 : -ENOMEM;
+
+	for (; !r && done < n; done++)
+		r = scan_sheet(s, j, &jpegs[done], &lens[done]);
+	if (!r)
+		r = scanner_pdf(j, jpegs, lens, n, pdf, len);
+	for (unsigned int i = 0; jpegs && i < n; i++)
+		free(jpegs[i]);
+	free(jpegs);
+	free(lens);
+	return r;
+}
+
+static void page_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct scanner_job *j = arg;
+	struct scanner *s = j->scanner;
+	struct evhttp_request *req = j->waiting;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int r;
+
+	j->waiting = NULL;
+	if (!req)
+		return;
+	r = j->pdf ? scan_pdf(s, j, &data, &len) : scan_sheet(s, j, &data, &len);
+	if (r < 0) {
+		free(data);
+		reply_text(req, 500, "the page could not be scanned");
+		job_end(j, JOB_ABORTED, "JobFailed");
+		return;
+	}
+	send_page(s, j, req, data, len);
+	free(data);
 	if (j->state == JOB_PROCESSING && j->pages_done >= j->pages_total)
 		job_end(j, JOB_COMPLETED, "JobCompletedSuccessfully");
 }
@@ -458,7 +496,7 @@ static void conn_closed_cb(struct evhttp_connection *evcon, void *arg)
 static void next_document(struct scanner *s, struct scanner_job *j, struct evhttp_request *req)
 {
 	struct timeval tv;
-	uint64_t us;
+	uint64_t us, pages;
 	char code[40];
 
 	if (j->waiting) {
@@ -471,7 +509,13 @@ static void next_document(struct scanner *s, struct scanner_job *j, struct evhtt
 		reply_text(req, 404, "the job has no more pages");
 		return;
 	}
-	if (j->adf && s->jam_at && j->pages_done + 1 >= s->jam_at) {
+	if (j->adf && s->jam_at && (j->pdf ? s->jam_at <= j->pages_total :
+			j->pages_done + 1 >= s->jam_at)) {
+		/* a PDF is one document: the sheets before the jam went through */
+		if (j->pdf && s->jam_at > j->pages_done + 1) {
+			s->adf_sheets -= s->jam_at - 1 - j->pages_done;
+			s->adf_first_page += s->jam_at - 1 - j->pages_done;
+		}
 		s->jam_at = 0;
 		s->jammed = true;
 		s->jams++;
@@ -492,8 +536,9 @@ static void next_document(struct scanner *s, struct scanner_job *j, struct evhtt
 	}
 	j->waiting = req;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req), conn_closed_cb, s);
-	us = sim_clock_scaled_us(sim_time_scale(s->sim), SCANNER_PAGE_MS) +
-		1000ULL * (s->slow_ms + sim_reply_delay_ms(s->sim));
+	pages = j->pdf ? j->pages_total - j->pages_done : 1;
+	us = pages * (sim_clock_scaled_us(sim_time_scale(s->sim), SCANNER_PAGE_MS) +
+		1000ULL * (s->slow_ms + sim_reply_delay_ms(s->sim)));
 	sim_clock_us_tv(us, &tv);
 	event_add(j->timer, &tv);
 }

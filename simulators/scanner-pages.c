@@ -8,7 +8,8 @@
  * applicant's data, drawn with cairo on an A4 sheet that lies slightly
  * askew on the glass, with paper tone, dust and sensor noise like a scan.
  * The page is rendered for the job's scan region and resolution and encoded
- * as a JPEG (RGB, or one grey channel) with its dpi in the JFIF header.
+ * as a JPEG (RGB, or one grey channel) with its dpi in the JFIF header; a
+ * job that asks for PDF gets its JPEG pages wrapped in a PDF 1.4 document.
  * Everything random comes from the simulator's seeded generator.
  */
 #include <config.h>
@@ -535,4 +536,65 @@ int scanner_page_scan(struct scanner *s, const struct scanner_job *job, enum sca
 	}
 	cairo_surface_destroy(surface);
 	return r;
+}
+
+int scanner_pdf(const struct scanner_job *job, uint8_t *const *jpegs, const size_t *lens,
+		unsigned int n, uint8_t **data, size_t *len)
+{
+	unsigned int w = (unsigned int)((uint64_t)job->width * job->xres / 300);
+	unsigned int h = (unsigned int)((uint64_t)job->height * job->yres / 300);
+	double pw = job->width * 72.0 / 300, ph = job->height * 72.0 / 300;
+	long *offset = calloc(3 + 3 * n, sizeof(*offset));
+	char *buf = NULL;
+	size_t size = 0;
+	long xref;
+	FILE *f;
+
+	if (!offset || !(f = open_memstream(&buf, &size))) {
+		free(offset);
+		return -ENOMEM;
+	}
+	fputs("%PDF-1.4\n", f);
+	offset[1] = ftell(f);
+	fputs("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n", f);
+	offset[2] = ftell(f);
+	fputs("2 0 obj\n<< /Type /Pages /Kids [", f);
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(f, " %u 0 R", 3 + 3 * i);
+	fprintf(f, " ] /Count %u >>\nendobj\n", n);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int o = 3 + 3 * i;
+		char content[80];
+		int clen = snprintf(content, sizeof(content), "q %.2f 0 0 %.2f 0 0 cm /P Do Q\n",
+			pw, ph);
+
+		offset[o] = ftell(f);
+		fprintf(f, "%u 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] "
+			"/Resources << /XObject << /P %u 0 R >> >> /Contents %u 0 R >>\nendobj\n",
+			o, pw, ph, o + 2, o + 1);
+		offset[o + 1] = ftell(f);
+		fprintf(f, "%u 0 obj\n<< /Length %d >>\nstream\n%sendstream\nendobj\n", o + 1,
+			clen, content);
+		offset[o + 2] = ftell(f);
+		fprintf(f, "%u 0 obj\n<< /Type /XObject /Subtype /Image /Width %u /Height %u "
+			"/ColorSpace /%s /BitsPerComponent 8 /Filter /DCTDecode /Length %zu >>\n"
+			"stream\n", o + 2, w, h, job->mode == MODE_COLOR ? "DeviceRGB" :
+			"DeviceGray", lens[i]);
+		fwrite(jpegs[i], 1, lens[i], f);
+		fputs("\nendstream\nendobj\n", f);
+	}
+	xref = ftell(f);
+	fprintf(f, "xref\n0 %u\n0000000000 65535 f \n", 3 + 3 * n);
+	for (unsigned int i = 1; i < 3 + 3 * n; i++)
+		fprintf(f, "%010ld 00000 n \n", offset[i]);
+	fprintf(f, "trailer\n<< /Size %u /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", 3 + 3 * n,
+		xref);
+	free(offset);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*data = (uint8_t *)buf;
+	*len = size;
+	return 0;
 }

@@ -66,6 +66,7 @@ struct scanner_job {
 	char uuid[37];
 	bool adf;
 	enum scanner_mode mode;
+	bool pdf;         /* application/pdf: the whole document in one NextDocument */
 	unsigned int xres, yres;
 	unsigned int x, y, width, height; /* 1/300 inch */
 	enum job_state state;
@@ -130,3 +131,6 @@ void scanner_applicant_fill(struct scanner *s);
 /* Scan page @page (0-based) of @doc as the job asks: a JPEG in a malloc'd buffer. */
 int scanner_page_scan(struct scanner *s, const struct scanner_job *job, enum scanner_doc doc,
 		unsigned int page, uint8_t **data, size_t *len);
+/* A PDF with one page per JPEG (all of the job's size and resolution), malloc'd. */
+int scanner_pdf(const struct scanner_job *job, uint8_t *const *jpegs, const size_t *lens,
+		unsigned int n, uint8_t **data, size_t *len);

@@ -123,6 +123,22 @@ check_fails "the two pages differ (the form's two sides)" cmp -s "$REKAM_TMP/adf
 	"$REKAM_TMP/adf-2.png"
 is "$(status_of adf-state)" ScannerAdfEmpty "the feeder is empty"
 
+# --- a PDF of the feeder (eSCL itself, with curl) -------------------------------------------
+unlike "$(cat "$REKAM_TMP/sim.log")" "job [0-9]+: [a-z]+, [a-z]+, pdf" "sane-airscan asks for JPEG pages, not PDF"
+sim_ctl "load 2 f102" >/dev/null
+settings='<?xml version="1.0"?><scan:ScanSettings xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03" xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm"><pwg:Version>2.63</pwg:Version><pwg:InputSource>Feeder</pwg:InputSource><scan:ColorMode>Grayscale8</scan:ColorMode><scan:XResolution>75</scan:XResolution><scan:YResolution>75</scan:YResolution><pwg:DocumentFormat>application/pdf</pwg:DocumentFormat></scan:ScanSettings>'
+job=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: text/xml' --data "$settings" \
+	"http://127.0.0.1:$PORT/eSCL/ScanJobs" | tr -d '\r' | sed -n 's/^Location: //Ip')
+like "$job" "^http://127\.0\.0\.1:$PORT/eSCL/ScanJobs/[0-9a-f-]{36}$" "a PDF job: 201 with a Location"
+is "$(curl -s -o "$REKAM_TMP/feeder.pdf" -w '%{http_code} %{content_type}' "$job/NextDocument")" \
+	"200 application/pdf" "NextDocument sends the document as a PDF"
+is "$(head -c 8 "$REKAM_TMP/feeder.pdf")" "%PDF-1.4" "... a PDF"
+like "$(tr -c '[:print:]' '\n' <"$REKAM_TMP/feeder.pdf")" "/Count 2" "... of both sheets"
+like "$(tr -c '[:print:]' '\n' <"$REKAM_TMP/feeder.pdf")" "/DeviceGray /BitsPerComponent 8 /Filter /DCTDecode" \
+	"... grey JPEG pages"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$job/NextDocument")" 404 "... and then 404: no more"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$job")" 200 "DELETE of the job: 200"
+
 # --- faults -------------------------------------------------------------------------------
 sim_ctl "load 3 kk" >/dev/null
 is "$(sim_ctl "jam 2")" "OK the feeder jams at page 2 of the next job" "jam 2"
