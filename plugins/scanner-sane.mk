@@ -28,3 +28,13 @@ tests_integration_test_scanner_LDADD = $(DBUS_LIBS)
 # the operator's view: rekamctl capture --save against the simulator
 TESTS += tests/integration/test-rekamctl-scan.sh
 EXTRA_DIST += tests/integration/test-rekamctl-scan.sh
+
+# `make bench` also scans: a page through rekamd against scanimage (medians, ratio)
+EXTRA_DIST += tests/bench/bench-scan.sh
+bench: bench-scan
+bench-scan: daemon/rekamd client/rekamctl simulators/rekam-sim-scanner plugins/.dir
+	REKAMD='$(abs_top_builddir)/daemon/rekamd' REKAMCTL='$(abs_top_builddir)/client/rekamctl' \
+	top_builddir='$(abs_top_builddir)' \
+	REKAM_TEST_LIB='$(abs_top_srcdir)/tests/integration/lib.sh' \
+	$(SHELL) $(top_srcdir)/tests/bench/bench-scan.sh $(BENCH_SCAN_ARGS)
+.PHONY: bench-scan
