@@ -38,3 +38,12 @@ bench-scan: daemon/rekamd client/rekamctl simulators/rekam-sim-scanner plugins/.
 	REKAM_TEST_LIB='$(abs_top_srcdir)/tests/integration/lib.sh' \
 	$(SHELL) $(top_srcdir)/tests/bench/bench-scan.sh $(BENCH_SCAN_ARGS)
 .PHONY: bench-scan
+
+# the page files (PNG, JPEG, PDF) read back with libpng and libjpeg
+check_PROGRAMS += tests/unit/test-scan-encode
+TESTS += tests/unit/test-scan-encode
+tests_unit_test_scan_encode_SOURCES = tests/unit/test-scan-encode.c \
+	plugins/scanner-sane/page-encode.c plugins/scanner-sane/scan.h
+tests_unit_test_scan_encode_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/lib $(SANE_CFLAGS) \
+	$(PNG_CFLAGS) $(JPEG_CFLAGS)
+tests_unit_test_scan_encode_LDADD = $(PNG_LIBS) $(JPEG_LIBS)
