@@ -190,6 +190,31 @@ void scan_close(struct scan_handle *sh)
 	pthread_mutex_unlock(&library);
 }
 
+int scan_probe(struct scan_handle *sh, char *message, size_t size)
+{
+	SANE_Handle h = NULL;
+	SANE_Status st;
+
+	pthread_mutex_lock(&library);
+	pthread_mutex_lock(&sh->lock);
+	if (sh->h)
+		sane_close(sh->h);
+	sh->h = NULL;
+	pthread_mutex_unlock(&sh->lock);
+	st = sane_open(sh->name, &h);
+	if (st == SANE_STATUS_GOOD) {
+		pthread_mutex_lock(&sh->lock);
+		sh->h = h;
+		pthread_mutex_unlock(&sh->lock);
+	}
+	pthread_mutex_unlock(&library);
+	if (st == SANE_STATUS_GOOD)
+		return 0;
+	snprintf(message, size, "the scanner %s stopped answering: %s", sh->name,
+		sane_strstatus(st));
+	return -ENODEV;
+}
+
 void scan_cancel(struct scan_handle *sh)
 {
 	pthread_mutex_lock(&sh->lock);

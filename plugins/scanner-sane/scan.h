@@ -71,6 +71,8 @@ void scan_global_exit(void);
 int scan_open(struct scan_handle *sh, char *model, size_t model_size, char *vendor,
 		size_t vendor_size, char *message, size_t size);
 void scan_close(struct scan_handle *sh);
+/* Is the device still there? Reopens it: 0, or -ENODEV and why. */
+int scan_probe(struct scan_handle *sh, char *message, size_t size);
 void scan_cancel(struct scan_handle *sh);
 void scan_run(struct scan_handle *sh, const struct scan_settings *set, struct scan_result *res);
 /* Self-test: read the options and scan a thumbnail; steps via @step. */

@@ -36,10 +36,14 @@ struct scanner {
 	struct scan_handle sh;
 	struct rk_op *op;      /* the running operation */
 	bool busy;             /* an operation's task is in flight */
+	bool probing;          /* a presence check is in flight */
+	struct rk_timer *presence; /* the presence check while idle, or NULL */
 	unsigned int refs;     /* the device, plus one per task in flight */
 };
 
-enum task_type { TASK_OPEN, TASK_CAPTURE, TASK_SELF_TEST, TASK_CANCEL, TASK_CLOSE };
+enum task_type {
+	TASK_OPEN, TASK_CAPTURE, TASK_SELF_TEST, TASK_CANCEL, TASK_CLOSE, TASK_PROBE,
+};
 
 struct task {
 	enum task_type type;
@@ -59,6 +63,8 @@ struct task {
 	} steps[STEPS_MAX];
 	unsigned int n_steps;
 };
+
+static void presence_start(struct scanner *s);
 
 /* --- the scanner's life ------------------------------------------------------------ */
 
@@ -145,6 +151,9 @@ static void task_work(void *data)
 	case TASK_CLOSE:
 		scan_close(sh);
 		break;
+	case TASK_PROBE:
+		t->err = scan_probe(sh, t->message, sizeof(t->message));
+		break;
 	}
 }
 
@@ -207,6 +216,8 @@ static void task_done(void *data)
 	char why[SCAN_MESSAGE_MAX];
 	int err;
 
+	if (t->type == TASK_PROBE)
+		s->probing = false;
 	if (!s->dev || t->type == TASK_CANCEL || t->type == TASK_CLOSE) {
 		task_free(t); /* closed meanwhile: the host finished the operation */
 		return;
@@ -220,8 +231,16 @@ static void task_done(void *data)
 			host->set_info(s->dev, model, NULL, NULL);
 			host->set_health_string(s->dev, "SaneDevice", s->sh.name);
 			host->set_health_bool(s->dev, "Connected", true);
+			presence_start(s);
 		}
 		finish(s, t->err, t->err ? t->message : NULL);
+		break;
+	case TASK_PROBE:
+		if (t->err == -ENODEV) {
+			host->log(s->dev, LOG_INFO, "presence check: %s", t->message);
+			host->set_health_bool(s->dev, "Connected", false);
+			host->gone(s->dev, t->message);
+		}
 		break;
 	case TASK_SELF_TEST:
 		for (unsigned int i = 0; i < t->n_steps; i++)
@@ -247,6 +266,33 @@ static void task_done(void *data)
 		break;
 	}
 	task_free(t);
+}
+
+static struct task *task_new(struct scanner *s, enum task_type type, struct rk_op *op);
+static int task_submit(struct rk_device *dev, struct task *t);
+
+/* While idle, reopen the device now and then: SANE has no hotplug events, and
+ * a network scanner switched off would otherwise look idle until used. */
+static void presence_cb(void *data)
+{
+	struct scanner *s = data;
+	struct task *t;
+
+	if (s->busy || s->probing || !s->dev || !(t = task_new(s, TASK_PROBE, NULL)))
+		return;
+	s->probing = true;
+	if (task_submit(s->dev, t) < 0)
+		s->probing = false;
+}
+
+static void presence_start(struct scanner *s)
+{
+	const char *v = host->config(s->dev, "presence-check");
+	long seconds = v ? strtol(v, NULL, 10) : 0;
+
+	if (s->presence || seconds <= 0 || seconds > 3600)
+		return;
+	s->presence = host->timer_add(s->dev, (unsigned int)seconds * 1000, true, presence_cb, s);
 }
 
 static struct task *task_new(struct scanner *s, enum task_type type, struct rk_op *op)
@@ -324,6 +370,9 @@ static void scanner_close(struct rk_device *dev)
 		return;
 	host->set_data(dev, NULL);
 	s->op = NULL; /* the host has finished it */
+	if (s->presence)
+		host->timer_remove(s->presence);
+	s->presence = NULL;
 	atomic_store(&s->sh.cancel, true);
 	if (s->busy && (t = task_new(s, TASK_CANCEL, NULL)))
 		task_submit(dev, t);

@@ -419,11 +419,21 @@ static void test_bad_options(void)
 static void test_unplug(void)
 {
 	struct artifact art[2];
+	char *last;
+
+	control_ok("unplug");
+	tap_ok(tc_wait_prop(conn, SCANNER, "State", "absent", 10000),
+		"unplugged while idle: the presence check finds the scanner gone");
+	last = tc_prop(conn, SCANNER, TC_DEVICE, "LastError");
+	tap_contains(last, "stopped answering", "... and LastError says so");
+	free(last);
+	control_ok("replug");
+	tap_ok(tc_wait_prop(conn, SCANNER, "State", "idle", 20000), "replugged: idle again by itself");
 
 	control_ok("unplug");
 	usleep(300 * 1000); /* the simulator closes its port within 50 ms */
 	is_error(tc_capture_call(SCANNER, NULL), TC_ERR "Absent", NULL,
-		"unplugged: the scan fails with Absent");
+		"unplugged, then a scan: it fails with Absent");
 	tap_ok(tc_wait_prop(conn, SCANNER, "State", "absent", 10000), "... and State is absent");
 	control_ok("replug");
 	tap_ok(tc_wait_prop(conn, SCANNER, "State", "idle", 20000), "replugged: the scanner is idle");
@@ -516,7 +526,7 @@ int main(void)
 	write_file(sane_dir, "test.conf", "number_of_devices 1\n");
 	snprintf(text, sizeof(text), "[station]\nid = 6305-TEST-01\n"
 		"[device scanner]\nplugin = scanner-sane\nconnection = sane:airscan:e0:Rekam Sim\n"
-		"resolution = 100\n"
+		"resolution = 100\npresence-check = 1\n"
 		"[device testscan]\nplugin = scanner-sane\nconnection = sane:test:0\n");
 	write_file(tb.dir, "rekamd.conf", text);
 
