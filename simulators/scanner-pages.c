@@ -396,9 +396,11 @@ static void draw_sheet(cairo_t *cr, const struct scanner_applicant *a, enum scan
 
 /* --- the scan --------------------------------------------------------------------- */
 
-/* Sensor noise and dust on the rendered pixels (0x00RRGGBB words). */
-static void add_noise(cairo_surface_t *surface, struct sim_rng *rng)
+/* Sensor noise and dust on the rendered pixels (0x00RRGGBB words); the
+ * control socket's `quality N` below 100 makes the sensor noisier. */
+static void add_noise(cairo_surface_t *surface, struct sim_rng *rng, int quality)
 {
+	int spread = 8 + (100 - quality) / 2; /* of the noise, in levels */
 	unsigned char *px = cairo_image_surface_get_data(surface);
 	int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
 	int stride = cairo_image_surface_get_stride(surface);
@@ -412,7 +414,7 @@ static void add_noise(cairo_surface_t *surface, struct sim_rng *rng)
 			int n, c[3];
 
 			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-			n = (int)((state >> 59) & 7) - 3; /* -3..4 */
+			n = (int)((state >> 40) % (uint64_t)spread) - spread / 2;
 			for (int i = 0; i < 3; i++) {
 				c[i] = (int)((row[x] >> (16 - 8 * i)) & 0xff) + n;
 				c[i] = c[i] < 0 ? 0 : c[i] > 255 ? 255 : c[i];
@@ -531,7 +533,7 @@ int scanner_page_scan(struct scanner *s, const struct scanner_job *job, enum sca
 	cairo_destroy(cr);
 	if (!r) {
 		cairo_surface_flush(surface);
-		add_noise(surface, rng);
+		add_noise(surface, rng, sim_quality(s->sim));
 		r = encode(surface, job->mode, job->xres, job->yres, data, len);
 	}
 	cairo_surface_destroy(surface);

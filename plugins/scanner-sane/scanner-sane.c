@@ -417,7 +417,10 @@ static int parse_options(struct rk_device *dev, const struct rk_options *o, stru
 	const char *source = host->option_string(o, "source", config_or(dev, "source", "flatbed"));
 	const char *format = host->option_string(o, "format", config_or(dev, "format", "png"));
 	const char *doc = host->option_string(o, "document", NULL);
-	int64_t res = option_number(o, "resolution", atoi(config_or(dev, "resolution", "300")));
+	const char *res_config = config_or(dev, "resolution", "300");
+	char *end;
+	long res_default = strtol(res_config, &end, 10);
+	int64_t res = option_number(o, "resolution", *end ? -1 : res_default);
 	int64_t pages = option_number(o, "pages", 0), quality = option_number(o, "quality", 90);
 	int64_t left = option_number(o, "left-mm", 0), top = option_number(o, "top-mm", 0);
 	int64_t width = option_number(o, "width-mm", 210), height = option_number(o, "height-mm", 297);
@@ -427,7 +430,8 @@ static int parse_options(struct rk_device *dev, const struct rk_options *o, stru
 	};
 
 	if (res < 0 || (res && (res < 50 || res > 1200))) {
-		snprintf(why, size, "resolution must be from 50 to 1200 dpi");
+		snprintf(why, size, "resolution must be from 50 to 1200 dpi (the device's "
+			"configured default is '%.16s')", res_config);
 		return -EINVAL;
 	}
 	set->resolution = (int)res;

@@ -103,6 +103,12 @@ sim_ctl "seed 7" >/dev/null
 scan --resolution 100 --format pnm -o "$REKAM_TMP/b.pnm"
 is "$(status_of last-sha256)" "$sha_a" "the same seed gives the same JPEG bytes"
 check "... and scanimage the same image" cmp "$REKAM_TMP/a.pnm" "$REKAM_TMP/b.pnm"
+bytes_clean=$(status_of last-bytes)
+sim_ctl "seed 7" "quality 10" >/dev/null
+scan --resolution 100 --format pnm -o "$REKAM_TMP/noisy.pnm"
+check "quality 10: a noisier sensor gives a larger JPEG ($bytes_clean before)" \
+	test "$(status_of last-bytes)" -gt "$bytes_clean"
+sim_ctl "quality 100" >/dev/null
 
 is "$(sim_ctl "document kk")" "OK platen=kk" "document kk"
 scan --resolution 75 --mode Gray -l 0 -t 0 -x 100 -y 50 --format png -o "$REKAM_TMP/kk.png"
