@@ -33,6 +33,8 @@ static const struct ctl_command commands[] = {
 		2, 2, true, cmd_job },
 	{ "artifact", "save HANDLE FILE", "Save the bytes of an artifact rekamd keeps", 3, 3, true,
 		cmd_artifact },
+	{ "audit", "[verify]", "List the audit trail, or verify its hash chain", 0, 1, true,
+		cmd_audit },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
 		cmd_help },
 };
@@ -119,6 +121,7 @@ static void print_usage(void)
 	       "  rekamctl capture camera0 --save=photos\n"
 	       "  rekamctl job printer0 print --data front=front.png --data back=back.png\n"
 	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
+	       "  rekamctl audit verify\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
 		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
