@@ -57,7 +57,13 @@ $(sim_cmd) "$REKAM_SIM_SCANNER" --socket "$SOCK" --control "$CTL" --port 0 --see
 	--time-scale 0.01 --adf 2 --document f102 2>>"$REKAM_TMP/sim.log" &
 SIM_PID=$!
 wait_for 10 test -S "$CTL" || bail "rekam-sim-scanner did not start"
-escl=$(sim_ctl status | tr ' ' '\n' | sed -n 's/^escl=//p')
+escl=
+for _ in $(seq 100); do # the socket file appears a moment before the simulator listens
+	escl=$(sim_ctl status 2>/dev/null | tr ' ' '\n' | sed -n 's/^escl=//p')
+	[ -n "$escl" ] && break
+	sleep 0.05
+done
+[ -n "$escl" ] || bail "rekam-sim-scanner does not answer on its control socket"
 mkdir -p "$REKAM_TMP/sane"
 echo airscan >"$REKAM_TMP/sane/dll.conf"
 printf '[devices]\n"Front desk" = %s, eSCL\n[options]\ndiscovery = disable\n' "$escl" \

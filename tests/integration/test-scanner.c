@@ -512,9 +512,11 @@ int main(void)
 	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
 	for (int i = 0; i < 100 && access(control, F_OK) != 0; i++)
 		usleep(50 * 1000);
-	if (access(control, F_OK) != 0)
+	/* the socket file appears at bind(), a moment before listen(): ask until it answers */
+	for (int i = 0; i < 100 && (sim_status("escl", escl, sizeof(escl)), !escl[0]); i++)
+		usleep(50 * 1000);
+	if (!escl[0])
 		tap_bail("rekam-sim-scanner did not start");
-	sim_status("escl", escl, sizeof(escl));
 
 	/* SANE for rekamd only: airscan and test, the simulator as the one eSCL device. */
 	if (mkdir(sane_dir, 0700) < 0)

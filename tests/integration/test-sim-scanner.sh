@@ -34,8 +34,13 @@ start_sim() { # start_sim [ARGS...]: on a free port the simulator picks
 		kill -0 "$SIM_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	[ -S "$CTL" ] || { sed 's/^/# sim: /' "$REKAM_TMP/sim.log"; bail "rekam-sim-scanner did not start"; }
-	PORT=$(status_of escl | sed -n 's|^http://127.0.0.1:\([0-9]*\)/eSCL$|\1|p')
+	# the socket file appears at bind(), a moment before listen(): ask until it answers
+	for _ in $(seq 100); do
+		PORT=$(status_of escl | sed -n 's|^http://127.0.0.1:\([0-9]*\)/eSCL$|\1|p')
+		[ -n "$PORT" ] && break
+		sleep 0.05
+	done
+	[ -n "$PORT" ] || { sed 's/^/# sim: /' "$REKAM_TMP/sim.log"; bail "rekam-sim-scanner did not start"; }
 	# the private SANE configuration: only airscan, only the simulator
 	echo airscan >"$SANE_DIR/dll.conf"
 	printf '[devices]\n"Rekam Sim" = http://127.0.0.1:%s/eSCL, eSCL\n[options]\ndiscovery = disable\n' \
