@@ -411,6 +411,7 @@ static void teardown(struct rk_daemon *d)
 	}
 	/* Finish the workers first: their done callbacks complete operations. */
 	rk_worker_pool_free(d->workers);
+	d->workers = NULL; /* a plugin's close() may still submit: -ESHUTDOWN */
 	rk_usb_stop(d);
 	rk_devices_free(d->devices);
 	d->devices = NULL;
