@@ -21,11 +21,15 @@ daemon_librekamd_la_SOURCES = \
 	daemon/device-op.c \
 	daemon/host.c \
 	daemon/usb.c daemon/usb.h \
+	daemon/packet.c daemon/packet.h daemon/packet-crypto.c daemon/packet-mime.c \
+	daemon/curl-event.c daemon/curl-event.h \
+	daemon/central-reply.c daemon/central-reply.h \
+	daemon/uploader.c daemon/uploader.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
-	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS)
+	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS) $(LIBCURL_CFLAGS)
 daemon_librekamd_la_LIBADD = $(LIBEVENT_LIBS) $(DBUS_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) \
-	$(JANSSON_LIBS) $(LIBUSB_LIBS) -lpthread
+	$(JANSSON_LIBS) $(LIBUSB_LIBS) $(LIBCURL_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/rekamd
 daemon_rekamd_SOURCES = daemon/main.c

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/central.mk - the enrollment packet, the parsers of the central
+# server's answers and the uploader against rekam-sim-central over real TLS
+# on loopback (see docs/central-api.md), and the upload benchmark.
+
+central_test_cflags = $(test_cflags) $(LIBCURL_CFLAGS)
+
+check_PROGRAMS += tests/unit/test-packet tests/unit/test-central-reply
+TESTS += tests/unit/test-packet tests/unit/test-central-reply
+tests_unit_test_packet_SOURCES = tests/unit/test-packet.c
+tests_unit_test_packet_CFLAGS = $(central_test_cflags)
+tests_unit_test_packet_LDADD = daemon/librekamd.la
+tests_unit_test_central_reply_SOURCES = tests/unit/test-central-reply.c
+tests_unit_test_central_reply_CFLAGS = $(central_test_cflags)
+tests_unit_test_central_reply_LDADD = daemon/librekamd.la
