@@ -13,3 +13,9 @@ tests_unit_test_packet_LDADD = daemon/librekamd.la
 tests_unit_test_central_reply_SOURCES = tests/unit/test-central-reply.c
 tests_unit_test_central_reply_CFLAGS = $(central_test_cflags)
 tests_unit_test_central_reply_LDADD = daemon/librekamd.la
+
+check_PROGRAMS += tests/integration/test-uploader
+TESTS += tests/integration/test-uploader
+tests_integration_test_uploader_SOURCES = tests/integration/test-uploader.c
+tests_integration_test_uploader_CFLAGS = $(central_test_cflags)
+tests_integration_test_uploader_LDADD = daemon/librekamd.la
