@@ -25,6 +25,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/curl-event.c daemon/curl-event.h \
 	daemon/central-reply.c daemon/central-reply.h \
 	daemon/uploader.c daemon/uploader.h \
+	daemon/central.c daemon/central.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS) $(LIBCURL_CFLAGS)
