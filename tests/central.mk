@@ -19,3 +19,10 @@ TESTS += tests/integration/test-uploader
 tests_integration_test_uploader_SOURCES = tests/integration/test-uploader.c
 tests_integration_test_uploader_CFLAGS = $(central_test_cflags)
 tests_integration_test_uploader_LDADD = daemon/librekamd.la
+
+check_PROGRAMS += tests/integration/rekam-queue-packet
+tests_integration_rekam_queue_packet_SOURCES = tests/integration/rekam-queue-packet.c
+tests_integration_rekam_queue_packet_CFLAGS = $(central_test_cflags)
+tests_integration_rekam_queue_packet_LDADD = daemon/librekamd.la
+TESTS += tests/integration/test-central-status.sh
+EXTRA_DIST += tests/integration/test-central-status.sh
