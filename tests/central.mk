@@ -16,7 +16,8 @@ tests_unit_test_central_reply_LDADD = daemon/librekamd.la
 
 check_PROGRAMS += tests/integration/test-uploader
 TESTS += tests/integration/test-uploader
-tests_integration_test_uploader_SOURCES = tests/integration/test-uploader.c
+tests_integration_test_uploader_SOURCES = tests/integration/test-uploader.c \
+	tests/lib/simcentral.c tests/lib/simcentral.h
 tests_integration_test_uploader_CFLAGS = $(central_test_cflags)
 tests_integration_test_uploader_LDADD = daemon/librekamd.la
 

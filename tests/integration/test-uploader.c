@@ -38,122 +38,19 @@
 #include "daemon/packet.h"
 #include "daemon/store.h"
 #include "daemon/uploader.h"
+#include "simcentral.h"
 #include "tap.h"
 
 #define DEADLINE_S 120 /* only a guard against hanging: no test asserts time */
 
 static char tmp[] = "/tmp/rekam-test-uploader-XXXXXX";
-static char pki[256], ctl[100], url[128];
-static pid_t sim_pid;
+static const char *pki, *url;
 static EVP_PKEY *station_key, *central_key;
 
-/* --- the simulator ------------------------------------------------------------------------- */
+static struct simcentral sim;
 
-static const char *sim_path(void)
-{
-	static char path[1024];
-	const char *top = getenv("top_builddir");
-
-	snprintf(path, sizeof(path), "%s/simulators/rekam-sim-central", top ? top : ".");
-	return path;
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-			getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-		tap_bail("cannot find a free port");
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-/* One line to the control socket; the answer line (static). */
-static const char *sim_ctl(const char *line)
-{
-	static char answer[4096];
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	size_t n = 0;
-
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", ctl);
-	answer[0] = '\0';
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return answer;
-	}
-	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
-		close(fd);
-		return answer;
-	}
-	while (n < sizeof(answer) - 1) {
-		ssize_t r = read(fd, answer + n, sizeof(answer) - 1 - n);
-
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(answer, '\n', n))
-			break;
-	}
-	answer[n] = '\0';
-	answer[strcspn(answer, "\n")] = '\0';
-	close(fd);
-	return answer;
-}
-
-/* A counter from the simulator's status line ("submitted=3"). */
-static long sim_counter(const char *name)
-{
-	const char *s = sim_ctl("status"), *p;
-	char key[64];
-
-	snprintf(key, sizeof(key), " %s=", name);
-	p = strstr(s, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
-
-static void start_sim(void)
-{
-	char port[16], sock[700], db[700];
-	int p = free_port();
-
-	snprintf(port, sizeof(port), "%d", p);
-	snprintf(sock, sizeof(sock), "%s/central.sock", tmp);
-	snprintf(db, sizeof(db), "%s/central.db", tmp);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/v1", p);
-	sim_pid = fork();
-	if (sim_pid == 0) {
-		int log = open("/dev/null", O_WRONLY);
-
-		if (!getenv("REKAM_TEST_VERBOSE"))
-			dup2(log, STDERR_FILENO);
-		execl(sim_path(), "rekam-sim-central", "--pki", pki, "--port", port, "--socket",
-				sock, "--control", ctl, "--db", db, "--time-scale", "0.001", NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 3000; i++) {
-		if (strncmp(sim_ctl("status"), "OK", 2) == 0)
-			return;
-		usleep(10000);
-	}
-	tap_bail("rekam-sim-central did not start");
-}
-
-static void stop_sim(void)
-{
-	int status;
-
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, &status, 0);
-		sim_pid = 0;
-	}
-}
+#define sim_ctl(line) simcentral_ctl(&sim, line)
+#define sim_counter(name) simcentral_counter(&sim, name)
 
 /* --- packets ------------------------------------------------------------------------------- */
 
@@ -420,13 +317,12 @@ static void test_tampered(struct station *s)
 static void test_wrong_client_cert(void)
 {
 	struct station s;
-	char cert[700], key[700], rogue[512], id[RK_PACKET_ID_LEN + 1], cmd[1600];
+	char cert[700], key[700], rogue[512], id[RK_PACKET_ID_LEN + 1];
 	struct rk_upload_info info;
 	long before = sim_counter("submitted");
 
 	snprintf(rogue, sizeof(rogue), "%s/rogue-pki", tmp);
-	snprintf(cmd, sizeof(cmd), "'%s' --make-pki '%s' >/dev/null 2>&1", sim_path(), rogue);
-	if (system(cmd) != 0)
+	if (simcentral_make_pki(rogue) < 0)
 		tap_bail("cannot make a second PKI");
 	snprintf(cert, sizeof(cert), "%s/station1.pem", rogue);
 	snprintf(key, sizeof(key), "%s/station1.key", rogue);
@@ -548,25 +444,23 @@ int main(void)
 	struct station s;
 	char cmd[1600], cert[700], key[700];
 
-	if (access(sim_path(), X_OK) < 0)
-		tap_skip_all("rekam-sim-central is not built at %s", sim_path());
+	if (access(simcentral_path(), X_OK) < 0)
+		tap_skip_all("rekam-sim-central is not built at %s", simcentral_path());
 	if (!mkdtemp(tmp))
 		tap_bail("mkdtemp");
 	rk_log_set_level(getenv("REKAM_TEST_VERBOSE") ? LOG_DEBUG : LOG_CRIT);
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	snprintf(pki, sizeof(pki), "%s/pki", tmp);
-	snprintf(ctl, sizeof(ctl), "%s/central.ctl", tmp);
-	snprintf(cmd, sizeof(cmd), "'%s' --make-pki '%s' >/dev/null 2>&1", sim_path(), pki);
-	if (system(cmd) != 0)
-		tap_bail("rekam-sim-central --make-pki failed");
+	if (simcentral_start(&sim, tmp, "0.001") < 0)
+		tap_bail("cannot start rekam-sim-central");
+	pki = sim.pki;
+	url = sim.url;
 	station_key = load("station1.key", true);
 	central_key = load("enc.pem", false);
 	snprintf(finger_a, sizeof(finger_a), "%s/finger-a", tmp);
 	snprintf(finger_b, sizeof(finger_b), "%s/finger-b", tmp);
 	random_file(finger_a, 612);
 	random_file(finger_b, 612);
-	start_sim();
 
 	snprintf(cert, sizeof(cert), "%s/station1.pem", pki);
 	snprintf(key, sizeof(key), "%s/station1.key", pki);
@@ -579,7 +473,7 @@ int main(void)
 	test_wrong_client_cert();
 	test_crash();
 
-	stop_sim();
+	simcentral_stop(&sim);
 	EVP_PKEY_free(station_key);
 	EVP_PKEY_free(central_key);
 	curl_global_cleanup();
