@@ -27,3 +27,16 @@ tests_integration_rekam_queue_packet_CFLAGS = $(central_test_cflags)
 tests_integration_rekam_queue_packet_LDADD = daemon/librekamd.la
 TESTS += tests/integration/test-central-status.sh
 EXTRA_DIST += tests/integration/test-central-status.sh
+
+# `make bench` runs it too; `make bench-upload BENCH_UPLOAD_ARGS="ROUNDS QUEUED"` alone
+EXTRA_PROGRAMS += tests/bench/bench-upload
+EXTRA_DIST += tests/bench/bench-upload.c
+tests_bench_bench_upload_SOURCES = tests/bench/bench-upload.c tests/lib/simcentral.c \
+	tests/lib/simcentral.h
+tests_bench_bench_upload_CFLAGS = $(central_test_cflags)
+tests_bench_bench_upload_LDADD = daemon/librekamd.la
+
+bench: bench-upload
+bench-upload: tests/bench/bench-upload simulators/rekam-sim-central
+	top_builddir='$(abs_top_builddir)' tests/bench/bench-upload $(BENCH_UPLOAD_ARGS)
+.PHONY: bench-upload

@@ -112,7 +112,6 @@ integration_sh_tests = \
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
-include tests/central.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios
@@ -128,3 +127,5 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
 .PHONY: bench
+
+include tests/central.mk
