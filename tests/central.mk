@@ -40,3 +40,19 @@ bench: bench-upload
 bench-upload: tests/bench/bench-upload simulators/rekam-sim-central
 	top_builddir='$(abs_top_builddir)' tests/bench/bench-upload $(BENCH_UPLOAD_ARGS)
 .PHONY: bench-upload
+
+# libFuzzer target for the reply parsers (clang only; not part of make check):
+#   make fuzz-central-reply FUZZ_SECONDS=60
+EXTRA_DIST += tests/fuzz/fuzz-central-reply.c tests/fuzz/corpus-central-reply
+FUZZ_CC = clang
+FUZZ_SECONDS = 30
+tests/fuzz/fuzz-central-reply: $(top_srcdir)/tests/fuzz/fuzz-central-reply.c \
+		$(top_srcdir)/daemon/central-reply.c
+	$(MKDIR_P) tests/fuzz
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_builddir) \
+		-I$(top_srcdir) $(JANSSON_CFLAGS) $^ $(JANSSON_LIBS) -o $@
+fuzz-central-reply: tests/fuzz/fuzz-central-reply
+	$(MKDIR_P) tests/fuzz/corpus-central-reply.run
+	tests/fuzz/fuzz-central-reply -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		tests/fuzz/corpus-central-reply.run $(top_srcdir)/tests/fuzz/corpus-central-reply
+.PHONY: fuzz-central-reply
