@@ -73,6 +73,8 @@ int rk_central_start(struct rk_daemon *d)
 		return -ENOMEM;
 	}
 	d->central = c;
+	if (rk_packet_cleanup(c->outbox) > 0)
+		rk_notice("central: removed packets half built when rekamd stopped");
 	if (!d->config->central_url) {
 		rk_info("central: no [central] url: running without uploads");
 		return 0;

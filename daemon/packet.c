@@ -329,6 +329,32 @@ int rk_packet_remove(const char *outbox, const char *id)
 	return 0;
 }
 
+int rk_packet_cleanup(const char *outbox)
+{
+	DIR *d = opendir(outbox);
+	struct dirent *e;
+	char *path;
+	size_t len;
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		len = strlen(e->d_name);
+		/* ".<packet id>.tmp" */
+		if (len != RK_PACKET_ID_LEN + 5 || e->d_name[0] != '.' ||
+				strcmp(e->d_name + len - 4, ".tmp") != 0)
+			continue;
+		if (asprintf(&path, "%s/%s", outbox, e->d_name) < 0)
+			break;
+		remove_dir(path);
+		free(path);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
 static int sign(EVP_PKEY *key, const char *data, size_t len, unsigned char **sig, size_t *siglen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();

@@ -106,6 +106,10 @@ int rk_packet_mime(CURL *curl, const char *outbox, const char *id, curl_mime **m
  * word). 0 or -errno. */
 int rk_packet_remove(const char *outbox, const char *id);
 
+/* Remove what a crash in the middle of rk_packet_build() left in @outbox
+ * (its temporary directories). The number removed, or -errno. */
+int rk_packet_cleanup(const char *outbox);
+
 /* Load keys from PEM files: a private key, and a public key from a PEM
  * certificate or a PEM public key. NULL with *@error on failure. */
 EVP_PKEY *rk_packet_load_private_key(const char *path, char **error);

@@ -344,6 +344,12 @@ static void test_handles(void)
 			error ? error : "ok");
 	free(error);
 	rk_packet_remove(outbox, id);
+	snprintf(path, sizeof(path), "%s/.%s.tmp", outbox, id);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.%s.tmp/part-x", outbox, id);
+	spill(path, "x", 1);
+	tap_ok(rk_packet_cleanup(outbox) == 1 && count_entries(outbox) == 0,
+			"rk_packet_cleanup removes a half-built packet");
 	keys.station = NULL;
 	tap_ok(rk_packet_build(&in, &keys, outbox, id, &error) == -EINVAL && error &&
 			strstr(error, "station key"), "no station key: %s", error ? error : "");
