@@ -632,9 +632,9 @@ static void on_done(CURL *easy, CURLcode rc, void *arg)
 	} else {
 		if (network_failure(rc))
 			reachable = false;
-		snprintf(why, sizeof(why), "%s: %s", j->body_too_long ? "the answer is too long" :
-				curl_easy_strerror(rc), j->kind == JOB_SUBMIT ? "the submit failed" :
-				"the status request failed");
+		snprintf(why, sizeof(why), "%s: %s", j->kind == JOB_SUBMIT ? "the submit failed" :
+				"the status request failed", j->body_too_long ?
+				"the answer is too long" : curl_easy_strerror(rc));
 		retry_later(u, j, 0, why);
 	}
 	update_queue(u, reachable);

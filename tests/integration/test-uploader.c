@@ -342,6 +342,36 @@ static void test_wrong_client_cert(void)
 	station_close(&s);
 }
 
+/* A server whose certificate does not chain to the pinned CA: nothing is
+ * sent; once the right server is back the packet goes. */
+static void test_wrong_server_cert(const char *cert, const char *key)
+{
+	struct station s;
+	char id[RK_PACKET_ID_LEN + 1];
+	struct rk_upload_info info;
+	long before = sim_counter("submitted");
+
+	tap_ok(strncmp(sim_ctl("wrong-cert"), "OK", 2) == 0, "the server shows a certificate "
+			"from another CA");
+	station_open(&s, "wrongserver", cert, key);
+	build(s.outbox, "6371055704900010", NULL, 3000, NULL, id);
+	snprintf(s.watch, sizeof(s.watch), "%s", id);
+	rk_uploader_enqueue(s.u, id);
+	tap_ok(run_until(&s, failed_twice, id), "... the uploads fail");
+	rk_uploader_get(s.u, id, &info);
+	tap_ok(info.state == RK_UPLOAD_QUEUED && strstr(info.last_error, "certificate") &&
+			sim_counter("submitted") == before,
+			"... the packet stays queued, nothing reached the server (%s)",
+			info.last_error);
+	station_close(&s);
+	sim_ctl("reset");
+	station_open(&s, "wrongserver", cert, key);
+	info = final_info(&s, id);
+	tap_ok(info.state == RK_UPLOAD_PRINT_READY && sim_counter("submitted") == before + 1,
+			"with the right server back it goes, once");
+	station_close(&s);
+}
+
 static void test_retry_after(struct station *s)
 {
 	char id[RK_PACKET_ID_LEN + 1];
@@ -385,7 +415,7 @@ static void test_crash(void)
 	char id[RK_PACKET_ID_LEN + 1], outbox[700], cert[700], key[700], c;
 	struct rk_upload_info info;
 	long before = sim_counter("submitted");
-	int fds[2], status;
+	int fds[2], status, r;
 	pid_t child;
 
 	snprintf(cert, sizeof(cert), "%s/station1.pem", pki);
@@ -415,7 +445,9 @@ static void test_crash(void)
 			"SIGKILL mid-upload");
 	sim_ctl("reset");
 	station_open(&s, "crash", cert, key);
-	tap_ok(rk_uploader_get(s.u, id, &info) == 0 && info.state == RK_UPLOAD_QUEUED &&
+	memset(&info, 0, sizeof(info));
+	r = rk_uploader_get(s.u, id, &info);
+	tap_ok(r == 0 && info.state == RK_UPLOAD_QUEUED &&
 			info.attempts == 1 && rk_uploader_queue_length(s.u) == 1,
 			"a new process finds the packet queued after one attempt (%s, %u, %u)",
 			rk_upload_state_name(info.state), info.attempts,
@@ -471,6 +503,7 @@ int main(void)
 	station_close(&s);
 	test_drop(cert, key);
 	test_wrong_client_cert();
+	test_wrong_server_cert(cert, key);
 	test_crash();
 
 	simcentral_stop(&sim);
