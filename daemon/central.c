@@ -39,16 +39,16 @@ static int setup(struct rk_daemon *d, struct rk_central *c)
 		.backoff_initial_ms = cfg->central_backoff_initial,
 		.backoff_max_ms = cfg->central_backoff_max,
 	};
-	const char *station_key = cfg->central_station_key ? cfg->central_station_key :
+	const char *signing_key = cfg->central_signing_key ? cfg->central_signing_key :
 		cfg->central_key;
 	char *error = NULL;
 
-	if (!station_key || !cfg->central_encryption_cert) {
-		rk_error("central: [central] needs key (or station-key) and encryption-cert; "
+	if (!signing_key || !cfg->central_encryption_cert) {
+		rk_error("central: [central] needs key (or signing-key) and encryption-cert; "
 			 "running without uploads");
 		return -EINVAL;
 	}
-	c->keys.station = rk_packet_load_private_key(station_key, &error);
+	c->keys.station = rk_packet_load_private_key(signing_key, &error);
 	if (c->keys.station)
 		c->keys.recipient = rk_packet_load_public_key(cfg->central_encryption_cert, &error);
 	if (c->keys.recipient)

@@ -291,7 +291,7 @@ static const struct key_def schema[] = {
 		"PEM file of the station's client certificate" },
 	{ SEC_CENTRAL, "key", &type_path, CFG(central_key), NULL, 0,
 		"PEM file of the station's client key" },
-	{ SEC_CENTRAL, "station-key", &type_path, CFG(central_station_key), NULL, 0,
+	{ SEC_CENTRAL, "signing-key", &type_path, CFG(central_signing_key), NULL, 0,
 		"PEM file of the key that signs packets (default: key)" },
 	{ SEC_CENTRAL, "encryption-cert", &type_path, CFG(central_encryption_cert), NULL, 0,
 		"PEM certificate or public key the packets are encrypted for" },

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "daemon/artifact-bus.h"
+#include "daemon/audit-bus.h"
 #include "daemon/central.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -143,6 +145,13 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 static const struct rk_dbus_method manager_methods[] = {
 	{ "Ping", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, ping },
 	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
+	{ "ReadArtifact", RK_DBUS_ARGS({ "handle", "s" }),
+		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read },
+	{ "VerifyAudit", RK_DBUS_NO_ARGS,
+		RK_DBUS_ARGS({ "ok", "b" }, { "entries", "t" }, { "first_bad", "t" },
+			{ "reason", "s" }), rk_audit_bus_verify },
+	{ "GetAuditLog", RK_DBUS_ARGS({ "after", "t" }, { "max", "u" }),
+		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log },
 	{}
 };
 

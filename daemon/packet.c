@@ -26,6 +26,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "daemon/artifact.h"
 #include "daemon/packet.h"
 
 #define CHUNK 65536
@@ -156,12 +157,12 @@ static int check_input(const struct rk_packet_input *in, char **error)
 		if (!all_of(a->type, 1, 32, LOWER DIGIT "._-") ||
 				!all_of(a->format, 1, 64, LOWER DIGIT "._-/+"))
 			return fail(error, "artifact %s needs a type and a format", a->name);
-		if (!!a->path == !!a->handle)
-			return fail(error, "artifact %s needs a path or a handle (one of them)",
-					a->name);
-		if (a->handle && (!all_of(a->handle, 32, 32, HEX) || !in->artifact_dir))
-			return fail(error, "artifact %s: a handle is 32 hex digits, under the "
-					"artifact directory", a->name);
+		if (!!a->path == !!a->stored)
+			return fail(error, "artifact %s needs a path or a stored artifact (one of "
+					"them)", a->name);
+		if (a->stored && !in->artifact_dir)
+			return fail(error, "artifact %s: a stored artifact needs the artifact "
+					"directory", a->name);
 		if (a->sha256 && !all_of(a->sha256, 64, 64, HEX))
 			return fail(error, "artifact %s: the SHA-256 must be 64 lowercase hex "
 					"digits", a->name);
@@ -211,13 +212,36 @@ struct sealed {
 	unsigned char nonce[12], tag[16];
 };
 
-/* Encrypt the plain file @src into @name under @dfd with @cek, the AAD
- * being "<packet id>/<artifact name>"; hash both sides. */
-static int seal(const char *src, const struct rk_packet_artifact *a, const char *id,
-		const unsigned char cek[32], int dfd, const char *name, struct sealed *out,
-		char **error)
+/* The next chunk of plain bytes: from the file @fd, or from @mem. */
+static ssize_t next_chunk(int fd, const unsigned char **mem, size_t *left, unsigned char *buf,
+		const unsigned char **out)
+{
+	ssize_t got;
+
+	if (*mem) {
+		size_t n = *left < CHUNK ? *left : CHUNK;
+
+		*out = *mem;
+		*mem += n;
+		*left -= n;
+		return (ssize_t)n;
+	}
+	do
+		got = read(fd, buf, CHUNK);
+	while (got < 0 && errno == EINTR);
+	*out = buf;
+	return got;
+}
+
+/* Encrypt the plain bytes (the file @src, or @mem of @mem_len bytes) into
+ * @name under @dfd with @cek, the AAD being "<packet id>/<artifact name>";
+ * hash both sides. */
+static int seal(const char *src, const unsigned char *mem, size_t mem_len,
+		const struct rk_packet_artifact *a, const char *id, const unsigned char cek[32],
+		int dfd, const char *name, struct sealed *out, char **error)
 {
 	unsigned char *in = malloc(CHUNK), *ct = malloc(CHUNK + 16), md[32];
+	const unsigned char *chunk;
 	EVP_CIPHER_CTX *cipher = EVP_CIPHER_CTX_new();
 	EVP_MD_CTX *plain = EVP_MD_CTX_new(), *sealed = EVP_MD_CTX_new();
 	char aad[RK_PACKET_ID_LEN + 1 + 64], hex[65];
@@ -226,13 +250,15 @@ static int seal(const char *src, const struct rk_packet_artifact *a, const char 
 	out->size = 0;
 	if (!in || !ct || !cipher || !plain || !sealed)
 		goto out;
-	ifd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (ifd < 0) {
-		r = errno == ENOENT ? -ENOENT : -EIO;
-		if (asprintf(error, "artifact %s: cannot open %s: %s", a->name, src,
-				strerror(errno)) < 0)
-			*error = NULL;
-		goto out;
+	if (!mem) {
+		ifd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (ifd < 0) {
+			r = errno == ENOENT ? -ENOENT : -EIO;
+			if (asprintf(error, "artifact %s: cannot open %s: %s", a->name, src,
+					strerror(errno)) < 0)
+				*error = NULL;
+			goto out;
+		}
 	}
 	ofd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	r = -EIO;
@@ -248,16 +274,14 @@ static int seal(const char *src, const struct rk_packet_artifact *a, const char 
 			EVP_DigestInit_ex(sealed, EVP_sha256(), NULL) <= 0)
 		goto io;
 	for (;;) {
-		ssize_t got = read(ifd, in, CHUNK);
+		ssize_t got = next_chunk(ifd, &mem, &mem_len, in, &chunk);
 
-		if (got < 0 && errno == EINTR)
-			continue;
 		if (got < 0)
 			goto io;
 		if (got == 0)
 			break;
-		if (EVP_DigestUpdate(plain, in, (size_t)got) <= 0 ||
-				EVP_EncryptUpdate(cipher, ct, &n, in, (int)got) <= 0 ||
+		if (EVP_DigestUpdate(plain, chunk, (size_t)got) <= 0 ||
+				EVP_EncryptUpdate(cipher, ct, &n, chunk, (int)got) <= 0 ||
 				EVP_DigestUpdate(sealed, ct, (size_t)n) <= 0 ||
 				write_all(ofd, ct, (size_t)n) < 0)
 			goto io;
@@ -275,7 +299,8 @@ static int seal(const char *src, const struct rk_packet_artifact *a, const char 
 	to_hex(md, 32, hex);
 	if (a->sha256 && strcmp(hex, a->sha256) != 0) {
 		r = -EBADMSG;
-		if (asprintf(error, "artifact %s: %s does not match its SHA-256", a->name, src) < 0)
+		if (asprintf(error, "artifact %s: %s does not match its SHA-256", a->name,
+				src ? src : "the stored artifact") < 0)
 			*error = NULL;
 		goto out;
 	}
@@ -284,8 +309,9 @@ static int seal(const char *src, const struct rk_packet_artifact *a, const char 
 	r = 0;
 	goto out;
 io:
-	if (asprintf(error, "artifact %s: cannot encrypt %s into the packet: %s", a->name, src,
-			errno ? strerror(errno) : "crypto failure") < 0)
+	if (asprintf(error, "artifact %s: cannot encrypt %s into the packet: %s", a->name,
+			src ? src : "the stored artifact", errno ? strerror(errno) :
+			"crypto failure") < 0)
 		*error = NULL;
 out:
 	if (ifd >= 0)
@@ -298,6 +324,31 @@ out:
 	EVP_MD_CTX_free(plain);
 	EVP_MD_CTX_free(sealed);
 	ERR_clear_error();
+	return r;
+}
+
+/* Encrypt artifact @a into the part @name: from its file, or opened from
+ * the vault (artifact.c), one artifact in memory at a time. */
+static int seal_artifact(const struct rk_packet_input *in, const struct rk_packet_artifact *a,
+		const char *id, const unsigned char cek[32], int dfd, const char *name,
+		struct sealed *out, char **error)
+{
+	void *data = NULL;
+	size_t size = 0;
+	int r;
+
+	if (a->path)
+		return seal(a->path, NULL, 0, a, id, cek, dfd, name, out, error);
+	r = rk_artifact_load(in->artifact_dir, a->stored, &data, &size);
+	if (r < 0) {
+		if (asprintf(error, "artifact %s: cannot read the stored artifact %s: %s", a->name,
+				a->stored->handle, strerror(-r)) < 0)
+			*error = NULL;
+		return r;
+	}
+	r = seal(NULL, data, size, a, id, cek, dfd, name, out, error);
+	OPENSSL_cleanse(data, size);
+	free(data);
 	return r;
 }
 
@@ -445,17 +496,12 @@ static int write_parts(const struct rk_packet_input *in, const struct rk_packet_
 	}
 	for (size_t i = 0; i < in->n_artifacts; i++) {
 		const struct rk_packet_artifact *a = &in->artifacts[i];
-		char *src = NULL, name[sizeof(RK_PACKET_PART_PREFIX) + 64];
+		char name[sizeof(RK_PACKET_PART_PREFIX) + 64];
 		struct sealed s;
 		json_t *o;
 
-		if (a->handle && asprintf(&src, "%s/%s", in->artifact_dir, a->handle) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
 		snprintf(name, sizeof(name), RK_PACKET_PART_PREFIX "%s", a->name);
-		r = seal(src ? src : a->path, a, id, cek, dfd, name, &s, error);
-		free(src);
+		r = seal_artifact(in, a, id, cek, dfd, name, &s, error);
 		if (r < 0)
 			goto out;
 		o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:o}", "name", a->name, "type", a->type,

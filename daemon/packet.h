@@ -24,6 +24,8 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+struct rk_artifact_meta;
+
 #define RK_PACKET_ID_LEN 36       /* a UUID in text form */
 #define RK_PACKET_MAX_ARTIFACTS 62 /* the central API's limit */
 #define RK_PACKET_MANIFEST_MAX (1u << 20) /* bytes of a manifest we read back */
@@ -54,10 +56,12 @@ struct rk_packet_artifact {
 	const char *name;   /* the part name: [a-z0-9._-]{1,63}, unique */
 	const char *type;   /* portrait, fingerprint, iris, signature, document */
 	const char *format; /* image/jpeg, iso19794-2, ... */
-	/* the plain bytes: a file path, or a handle of artifact.c under
-	 * rk_packet_input.artifact_dir (exactly one of the two) */
+	/* the plain bytes (exactly one of the two): a file, read as it is
+	 * encrypted; or an artifact of artifact.c (its metadata from
+	 * rk_artifact_get_meta()) under rk_packet_input.artifact_dir, opened
+	 * from the vault and checked against its size and SHA-256 */
 	const char *path;
-	const char *handle;
+	const struct rk_artifact_meta *stored;
 	const char *sha256; /* optional: the plain bytes must have this hash (hex) */
 };
 
@@ -70,7 +74,7 @@ struct rk_packet_input {
 	size_t n_sop;
 	const struct rk_packet_artifact *artifacts; /* 1 to RK_PACKET_MAX_ARTIFACTS */
 	size_t n_artifacts;
-	const char *artifact_dir; /* where handles live (artifact.c); NULL without handles */
+	const char *artifact_dir; /* of artifact.c; NULL without stored artifacts */
 	int64_t created;          /* Unix seconds; 0: now */
 };
 

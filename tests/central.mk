@@ -41,18 +41,10 @@ bench-upload: tests/bench/bench-upload simulators/rekam-sim-central
 	top_builddir='$(abs_top_builddir)' tests/bench/bench-upload $(BENCH_UPLOAD_ARGS)
 .PHONY: bench-upload
 
-# libFuzzer target for the reply parsers (clang only; not part of make check):
-#   make fuzz-central-reply FUZZ_SECONDS=60
-EXTRA_DIST += tests/fuzz/fuzz-central-reply.c tests/fuzz/corpus-central-reply
-FUZZ_CC = clang
-FUZZ_SECONDS = 30
-tests/fuzz/fuzz-central-reply: $(top_srcdir)/tests/fuzz/fuzz-central-reply.c \
-		$(top_srcdir)/daemon/central-reply.c
-	$(MKDIR_P) tests/fuzz
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_builddir) \
-		-I$(top_srcdir) $(JANSSON_CFLAGS) $^ $(JANSSON_LIBS) -o $@
-fuzz-central-reply: tests/fuzz/fuzz-central-reply
-	$(MKDIR_P) tests/fuzz/corpus-central-reply.run
-	tests/fuzz/fuzz-central-reply -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		tests/fuzz/corpus-central-reply.run $(top_srcdir)/tests/fuzz/corpus-central-reply
-.PHONY: fuzz-central-reply
+# the fuzz target of the reply parsers, in the scheme of tests/fuzz.mk (its
+# corpus replayed by make check; with --enable-fuzzing, `make fuzz` explores)
+fuzz_targets += tests/fuzz/fuzz-central-reply
+tests_fuzz_fuzz_central_reply_SOURCES = tests/fuzz/fuzz-central-reply.c $(fuzz_main)
+tests_fuzz_fuzz_central_reply_CFLAGS = $(central_test_cflags)
+tests_fuzz_fuzz_central_reply_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_central_reply_LDADD = daemon/librekamd.la

@@ -10,10 +10,9 @@
  * that an answer is only taken as an acceptance or a status when it names
  * the packet, and that every string handed on is terminated and clean.
  *
- *   make fuzz-central-reply FUZZ_SECONDS=60      (needs clang)
- *
- * Without libFuzzer (-DFUZZ_STANDALONE) it runs the files named on its
- * command line once each, for replaying a crash.
+ * Built as tests/fuzz.mk says: with driver.c it replays its corpus
+ * (tests/fuzz/corpus/central-reply) in make check; configured with
+ * --enable-fuzzing, `make fuzz` explores.
  */
 #include <config.h>
 
@@ -88,23 +87,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		static uint8_t buf[1 << 20];
-		size_t n;
-
-		if (!f) {
-			perror(argv[i]);
-			return 1;
-		}
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	return 0;
-}
-#endif

@@ -305,7 +305,7 @@ static void test_full(void)
 static void test_example(void)
 {
 	static const char *const keys[] = { "id", "office-hours", "url", "ca", "cert", "key",
-		"station-key", "encryption-cert", "max-concurrent", "backoff-initial-ms",
+		"signing-key", "encryption-cert", "max-concurrent", "backoff-initial-ms",
 		"backoff-max-ms", "enable", "disable", "plugin", "connection", "enabled" };
 	const char *top = getenv("top_srcdir");
 	char *path = printf_alloc("%s/docs/rekamd.conf.example", top && *top ? top : ".");

@@ -26,7 +26,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "daemon/artifact.h"
 #include "daemon/packet.h"
+#include "daemon/store.h"
+#include "daemon/vault.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/rekam-test-packet-XXXXXX";
@@ -314,8 +317,8 @@ static void test_refused(void)
 	bad[2].name = "../x";
 	refused("an artifact name with a slash", in, -EINVAL);
 	memcpy(bad, arts, sizeof(bad));
-	bad[2].handle = "0123456789abcdef0123456789abcdef";
-	refused("an artifact with a path and a handle", in, -EINVAL);
+	bad[2].stored = &(struct rk_artifact_meta){ .size = 1 };
+	refused("an artifact with a path and a stored artifact", in, -EINVAL);
 	memcpy(bad, arts, sizeof(bad));
 	bad[2].sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
 	refused("an artifact that does not match its SHA-256", in, -EBADMSG);
@@ -324,26 +327,72 @@ static void test_refused(void)
 	refused("an artifact file that does not exist", in, -ENOENT);
 }
 
-static void test_handles(void)
+/* An artifact kept by artifact.c, sealed at rest by the vault: the packet
+ * carries its plain bytes, encrypted for the central server. */
+static void test_stored(void)
 {
 	struct rk_packet_input in = input();
 	struct rk_packet_keys keys = { station, central };
-	struct rk_packet_artifact one = { "finger-r1", "fingerprint", "iso19794-2", NULL,
-		"0123456789abcdef0123456789abcdef", NULL };
-	char id[RK_PACKET_ID_LEN + 1], path[700], hex[65], *error = NULL;
+	struct rk_artifact_meta meta = { .kind = "fingerprint", .format = "iso19794-2",
+		.quality = 80 }, damaged;
+	struct rk_packet_artifact one = { "finger-r1", "fingerprint", "iso19794-2", NULL, &meta,
+		NULL };
+	char id[RK_PACKET_ID_LEN + 1], path[700], adir[600], *error = NULL;
+	struct rk_store *store = NULL;
+	unsigned char cek[32], *epk, *wrapped, *ct, *nonce, *tag, *out;
+	size_t epk_len, wlen, ctlen, nlen, tlen;
+	json_t *m, *a;
 
-	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef", tmp);
-	spill(path, plain[1], plain_len[1]);
-	sha256_hex(plain[1], plain_len[1], hex);
-	one.sha256 = hex;
+	snprintf(path, sizeof(path), "%s/rekam.db", tmp);
+	snprintf(adir, sizeof(adir), "%s/artifacts", tmp);
+	if (rk_store_open(path, &store, NULL, &error) < 0)
+		tap_bail("store: %s", error);
+	snprintf(path, sizeof(path), "%s/station.key", tmp);
+	if (rk_vault_open(path) < 0 || rk_artifact_put(store, adir, &meta, plain[1],
+			plain_len[1]) < 0)
+		tap_bail("cannot keep an artifact");
 	in.artifacts = &one;
 	in.n_artifacts = 1;
-	in.artifact_dir = tmp;
+	in.artifact_dir = adir;
 	tap_ok(rk_packet_build(&in, &keys, outbox, id, &error) == 0,
-			"an artifact given by handle under the artifact directory (%s)",
+			"a stored (vault-sealed) artifact goes into a packet (%s)",
 			error ? error : "ok");
 	free(error);
+	snprintf(path, sizeof(path), "%s/%s/%s", outbox, id, RK_PACKET_MANIFEST);
+	m = json_load_file(path, 0, NULL);
+	a = json_array_get(json_object_get(m, "artifacts"), 0);
+	epk = unb64(json_string_value(json_object_get(json_object_get(m, "encryption"),
+			"ephemeral_public_key")), &epk_len);
+	wrapped = unb64(json_string_value(json_object_get(json_object_get(m, "encryption"),
+			"wrapped_key")), &wlen);
+	nonce = unb64(json_string_value(json_object_get(a, "nonce")), &nlen);
+	tag = unb64(json_string_value(json_object_get(a, "tag")), &tlen);
+	snprintf(path, sizeof(path), "%s/%s/%sfinger-r1", outbox, id, RK_PACKET_PART_PREFIX);
+	ct = slurp(path, &ctlen);
+	out = malloc(ctlen + 1);
+	snprintf(path, sizeof(path), "%s/finger-r1", id);
+	tap_ok(rk_packet_unwrap_key(central, id, epk, epk_len, wrapped, cek) == 0 &&
+			ctlen == plain_len[1] && gcm_open(cek, nonce, tag, path, ct, ctlen, out) == 0 &&
+			memcmp(out, plain[1], ctlen) == 0,
+			"... as its plain bytes, encrypted for the central server");
+	free(epk);
+	free(wrapped);
+	free(nonce);
+	free(tag);
+	free(ct);
+	free(out);
+	json_decref(m);
 	rk_packet_remove(outbox, id);
+
+	damaged = meta;
+	memcpy(damaged.sha256, "00", 2);
+	one.stored = &damaged;
+	refused("a stored artifact whose bytes do not match its SHA-256", in, -EBADMSG);
+	one.stored = &meta;
+	rk_vault_close();
+	refused("a stored artifact without the station key", in, -EIO);
+	rk_store_close(store);
+
 	snprintf(path, sizeof(path), "%s/.%s.tmp", outbox, id);
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/.%s.tmp/part-x", outbox, id);
@@ -351,6 +400,7 @@ static void test_handles(void)
 	tap_ok(rk_packet_cleanup(outbox) == 1 && count_entries(outbox) == 0,
 			"rk_packet_cleanup removes a half-built packet");
 	keys.station = NULL;
+	in = input();
 	tap_ok(rk_packet_build(&in, &keys, outbox, id, &error) == -EINVAL && error &&
 			strstr(error, "station key"), "no station key: %s", error ? error : "");
 	free(error);
@@ -382,7 +432,7 @@ int main(void)
 
 	test_build_and_open();
 	test_refused();
-	test_handles();
+	test_stored();
 
 	/* keys from PEM files, as rekamd loads them */
 	snprintf(path, sizeof(path), "%s/k.pem", tmp);
