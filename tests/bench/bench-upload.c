@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 		double t;
 
 		for (int i = 0; i < queued; i++)
-			build(outbox, n + (unsigned int)i, 0.1, ids[n + (unsigned int)i]);
+			build(outbox, n + (unsigned int)i, getenv("BENCH_SCALE") ? atof(getenv("BENCH_SCALE")) : 0.1, ids[n + (unsigned int)i]);
 		snprintf(name, sizeof(name), "many-%u", concurrency[c]);
 		station_open(&s, name, concurrency[c]);
 		t = upload(&s, &ids[n], (unsigned int)queued);
