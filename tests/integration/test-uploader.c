@@ -7,7 +7,8 @@
  * loopback, on a real libevent loop: submit -> print_ready; the same
  * fingerprints -> duplicate; tampered packets (changed bytes, a GCM tag
  * that does not verify, encrypted for another key) -> rejected; a client
- * certificate from another CA -> refused, the packet stays queued; 503
+ * certificate from another CA -> refused, the packet stays queued (and so
+ * with a server certificate from another CA, or a server that stalls); 503
  * with Retry-After -> the retry waits at least that long; a connection
  * dropped mid-upload -> retried and accepted once; a process killed with
  * SIGKILL mid-upload -> a new one delivers the packet exactly once. The
@@ -142,11 +143,13 @@ static void on_upload(struct rk_uploader *u, const struct rk_upload_info *info, 
 	}
 }
 
+static unsigned int stall_timeout_s = 20;
+
 static void station_open(struct station *s, const char *name, const char *cert, const char *key)
 {
 	struct rk_uploader_config c = { .url = url, .cert = cert, .key = key,
 		.max_concurrent = 2, .backoff_initial_ms = 100, .backoff_max_ms = 1000,
-		.stall_timeout_s = 20 };
+		.stall_timeout_s = stall_timeout_s };
 	char path[700], ca[700], *error = NULL;
 
 	memset(s, 0, sizeof(*s));
@@ -372,6 +375,34 @@ static void test_wrong_server_cert(const char *cert, const char *key)
 	station_close(&s);
 }
 
+/* A server that reads the upload and never answers: the request times out
+ * and is tried again; once the server answers, the packet goes once. */
+static void test_stall(const char *cert, const char *key)
+{
+	struct station s;
+	char id[RK_PACKET_ID_LEN + 1];
+	struct rk_upload_info info;
+	long before = sim_counter("submitted");
+
+	tap_ok(strncmp(sim_ctl("stall"), "OK", 2) == 0, "the server stops answering");
+	stall_timeout_s = 1;
+	station_open(&s, "stall", cert, key);
+	stall_timeout_s = 20;
+	build(s.outbox, "6371055704900011", NULL, 3000, NULL, id);
+	snprintf(s.watch, sizeof(s.watch), "%s", id);
+	rk_uploader_enqueue(s.u, id);
+	tap_ok(run_until(&s, failed_twice, id), "... the requests time out and are tried again");
+	rk_uploader_get(s.u, id, &info);
+	tap_ok(info.state == RK_UPLOAD_QUEUED && strstr(info.last_error, "imeout") &&
+			!rk_uploader_reachable(s.u), "... the packet stays queued (%s)",
+			info.last_error);
+	sim_ctl("reset");
+	info = final_info(&s, id);
+	tap_ok(info.state == RK_UPLOAD_PRINT_READY && sim_counter("submitted") == before + 1,
+			"once the server answers again it goes, once");
+	station_close(&s);
+}
+
 static void test_retry_after(struct station *s)
 {
 	char id[RK_PACKET_ID_LEN + 1];
@@ -504,6 +535,7 @@ int main(void)
 	test_drop(cert, key);
 	test_wrong_client_cert();
 	test_wrong_server_cert(cert, key);
+	test_stall(cert, key);
 	test_crash();
 
 	simcentral_stop(&sim);
