@@ -28,7 +28,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/packet.c daemon/packet.h daemon/packet-crypto.c daemon/packet-mime.c \
 	daemon/curl-event.c daemon/curl-event.h \
 	daemon/central-reply.c daemon/central-reply.h \
-	daemon/uploader.c daemon/uploader.h \
+	daemon/uploader.c daemon/uploader.h daemon/uploader-private.h daemon/uploader-request.c \
 	daemon/central.c daemon/central.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
