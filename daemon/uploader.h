@@ -87,7 +87,10 @@ void rk_uploader_free(struct rk_uploader *u);
 int rk_uploader_listen(struct rk_uploader *u, rk_upload_fn fn, void *data);
 
 /* Queue the built packet @outbox/@id. Queuing it again changes nothing.
- * 0, -ENOENT (no such packet in the outbox), -EINVAL, -EIO. */
+ * Called inside an open transaction of the store, the new row is part of
+ * it (the pipeline records its step and the queued packet together); the
+ * first attempt starts on a later loop turn. 0, -ENOENT (no such packet in
+ * the outbox), -EBADMSG (a damaged one), -EINVAL, -EIO. */
 int rk_uploader_enqueue(struct rk_uploader *u, const char *id);
 
 /* The packet's state. 0 or -ENOENT, -EIO. */
