@@ -380,13 +380,14 @@ static bool append_results(DBusMessageIter *iter, const struct rk_options *resul
 
 	for (size_t i = 0; ok && i < results->n; i++) {
 		const struct rk_option *r = &results->items[i];
-		dbus_bool_t b = r->v.b;
+		dbus_bool_t b;
 
-		if (r->type == DBUS_TYPE_STRING)
+		if (r->type == DBUS_TYPE_STRING) {
 			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_STRING, &r->v.s);
-		else if (r->type == DBUS_TYPE_BOOLEAN)
+		} else if (r->type == DBUS_TYPE_BOOLEAN) {
+			b = r->v.b; /* read the member the value is in */
 			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_BOOLEAN, &b);
-		else
+		} else
 			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_INT64, &r->v.i);
 	}
 	return ok && dbus_message_iter_close_container(iter, &dict);

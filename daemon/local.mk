@@ -20,6 +20,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/vault.c daemon/vault.h \
 	daemon/audit.c daemon/audit.h \
 	daemon/audit-bus.c daemon/audit-bus.h \
+	daemon/diag.c daemon/diag.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \
@@ -30,11 +31,13 @@ daemon_librekamd_la_SOURCES = \
 	daemon/central-reply.c daemon/central-reply.h \
 	daemon/uploader.c daemon/uploader.h daemon/uploader-private.h daemon/uploader-request.c \
 	daemon/central.c daemon/central.h \
+	daemon/cardface.c daemon/cardface.h daemon/cardface-private.h \
+	daemon/cardface-check.c daemon/cardface-text.c daemon/cardface-image.c \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
-	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS) $(LIBCURL_CFLAGS)
+	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS) $(CARDFACE_CFLAGS) $(LIBCURL_CFLAGS)
 daemon_librekamd_la_LIBADD = $(LIBEVENT_LIBS) $(DBUS_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) \
-	$(JANSSON_LIBS) $(LIBUSB_LIBS) $(LIBCURL_LIBS) -lpthread
+	$(JANSSON_LIBS) $(LIBUSB_LIBS) $(CARDFACE_LIBS) $(LIBCURL_LIBS) -lm -lpthread
 
 sbin_PROGRAMS += daemon/rekamd
 daemon_rekamd_SOURCES = daemon/main.c

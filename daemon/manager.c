@@ -17,6 +17,7 @@
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
+#include "daemon/diag.h"
 #include "daemon/device.h"
 #include "daemon/manager.h"
 #include "daemon/store.h"
@@ -152,6 +153,8 @@ static const struct rk_dbus_method manager_methods[] = {
 			{ "reason", "s" }), rk_audit_bus_verify },
 	{ "GetAuditLog", RK_DBUS_ARGS({ "after", "t" }, { "max", "u" }),
 		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log },
+	{ "Diagnose", RK_DBUS_NO_ARGS,
+		RK_DBUS_ARGS({ "checks", "a(sss)" }, { "usb", "a(qqyyss)" }), rk_diag_bus_diagnose },
 	{}
 };
 

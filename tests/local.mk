@@ -127,6 +127,8 @@ integration_sh_tests = \
 	tests/integration/test-rekamctl-jobs.sh \
 	tests/integration/test-unit-security.sh \
 	tests/integration/test-audit.sh \
+	tests/integration/test-diag.sh \
+	tests/integration/test-monitor.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
@@ -149,3 +151,5 @@ bench: $(EXTRA_PROGRAMS) daemon/rekamd
 .PHONY: bench
 
 include tests/central.mk
+# the card face renderer: its unit test and benchmark
+include tests/cardface.mk
