@@ -161,6 +161,20 @@ static int parse_url(const struct key_def *def, void *base, const char *value)
 	return parse_string(def, base, value);
 }
 
+/* A decimal number from 1 to type->max. */
+static int parse_uint(const struct key_def *def, void *base, const char *value)
+{
+	unsigned long v = 0;
+
+	if (strspn(value, DIGIT) != strlen(value) || strlen(value) > 9 || !*value)
+		return -EINVAL;
+	v = strtoul(value, NULL, 10);
+	if (v < 1 || v > def->type->max)
+		return -EINVAL;
+	*(unsigned int *)field_of(def, base) = (unsigned int)v;
+	return 0;
+}
+
 static int parse_bool(const struct key_def *def, void *base, const char *value)
 {
 	static const char *const words[] = { "false", "true", "no", "yes", "off", "on", "0", "1" };
@@ -247,7 +261,7 @@ static int parse_colour(const struct key_def *def, void *base, const char *value
 }
 
 /* A whole number from 0 to type->max. */
-static int parse_uint(const struct key_def *def, void *base, const char *value)
+static int parse_uint0(const struct key_def *def, void *base, const char *value)
 {
 	unsigned long n;
 	char *end;
@@ -278,14 +292,18 @@ static const struct value_type type_plugin = { STORE_STRING, parse_string,
 	name_chars, 64, "a plugin name of 1 to 64 characters of a-z 0-9 _ -" };
 static const struct value_type type_connection = { STORE_STRING, parse_string,
 	NULL, 1024, "at most 1024 bytes" };
+static const struct value_type type_concurrency = { STORE_OTHER, parse_uint,
+	NULL, 16, "a number from 1 to 16" };
+static const struct value_type type_ms = { STORE_OTHER, parse_uint,
+	NULL, 86400000, "milliseconds, from 1 to 86400000" };
 static const struct value_type type_bool = { STORE_BOOL, parse_bool,
 	NULL, 0, "true, false, yes, no, on, off, 1 or 0" };
 
 static const struct value_type type_colour = { STORE_STRING, parse_colour,
 	NULL, 0, "red or blue" };
-static const struct value_type type_sharpness = { STORE_OTHER, parse_uint,
+static const struct value_type type_sharpness = { STORE_OTHER, parse_uint0,
 	NULL, 100000, "a whole number from 0 to 100000" };
-static const struct value_type type_percent = { STORE_OTHER, parse_uint,
+static const struct value_type type_percent = { STORE_OTHER, parse_uint0,
 	NULL, 50, "a whole number of percent from 0 to 50" };
 
 #define CFG(field) offsetof(struct rk_config, field)
@@ -305,6 +323,16 @@ static const struct key_def schema[] = {
 		"PEM file of the station's client certificate" },
 	{ SEC_CENTRAL, "key", &type_path, CFG(central_key), NULL, 0,
 		"PEM file of the station's client key" },
+	{ SEC_CENTRAL, "signing-key", &type_path, CFG(central_signing_key), NULL, 0,
+		"PEM file of the key that signs packets (default: key)" },
+	{ SEC_CENTRAL, "encryption-cert", &type_path, CFG(central_encryption_cert), NULL, 0,
+		"PEM certificate or public key the packets are encrypted for" },
+	{ SEC_CENTRAL, "max-concurrent", &type_concurrency, CFG(central_max_concurrent), "2", 0,
+		"uploads and status requests at once" },
+	{ SEC_CENTRAL, "backoff-initial-ms", &type_ms, CFG(central_backoff_initial), "1000", 0,
+		"first delay before a failed request is tried again" },
+	{ SEC_CENTRAL, "backoff-max-ms", &type_ms, CFG(central_backoff_max), "300000", 0,
+		"longest delay between tries" },
 	{ SEC_PLUGINS, "enable", &type_globs, CFG(plugins_enable), "*", 0,
 		"plugins to load (glob patterns)" },
 	{ SEC_PLUGINS, "disable", &type_globs, CFG(plugins_disable), "", 0,

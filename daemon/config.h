@@ -47,6 +47,11 @@ struct rk_config {
 	char *central_ca;   /* ca=   PEM file of the CA the server certificate must chain to */
 	char *central_cert; /* cert= station client certificate (PEM) */
 	char *central_key;  /* key=  station client key (PEM) */
+	char *central_signing_key;     /* signing-key= signs manifests (PEM); default: key */
+	char *central_encryption_cert; /* encryption-cert= the central encryption key (PEM) */
+	unsigned int central_max_concurrent;  /* max-concurrent= 1-16, default 2 */
+	unsigned int central_backoff_initial; /* backoff-initial-ms= default 1000 */
+	unsigned int central_backoff_max;     /* backoff-max-ms= default 300000 */
 
 	/* [plugins] */
 	char **plugins_enable;  /* enable=  comma-separated globs, NULL-terminated; default {"*"} */

@@ -153,5 +153,6 @@ bench: $(EXTRA_PROGRAMS) daemon/rekamd
 		$(BENCH_CAMERA_ARGS)
 .PHONY: bench
 
+include tests/central.mk
 # the card face renderer: its unit test and benchmark
 include tests/cardface.mk
