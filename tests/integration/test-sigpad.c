@@ -35,11 +35,6 @@ static DBusConnection *conn;
 static char control[100], state_dir[128], log_path[128];
 
 /* The simulator's control socket. */
-static char *control_cmd(const char *cmd)
-{
-	return tc_sim_control(control, cmd);
-}
-
 static void control_ok(const char *cmd)
 {
 	tc_sim_control_ok(control, cmd);
