@@ -45,6 +45,7 @@ enum section {
 	SEC_STATION,
 	SEC_CENTRAL,
 	SEC_PLUGINS,
+	SEC_QUALITY,
 	SEC_DEVICE,
 	N_SECTIONS
 };
@@ -53,6 +54,7 @@ static const char *const section_names[N_SECTIONS] = {
 	[SEC_STATION] = "station",
 	[SEC_CENTRAL] = "central",
 	[SEC_PLUGINS] = "plugins",
+	[SEC_QUALITY] = "quality",
 	[SEC_DEVICE] = "device",
 };
 
@@ -172,6 +174,21 @@ static int parse_bool(const struct key_def *def, void *base, const char *value)
 	return -EINVAL;
 }
 
+/* A decimal number from 0 to type->max, without sign or blanks. */
+static int parse_uint(const struct key_def *def, void *base, const char *value)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*value || strspn(value, DIGIT) != strlen(value) || strlen(value) > 9)
+		return -EINVAL;
+	v = strtoul(value, &end, 10);
+	if (v > def->type->max)
+		return -EINVAL;
+	*(unsigned int *)field_of(def, base) = (unsigned int)v;
+	return 0;
+}
+
 /* "a, b*,c" -> {"a", "b*", "c", NULL}; an empty value is the empty list. */
 static int parse_globs(const struct key_def *def, void *base, const char *value)
 {
@@ -256,6 +273,11 @@ static const struct value_type type_connection = { STORE_STRING, parse_string,
 static const struct value_type type_bool = { STORE_BOOL, parse_bool,
 	NULL, 0, "true, false, yes, no, on, off, 1 or 0" };
 
+static const struct value_type type_score = { STORE_OTHER, parse_uint,
+	NULL, 100, "a whole number from 0 to 100" };
+static const struct value_type type_retries = { STORE_OTHER, parse_uint,
+	NULL, 10, "a whole number from 0 to 10" };
+
 #define CFG(field) offsetof(struct rk_config, field)
 #define DEV(field) offsetof(struct rk_device_config, field)
 
@@ -277,6 +299,12 @@ static const struct key_def schema[] = {
 		"plugins to load (glob patterns)" },
 	{ SEC_PLUGINS, "disable", &type_globs, CFG(plugins_disable), "", 0,
 		"plugins never to load, even when enabled (glob patterns)" },
+	{ SEC_QUALITY, "finger-threshold", &type_score, CFG(quality_finger), "40", 0,
+		"lowest fingerprint quality accepted (MOSIP slap default 40)" },
+	{ SEC_QUALITY, "iris-threshold", &type_score, CFG(quality_iris), "60", 0,
+		"lowest iris quality accepted (MOSIP default 60)" },
+	{ SEC_QUALITY, "retries", &type_retries, CFG(quality_retries), "3", 0,
+		"captures repeated at most this often while under the threshold" },
 	{ SEC_DEVICE, "plugin", &type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
 		"plugin that drives the device" },
 	{ SEC_DEVICE, "connection", &type_connection, DEV(connection), NULL, 0,

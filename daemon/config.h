@@ -3,8 +3,8 @@
  * rekam - KTP-el recording station daemon
  *
  * config.h - /etc/rekam/rekamd.conf: an INI/keyfile file with [station],
- * [central], [plugins] and one [device NAME] section per configured device.
- * Every key is described by a schema table in config.c; unknown keys and bad
+ * [central], [plugins], [quality] and one [device NAME] section per configured
+ * device. Every key is described by a schema table in config.c; unknown keys and bad
  * values are errors reported as "FILE:LINE: message". docs/rekamd.conf.md is
  * the reference for users.
  */
@@ -50,6 +50,11 @@ struct rk_config {
 	/* [plugins] */
 	char **plugins_enable;  /* enable=  comma-separated globs, NULL-terminated; default {"*"} */
 	char **plugins_disable; /* disable= comma-separated globs, NULL-terminated; default {} */
+
+	/* [quality] (daemon/biometric-quality.h applies them) */
+	unsigned int quality_finger;  /* finger-threshold= 0-100, default 40 */
+	unsigned int quality_iris;    /* iris-threshold=   0-100, default 60 */
+	unsigned int quality_retries; /* retries=          0-10,  default 3 */
 
 	struct rk_device_config *devices;
 	size_t n_devices;
