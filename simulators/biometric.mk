@@ -17,3 +17,9 @@ simulators_rekam_sim_biometric_LDADD = simulators/lib/librekam-sim.la $(LIBEVENT
 
 TESTS += tests/integration/test-sim-biometric.sh
 EXTRA_DIST += tests/integration/test-sim-biometric.sh
+
+# the test keeps one fingerprint and one iris image for a person to look at
+clean-local: clean-biometric-samples
+clean-biometric-samples:
+	rm -rf tests/biometric-samples
+.PHONY: clean-biometric-samples
