@@ -46,6 +46,8 @@
 #define SBI_KIND "iris"
 #define SBI_TYPE_NAME "Iris"
 #define SBI_DEFAULT_SCORE 60
+#define SBI_SUBTYPES "left, right or both"
+#define SBI_PARTS "eyes: left, right"
 #else
 #define SBI_TYPE SBI_FINGER
 #define SBI_CLASS RK_DEVICE_FINGERPRINT
@@ -53,6 +55,9 @@
 #define SBI_KIND "fingerprint"
 #define SBI_TYPE_NAME "Finger"
 #define SBI_DEFAULT_SCORE 40
+#define SBI_SUBTYPES "left-slap, right-slap or thumbs"
+#define SBI_PARTS "fingers: left-index, left-middle, left-ring, left-little, right-index, " \
+	"right-middle, right-ring, right-little, left-thumb, right-thumb"
 #endif
 
 #define PREFIX "sbi:127.0.0.1:"
@@ -558,6 +563,13 @@ static bool valid_tid(const char *t)
 	return strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
+/* A bad capture option: the operation fails with a sentence saying which. */
+static int bad_option(struct rk_op *op, const char *message)
+{
+	host->op_complete(op, -EINVAL, message);
+	return 0;
+}
+
 static int sbi_capture(struct rk_device *dev, struct rk_op *op, const struct rk_options *options)
 {
 	struct sbi *s = host->get_data(dev);
@@ -578,9 +590,18 @@ static int sbi_capture(struct rk_device *dev, struct rk_op *op, const struct rk_
 	if (!s || !s->http || s->phase != PHASE_IDLE)
 		return s && s->http ? -EBUSY : -ENODEV;
 	s->sub = sub_of(subtype);
-	if (!s->sub || mask < 0 || score < 0 || score > 100 || timeout < 1 || timeout > 600000 ||
-			(tid && !valid_tid(tid)) || (prev && *prev && sbi_unhex(prev, s->req.previous_hash) < 0))
-		return -EINVAL;
+	if (!s->sub)
+		return bad_option(op, "bio-subtype must be " SBI_SUBTYPES);
+	if (mask < 0)
+		return bad_option(op, "exceptions must be a comma list of " SBI_PARTS);
+	if (score < 0 || score > 100)
+		return bad_option(op, "requested-score must be a number from 0 to 100");
+	if (timeout < 1 || timeout > 600000)
+		return bad_option(op, "timeout must be a number of milliseconds from 1 to 600000");
+	if (tid && !valid_tid(tid))
+		return bad_option(op, "transaction-id must be 4 to 50 of A-Z a-z 0-9 -");
+	if (prev && *prev && sbi_unhex(prev, s->req.previous_hash) < 0)
+		return bad_option(op, "previous-hash must be 64 hex digits, or empty");
 	if (!s->registered || !s->cert) {
 		host->op_complete(op, -EIO, "the device is not registered: its data cannot be "
 			"trusted, and it refuses registration captures");
