@@ -41,3 +41,11 @@ tests_integration_test_biometric_SOURCES = tests/integration/test-biometric.c \
 	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
 tests_integration_test_biometric_CFLAGS = $(test_cflags)
 tests_integration_test_biometric_LDADD = $(DBUS_LIBS)
+
+# the fuzz target of the reply parser, run as a plain test by make check
+check_PROGRAMS += tests/fuzz/fuzz-sbi-reply
+TESTS += tests/fuzz/fuzz-sbi-reply
+tests_fuzz_fuzz_sbi_reply_SOURCES = tests/fuzz/fuzz-sbi-reply.c \
+	plugins/biometric-sbi/sbi-reply.c plugins/biometric-sbi/sbi-reply.h
+tests_fuzz_fuzz_sbi_reply_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_sbi_reply_LDADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
