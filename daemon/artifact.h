@@ -3,10 +3,11 @@
  * rekam - KTP-el recording station daemon
  *
  * artifact.h - captured data (portraits, fingerprints, signatures, scans)
- * kept by rekamd: the bytes in a file per artifact under the state
- * directory, the metadata in the artifacts table. Callers get metadata and
- * a handle, never megabytes over D-Bus. This is the one module that touches
- * artifact bytes, so that encryption at rest can be added here alone.
+ * kept by rekamd: the bytes sealed by the vault (vault.h) in a file per
+ * artifact under the state directory, the metadata in the artifacts table.
+ * Callers get metadata and a handle, never megabytes over D-Bus. This is the
+ * one module that touches artifact files; the station key must be loaded
+ * (rk_vault_open()) before anything is written or read (else -ENOKEY).
  */
 #pragma once
 
@@ -70,6 +71,11 @@ int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_a
 int rk_artifact_read(struct rk_store *store, const char *dir, const char *handle, void **data,
 		size_t *size);
 
+/* rk_artifact_read() without the store, for a worker thread: the bytes of the
+ * artifact @meta describes (from rk_artifact_get_meta()), checked against its
+ * size and SHA-256. Same errors. */
+int rk_artifact_load(const char *dir, const struct rk_artifact_meta *meta, void **data,
+		size_t *size);
 /* Remove the row, then the file. 0 or -ENOENT, -EINVAL (malformed handle), -EIO. */
 int rk_artifact_delete(struct rk_store *store, const char *dir, const char *handle);
 

@@ -10,6 +10,7 @@ dist_doc_DATA = \
 	docs/card.md \
 	docs/central-api.md \
 	docs/PERFORMANCE.md \
+	docs/SECURITY.md \
 	docs/device-protocol.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
