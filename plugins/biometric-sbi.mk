@@ -38,6 +38,7 @@ tests_unit_test_sbi_reply_LDADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
 check_PROGRAMS += tests/integration/test-biometric
 TESTS += tests/integration/test-biometric
 tests_integration_test_biometric_SOURCES = tests/integration/test-biometric.c \
+	daemon/biometric-quality.c daemon/biometric-quality.h \
 	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
 tests_integration_test_biometric_CFLAGS = $(test_cflags)
 tests_integration_test_biometric_LDADD = $(DBUS_LIBS)

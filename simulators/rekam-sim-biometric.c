@@ -217,6 +217,26 @@ static int cmd_not_registered(struct sim *sim, const char *arg, char *out, size_
 	return flag(&bio.not_registered, arg, out, outlen, "not-registered");
 }
 
+static int cmd_power(struct sim *sim, const char *arg, char *out, size_t outlen)
+{
+	int r = 0;
+
+	if (!strcmp(arg, "off")) {
+		bio_http_stop(&bio);
+	} else if (!strcmp(arg, "on")) {
+		if (!bio.listener)
+			r = bio_http_start(&bio);
+	} else {
+		snprintf(out, outlen, "usage: power on|off");
+		return -EINVAL;
+	}
+	if (r < 0)
+		snprintf(out, outlen, "cannot listen on 127.0.0.1:%u again", bio.port);
+	else
+		snprintf(out, outlen, "power=%s", bio.listener ? "on" : "off");
+	return r;
+}
+
 static int cmd_reset(struct sim *sim, const char *arg, char *out, size_t outlen)
 {
 	bio.busy = bio.not_ready = bio.not_registered = false;
@@ -257,7 +277,11 @@ static const struct sim_command commands[] = {
 	{ "unsigned", SIM_ARG_OPTIONAL, "N",
 		"the next N captures (default 1) send their data blocks unsigned "
 		"(base64url payload only)", cmd_unsigned },
-	{ "reset", SIM_ARG_NONE, NULL, "clear every fault and score set above", cmd_reset },
+	{ "power", SIM_ARG_REQUIRED, "on|off",
+		"off: the device service stops (its port refuses connections, open ones are "
+		"closed, a running capture is abandoned); on: it listens again", cmd_power },
+	{ "reset", SIM_ARG_NONE, NULL, "clear every fault and score set above (not power)",
+		cmd_reset },
 	{ NULL },
 };
 
@@ -271,9 +295,9 @@ static void on_connected(struct sim *sim)
 
 static void on_status(struct sim *sim, struct evbuffer *out)
 {
-	evbuffer_add_printf(out, " port=%u requests=%lu captures=%lu capturing=%s busy=%s "
+	evbuffer_add_printf(out, " port=%u power=%s requests=%lu captures=%lu capturing=%s busy=%s "
 		"not-ready=%s not-registered=%s slow=%u drop=%u bad-signature=%u unsigned=%u "
-		"low-quality=%u", bio.port, bio.requests, bio.captures,
+		"low-quality=%u", bio.port, bio.listener ? "on" : "off", bio.requests, bio.captures,
 		bio.capturing ? "yes" : "no", bio.busy ? "on" : "off",
 		bio.not_ready ? "on" : "off", bio.not_registered ? "on" : "off", bio.slow_ms,
 		bio.drop, bio.bad_signature, bio.unsigned_reply, bio.low_quality);

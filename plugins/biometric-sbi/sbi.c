@@ -493,6 +493,13 @@ static void capture_done(void *data, int err, long status, const char *body, siz
 	int r;
 
 	s->capture = NULL;
+	if (err == -ECONNREFUSED) {
+		/* the device service went away (unplugged, stopped): the host
+		 * marks the device absent and opens it again when it answers */
+		finish(s, -ENODEV, message);
+		host->gone(s->dev, "the SBI device service no longer answers");
+		return;
+	}
 	if (err < 0) {
 		finish(s, err == -ETIMEDOUT ? -ETIMEDOUT : -EIO, message);
 		return;

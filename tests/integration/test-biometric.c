@@ -11,8 +11,10 @@
  * detect; then the faults of the simulator: a tampered signature and an
  * unsigned reply (DeviceError saying so), busy, not ready, a dropped
  * connection, a capture slower than its timeout (Timeout, and the device is
- * usable again), each ending in a clear D-Bus error, and a good capture
- * afterwards.
+ * usable again), the service stopped and started again (Absent, then idle),
+ * each ending in a clear D-Bus error, and a good capture afterwards. The
+ * quality policy (daemon/biometric-quality.c) drives real captures: low
+ * quality is retried and the best attempt kept, as the Record step will.
  */
 #include <config.h>
 
@@ -29,6 +31,7 @@
 
 #include <dbus/dbus.h>
 
+#include "daemon/biometric-quality.h"
 #include "tap.h"
 #include "testbus.h"
 #include "testclient.h"
@@ -40,6 +43,7 @@
 static struct testbus tb;
 static DBusConnection *conn;
 static char control[100], state_dir[128];
+
 
 static char *control_cmd(const char *cmd)
 {
@@ -136,10 +140,9 @@ static int parse_artifacts(DBusMessage *reply, struct artifact *out, int max)
 
 static char *artifact_text(const struct artifact *a)
 {
-	char path[256];
+	size_t len = 0;
 
-	snprintf(path, sizeof(path), "%s/artifacts/%s", state_dir, a->handle);
-	return testbus_read_file(path);
+	return tc_read_artifact(conn, a->handle, &len);
 }
 
 /* Capture on @dev with up to two string options; the artifacts, or -1 and
@@ -311,6 +314,111 @@ static void expect_error(const char *what, const char *dev, const char *fault, c
 	}
 }
 
+static void test_self_test(void)
+{
+	DBusMessage *reply = tc_call(conn, FINGER, "SelfTest");
+	DBusMessageIter iter, array;
+	dbus_bool_t passed = FALSE;
+	int n = 0;
+
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
+		dbus_message_iter_init(reply, &iter);
+		dbus_message_iter_get_basic(&iter, &passed);
+		dbus_message_iter_next(&iter);
+		dbus_message_iter_recurse(&iter, &array);
+		for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
+				dbus_message_iter_next(&array))
+			n++;
+	}
+	dbus_message_unref(reply);
+	tap_ok(passed, "the self-test passes");
+	tap_is_int(n, 3, "... in three steps: discovery, device info, status");
+}
+
+/* One attempt of a round: the scores of the parts from the artifacts. */
+static int attempt(struct rk_bq_round *round, const char *dev, const char *subtype,
+		const char *prefix, int n_parts, const char *const *names, char *kept, size_t kept_len)
+{
+	struct artifact art[MAX_ART];
+	int scores[RK_BQ_MAX_PARTS], n, verdict;
+	char error[128] = "", kind[64];
+
+	for (int p = 0; p < RK_BQ_MAX_PARTS; p++)
+		scores[p] = RK_BQ_NO_SCORE;
+	n = capture(dev, "bio-subtype", subtype, NULL, NULL, art, error, sizeof(error));
+	if (n < 0)
+		return -EIO;
+	for (int p = 0; p < n_parts; p++) {
+		const struct artifact *a;
+
+		snprintf(kind, sizeof(kind), "%s-%s", prefix, names[p]);
+		a = find(art, n, kind);
+		if (a)
+			scores[p] = a->quality;
+	}
+	verdict = rk_bq_round_add(round, scores);
+	if (rk_bq_best(round) == (int)round->attempts - 1 && n > 0)
+		snprintf(kept, kept_len, "%s", art[0].handle);
+	tap_diag("  attempt %u: average %.2f", round->attempts,
+		rk_bq_average(round, round->attempts - 1));
+	return verdict;
+}
+
+static void test_quality_policy(void)
+{
+	static const char *const left[] = { "left-index", "left-middle", "left-ring", "left-little" };
+	static const char *const eyes[] = { "left", "right" };
+	struct rk_bq_policy policy;
+	struct rk_bq_round round;
+	char kept[48] = "", kept_first[48] = "";
+
+	rk_bq_policy_default(&policy);
+	control_ok("low-quality 2");
+	rk_bq_round_init(&round, &policy, RK_BQ_FINGER, 0xf, 0);
+	tap_is_int(attempt(&round, FINGER, "left-slap", "fingerprint", 4, left, kept, sizeof(kept)),
+		RK_BQ_RETRY, "policy: a low-quality left slap (under 40) is retried");
+	snprintf(kept_first, sizeof(kept_first), "%s", kept);
+	tap_is_int(attempt(&round, FINGER, "left-slap", "fingerprint", 4, left, kept, sizeof(kept)),
+		RK_BQ_RETRY, "policy: ... again");
+	tap_is_int(attempt(&round, FINGER, "left-slap", "fingerprint", 4, left, kept, sizeof(kept)),
+		RK_BQ_ACCEPT, "policy: ... the third attempt reaches the threshold");
+	tap_is_int(rk_bq_best(&round), 2, "policy: ... and is the one kept");
+	tap_ok(strcmp(kept, kept_first) != 0 && rk_bq_average(&round, 2) >= 40,
+		"policy: ... with its own artifacts, averaging %.1f", rk_bq_average(&round, 2));
+
+	policy.retries = 1;
+	control_ok("low-quality 5");
+	rk_bq_round_init(&round, &policy, RK_BQ_IRIS, 0x3, 0);
+	tap_is_int(attempt(&round, IRIS, "both", "iris", 2, eyes, kept, sizeof(kept)), RK_BQ_RETRY,
+		"policy: low-quality irises (under 60) are retried");
+	tap_is_int(attempt(&round, IRIS, "both", "iris", 2, eyes, kept, sizeof(kept)),
+		RK_BQ_GIVE_UP, "policy: ... with retries = 1 it then gives up");
+	tap_ok(rk_bq_best(&round) >= 0 && !round.passed &&
+		rk_bq_average(&round, (unsigned int)rk_bq_best(&round)) >=
+		rk_bq_average(&round, (unsigned int)(1 - rk_bq_best(&round))),
+		"policy: ... keeping the better of the two, marked under the threshold");
+	control_ok("reset");
+}
+
+static void test_power(void)
+{
+	static const char *const eyes[] = { "iris-left", "iris-right", NULL };
+	struct artifact art[MAX_ART];
+	char error[128] = "";
+
+	control_ok("power off");
+	tap_is_int(capture(IRIS, NULL, NULL, NULL, NULL, art, error, sizeof(error)), -1,
+		"the device service stopped: the capture fails");
+	tap_is_str(error, TC_ERR "Absent", "... with Absent");
+	tap_ok(tc_wait_prop(conn, IRIS, "State", "absent", 5000), "... and the device is absent");
+	control_ok("power on");
+	tap_ok(tc_wait_prop(conn, IRIS, "State", "idle", 20000),
+		"the service is back: the device is found and opened again");
+	tc_is_result(tc_call(conn, IRIS, "Claim"), "", "... the client claims it again");
+	free(good("after the service came back", IRIS, NULL, NULL, NULL, NULL, eyes, 640, 480,
+		"iris-capture"));
+}
+
 static void test_faults(void)
 {
 	static const char *const eyes[] = { "iris-left", "iris-right", NULL };
@@ -428,7 +536,10 @@ int main(void)
 	test_open();
 	test_ten_fingers_two_irises();
 	test_exceptions();
+	test_self_test();
+	test_quality_policy();
 	test_faults();
+	test_power();
 	tc_is_result(tc_call(conn, FINGER, "Release"), "", "the client releases the devices");
 	tc_is_result(tc_call(conn, IRIS, "Release"), "", "... both");
 
