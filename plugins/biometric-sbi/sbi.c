@@ -33,7 +33,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/pem.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509v3.h> /* X509_check_issued */
 
 #include "plugins/biometric-sbi/sbi-http.h"
 #include "plugins/biometric-sbi/sbi-reply.h"
@@ -137,11 +137,12 @@ static int parse_ports(const char *c, unsigned int *lo, unsigned int *hi)
 static int probe(const struct rk_host *h, const struct rk_probe_info *info)
 {
 	unsigned int lo, hi;
+	int r;
 
 	if (!info->connection || strncmp(info->connection, "sbi:", 4) != 0)
 		return -ENODEV;
-	return parse_ports(info->connection, &lo, &hi) == -ENODEV ? -EINVAL :
-		parse_ports(info->connection, &lo, &hi);
+	r = parse_ports(info->connection, &lo, &hi);
+	return r == -ENODEV ? -EINVAL : r; /* "sbi:" but not 127.0.0.1: ours, unusable */
 }
 
 static void finish(struct sbi *s, int err, const char *message)
