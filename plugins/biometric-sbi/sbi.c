@@ -17,7 +17,8 @@
  * pinned certificate and the hash chain is followed from the previous
  * capture of this device (or previous-hash=). One artifact per finger or
  * eye, plus a JSON summary (qualities, exceptions, fingers not detected,
- * the hash). All HTTP goes through libcurl's multi interface on the host's
+ * the hash). While idle, MOSIPDINFO every poll-interval ms keeps the health
+ * Status current and notices a service that went away. All HTTP goes through libcurl's multi interface on the host's
  * loop (sbi-http.c); all parsing is in sbi-reply.c.
  */
 #include <config.h>
@@ -64,6 +65,7 @@
 #define DISCOVERY_TIMEOUT_MS 3000
 #define INFO_TIMEOUT_MS 5000
 #define CAPTURE_TIMEOUT_DEFAULT 40000
+#define POLL_DEFAULT_MS 5000
 #define MAX_PORTS 100
 
 static const struct rk_host *host;
@@ -104,6 +106,10 @@ struct sbi {
 	bool keep_reply;
 	unsigned char chain[32];
 	unsigned long counter;
+	/* the status poll while idle */
+	unsigned int poll_ms;
+	struct rk_timer *poll;
+	struct sbi_call *poll_call;
 };
 
 /* --- connection ------------------------------------------------------------------- */
@@ -164,6 +170,8 @@ static void abort_calls(struct sbi *s)
 	}
 	sbi_http_abort(s->http, s->capture);
 	s->capture = NULL;
+	sbi_http_abort(s->http, s->poll_call);
+	s->poll_call = NULL;
 	s->pending = 0;
 }
 
@@ -190,6 +198,62 @@ static void step(struct sbi *s, const char *name, bool ok, const char *detail)
 {
 	if (s->self_test && s->op)
 		host->op_add_step(s->op, name, ok, detail);
+}
+
+/* --- the status poll ---------------------------------------------------------------- */
+
+static void show_info(struct sbi *s, const struct sbi_info *info)
+{
+	s->registered = info->is_signed;
+	set_status(s, info->status);
+	host->set_health_bool(s->dev, "Registered", info->is_signed);
+}
+
+static void poll_done(void *data, int err, long status, const char *body, size_t len,
+		const char *message)
+{
+	struct sbi *s = data;
+	struct sbi_info info;
+	char why[SBI_WHY];
+
+	s->poll_call = NULL;
+	if (err == -ECONNREFUSED) {
+		host->log(s->dev, LOG_INFO, "the SBI device service on port %u is gone", s->port);
+		host->gone(s->dev, "the SBI device service no longer answers");
+		return;
+	}
+	if (err < 0 || status != 200) {
+		host->log(s->dev, LOG_DEBUG, "status poll: %s", err < 0 ? message : "HTTP error");
+		return;
+	}
+	if (sbi_parse_info(body, len, s->device_id, s->cert, &info, why) < 0) {
+		host->log(s->dev, LOG_WARNING, "status poll: device info refused: %s", why);
+		set_status(s, "Unknown");
+		return;
+	}
+	show_info(s, &info);
+	sbi_info_clear(&info);
+}
+
+/* Every poll-interval ms while idle: MOSIPDINFO, for the health Status and to
+ * notice a service that went away. */
+static void poll_cb(void *data)
+{
+	struct sbi *s = data;
+
+	if (s->phase != PHASE_IDLE || s->poll_call || !s->http)
+		return;
+	s->poll_call = sbi_http_call(s->http, "MOSIPDINFO", s->port, "/info", NULL,
+		INFO_TIMEOUT_MS, poll_done, s);
+}
+
+static void start_poll(struct sbi *s)
+{
+	if (s->poll || !s->poll_ms)
+		return;
+	s->poll = host->timer_add(s->dev, s->poll_ms, true, poll_cb, s);
+	if (!s->poll)
+		host->log(s->dev, LOG_WARNING, "cannot start the status poll");
 }
 
 /* --- open: device info ---------------------------------------------------------------- */
@@ -229,18 +293,17 @@ static void info_done(void *data, int err, long status, const char *body, size_t
 		s->cert = info.cert;
 		info.cert = NULL;
 	}
-	s->registered = info.is_signed;
 	snprintf(model, sizeof(model), "%s %s", info.make, info.model);
 	host->set_info(s->dev, model, info.serial, info.firmware);
-	set_status(s, info.status);
+	show_info(s, &info);
 	host->set_health_int(s->dev, "Port", s->port);
 	host->set_health_string(s->dev, "DeviceId", s->device_id);
 	host->set_health_string(s->dev, "Certification", info.certification);
 	host->set_health_string(s->dev, "Purpose", info.purpose);
-	host->set_health_bool(s->dev, "Registered", info.is_signed);
 	step(s, "status", !strcmp(info.status, "Ready"), info.status);
 	sbi_info_clear(&info);
 	finish(s, 0, NULL);
+	start_poll(s);
 }
 
 static void start_info(struct sbi *s)
@@ -320,40 +383,69 @@ static int start_discovery(struct sbi *s)
 	return 0;
 }
 
+/* The device's keys of rekamd.conf, checked at every open (a bad value must
+ * fail every attempt, not only the first): 0, or -EINVAL and a sentence. */
+static int configure(struct sbi *s, char *why, size_t size)
+{
+	const char *trust = host->config(s->dev, "trust");
+	const char *type = host->config(s->dev, "type");
+	const char *poll = host->config(s->dev, "poll-interval");
+
+	X509_free(s->trust);
+	s->trust = NULL;
+	if (type && strcmp(type, sbi_type_name(SBI_TYPE)) != 0) {
+		snprintf(why, size, "type= of a " SBI_PLUGIN " device must be " SBI_TYPE_NAME);
+		return -EINVAL;
+	}
+	if (parse_ports(host->connection(s->dev), &s->port_lo, &s->port_hi) < 0) {
+		snprintf(why, size, "connection= must be sbi:127.0.0.1:PORT or "
+			"sbi:127.0.0.1:FIRST-LAST (at most %d ports)", MAX_PORTS);
+		return -EINVAL;
+	}
+	if (trust) {
+		FILE *f = fopen(trust, "r");
+
+		s->trust = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+		if (f)
+			fclose(f);
+		if (!s->trust) {
+			snprintf(why, size, "trust= names no readable PEM certificate");
+			return -EINVAL;
+		}
+	}
+	s->poll_ms = POLL_DEFAULT_MS;
+	if (poll) {
+		char *end;
+		unsigned long v = strtoul(poll, &end, 10);
+
+		if (*end || end == poll || *poll == '-' || (v && v < 100) || v > 3600000) {
+			snprintf(why, size, "poll-interval must be 0 (off) or 100 to 3600000 "
+				"milliseconds");
+			return -EINVAL;
+		}
+		s->poll_ms = (unsigned int)v;
+	}
+	return 0;
+}
+
 static int sbi_open(struct rk_device *dev, struct rk_op *op)
 {
 	struct sbi *s = host->get_data(dev);
-	const char *trust = host->config(dev, "trust");
-	const char *type = host->config(dev, "type");
+	char why[160];
 	int r;
 
-	if (type && strcmp(type, sbi_type_name(SBI_TYPE)) != 0) {
-		host->op_complete(op, -EINVAL, "type= of a " SBI_PLUGIN " device must be "
-			SBI_TYPE_NAME " (the plugin decides the type)");
-		return 0;
-	}
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return -ENOMEM;
 		s->dev = dev;
 		host->set_data(dev, s);
-		r = parse_ports(host->connection(dev), &s->port_lo, &s->port_hi);
-		if (r < 0)
-			return r;
-		if (trust) {
-			FILE *f = fopen(trust, "r");
-
-			s->trust = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-			if (f)
-				fclose(f);
-			if (!s->trust) {
-				host->op_complete(op, -EINVAL, "trust= names no readable PEM "
-					"certificate");
-				return 0;
-			}
-		}
 		EVP_Digest("", 0, s->chain, NULL, EVP_sha256(), NULL);
+	}
+	r = configure(s, why, sizeof(why));
+	if (r < 0) {
+		host->op_complete(op, r, why);
+		return 0;
 	}
 	if (!s->http)
 		s->http = sbi_http_new(host, dev);
@@ -373,6 +465,8 @@ static void sbi_close(struct rk_device *dev)
 	if (!s)
 		return;
 	s->op = NULL;
+	if (s->poll)
+		host->timer_remove(s->poll);
 	abort_calls(s);
 	sbi_http_free(s->http);
 	X509_free(s->cert);

@@ -219,6 +219,22 @@ static void test_open(void)
 	tc_is_prop(conn, FINGER, "Serial", "RKSLAP44200001", "... and the serial number");
 	tc_is_prop(conn, IRIS, "Serial", "RKIRIS02000001", "... of both devices");
 	tc_is_prop(conn, FINGER, "Firmware", "1.0.0", "... and the firmware from device info");
+	{
+		char *last = NULL;
+
+		for (int i = 0; i < 200; i++) {
+			free(last);
+			last = tc_prop(conn, TC_ROOT "/devices/fingerprint1", TC_DEVICE, "LastError");
+			if (strstr(last, "trusted"))
+				break;
+			usleep(50 * 1000);
+		}
+		tap_contains(last, "not issued by the trusted certificate",
+			"a device whose key trust= does not vouch for is refused: %s", last);
+		free(last);
+		tc_is_prop(conn, TC_ROOT "/devices/fingerprint1", "State", "error",
+			"... its State is error");
+	}
 	tc_is_result(tc_call(conn, FINGER, "Claim"), "", "the client claims the fingerprint device");
 	tc_is_result(tc_call(conn, IRIS, "Claim"), "", "... and the iris device");
 }
@@ -407,10 +423,11 @@ static void test_power(void)
 	char error[128] = "";
 
 	control_ok("power off");
+	tap_ok(tc_wait_prop(conn, IRIS, "State", "absent", 10000),
+		"the device service stopped: the status poll finds the device absent");
 	tap_is_int(capture(IRIS, NULL, NULL, NULL, NULL, art, error, sizeof(error)), -1,
-		"the device service stopped: the capture fails");
+		"... a capture fails");
 	tap_is_str(error, TC_ERR "Absent", "... with Absent");
-	tap_ok(tc_wait_prop(conn, IRIS, "State", "absent", 5000), "... and the device is absent");
 	control_ok("power on");
 	tap_ok(tc_wait_prop(conn, IRIS, "State", "idle", 20000),
 		"the service is back: the device is found and opened again");
@@ -463,7 +480,7 @@ int main(void)
 	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
 	const char *top = getenv("top_builddir");
 	char sim[512], sock[128], config[128], sim_log[128], log_path[128], rekamd_path[512];
-	char plugin_dir[512], state_arg[160], keys[128], port_arg[16], *log;
+	char plugin_dir[512], state_arg[160], keys[128], other_keys[128], port_arg[16], *log;
 	DBusError err;
 	pid_t sim_pid = -1, rk_pid;
 	unsigned int port = 0;
@@ -480,6 +497,7 @@ int main(void)
 	snprintf(config, sizeof(config), "%s/rekamd.conf", tb.dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(keys, sizeof(keys), "%s/keys", tb.dir);
+	snprintf(other_keys, sizeof(other_keys), "%s/other-keys", tb.dir);
 	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
 	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
 	snprintf(rekamd_path, sizeof(rekamd_path), "%s", rekamd);
@@ -511,14 +529,22 @@ int main(void)
 	if (sim_pid < 0)
 		tap_bail("rekam-sim-biometric did not start");
 
+	/* a key the device does not have, for a device that must not be trusted */
+	char *mk_argv[] = { sim, "--make-keys", other_keys, NULL };
+	if (testbus_wait(testbus_spawn(&tb, mk_argv, NULL, sim_log), 60000) != 0)
+		tap_bail("rekam-sim-biometric --make-keys failed");
 	f = fopen(config, "w");
 	if (!f)
 		tap_bail("cannot write %s", config);
 	/* the fingers: a range of ports around the service; the eyes: its port */
 	fprintf(f, "[station]\nid = 6305-TEST-01\n"
 		"[device fingers]\nplugin = fingerprint-sbi\nconnection = sbi:127.0.0.1:%u-%u\n"
-		"[device eyes]\nplugin = iris-sbi\nconnection = sbi:127.0.0.1:%u\ntype = Iris\n",
-		port - 2, port + 2, port);
+		"trust = %s/device.pem\n"
+		"[device eyes]\nplugin = iris-sbi\nconnection = sbi:127.0.0.1:%u\ntype = Iris\n"
+		"poll-interval = 300\n"
+		"[device stranger]\nplugin = fingerprint-sbi\nconnection = sbi:127.0.0.1:%u\n"
+		"trust = %s/device.pem\n",
+		port - 2, port + 2, keys, port, port, other_keys);
 	fclose(f);
 	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
 		"--plugin-dir", plugin_dir, NULL };
