@@ -5,7 +5,8 @@
 # a plugin drives one device class. Included from plugins/local.mk.
 
 sbi_sources = \
-	plugins/biometric-sbi/sbi.c \
+	plugins/biometric-sbi/sbi.c plugins/biometric-sbi/sbi-device.h \
+	plugins/biometric-sbi/sbi-capture.c \
 	plugins/biometric-sbi/sbi-http.c plugins/biometric-sbi/sbi-http.h \
 	plugins/biometric-sbi/sbi-reply.c plugins/biometric-sbi/sbi-reply.h
 sbi_cflags = $(plugin_cflags) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
@@ -50,3 +51,15 @@ tests_fuzz_fuzz_sbi_reply_SOURCES = tests/fuzz/fuzz-sbi-reply.c \
 	plugins/biometric-sbi/sbi-reply.c plugins/biometric-sbi/sbi-reply.h
 tests_fuzz_fuzz_sbi_reply_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 tests_fuzz_fuzz_sbi_reply_LDADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+# what checking a capture reply costs the event loop (built by make check, run by
+# make bench or make bench-sbi)
+check_PROGRAMS += tests/bench/bench-sbi
+tests_bench_bench_sbi_SOURCES = tests/bench/bench-sbi.c \
+	plugins/biometric-sbi/sbi-reply.c plugins/biometric-sbi/sbi-reply.h
+tests_bench_bench_sbi_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_bench_sbi_LDADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
+bench: bench-sbi
+bench-sbi: tests/bench/bench-sbi
+	tests/bench/bench-sbi $(BENCH_SBI_ARGS)
+.PHONY: bench-sbi

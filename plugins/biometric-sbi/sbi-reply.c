@@ -124,27 +124,25 @@ int sbi_unhex(const char *hex, unsigned char bytes[32])
 
 /* --- base64 ---------------------------------------------------------------------- */
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-' || c == '+')
-		return 62;
-	if (c == '_' || c == '/')
-		return 63;
-	return -1;
-}
+/* base64url and standard base64 in one table: value + 1; 0: not base64. */
+static const unsigned char b64_table[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+	['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+	['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+	['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29,
+	['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+	['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+	['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+	['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['-'] = 63, ['+'] = 63,
+	['_'] = 64, ['/'] = 64,
+};
 
 int sbi_b64_decode(const char *in, size_t len, unsigned char **out, size_t *out_len)
 {
-	unsigned char *buf;
-	uint32_t acc = 0;
-	size_t n = 0;
-	int bits = 0;
+	const unsigned char *p = (const unsigned char *)in;
+	unsigned char *buf, *o;
+	size_t i = 0;
 
 	while (len > 0 && in[len - 1] == '=')
 		len--;
@@ -153,24 +151,36 @@ int sbi_b64_decode(const char *in, size_t len, unsigned char **out, size_t *out_
 	buf = malloc(len / 4 * 3 + 3);
 	if (!buf)
 		return -ENOMEM;
-	for (size_t i = 0; i < len; i++) {
-		int v = b64_value((unsigned char)in[i]);
+	o = buf;
+	for (; i + 4 <= len; i += 4) {
+		unsigned int a = b64_table[p[i]], b = b64_table[p[i + 1]];
+		unsigned int c = b64_table[p[i + 2]], d = b64_table[p[i + 3]];
 
-		if (v < 0) {
-			free(buf);
-			return -EINVAL;
-		}
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[n++] = (unsigned char)(acc >> bits);
-		}
+		if (!a || !b || !c || !d)
+			goto bad;
+		a--, b--, c--, d--;
+		*o++ = (unsigned char)(a << 2 | b >> 4);
+		*o++ = (unsigned char)(b << 4 | c >> 2);
+		*o++ = (unsigned char)(c << 6 | d);
 	}
-	buf[n] = '\0';
+	if (len - i >= 2) {
+		unsigned int a = b64_table[p[i]], b = b64_table[p[i + 1]];
+		unsigned int c = len - i == 3 ? b64_table[p[i + 2]] : 1;
+
+		if (!a || !b || !c)
+			goto bad;
+		a--, b--, c--;
+		*o++ = (unsigned char)(a << 2 | b >> 4);
+		if (len - i == 3)
+			*o++ = (unsigned char)(b << 4 | c >> 2);
+	}
+	*o = '\0';
 	*out = buf;
-	*out_len = n;
+	*out_len = (size_t)(o - buf);
 	return 0;
+bad:
+	free(buf);
+	return -EINVAL;
 }
 
 /* --- JWS ------------------------------------------------------------------------- */
