@@ -205,6 +205,7 @@ static void info_done(void *data, int err, long status, const char *body, size_t
 	if (r == 0 && info.cert && !trusted(s, info.cert)) {
 		snprintf(why, sizeof(why), "the device certificate is not issued by the trusted "
 			"certificate of the configuration (trust=)");
+		sbi_info_clear(&info);
 		r = -EPROTO;
 	}
 	if (r < 0) {

@@ -570,7 +570,11 @@ int main(void)
 	tc_is_result(tc_call(conn, IRIS, "Release"), "", "... both");
 
 	kill(rk_pid, SIGTERM);
-	tap_is_int(testbus_wait(rk_pid, 20000), 0, "rekamd stops cleanly");
+	log = NULL;
+	if (!tap_is_int(testbus_wait(rk_pid, 20000), 0, "rekamd stops cleanly") &&
+			(log = testbus_read_file(log_path)))
+		tap_diag("rekamd's log ends:\n%s", strlen(log) > 6000 ? log + strlen(log) - 6000 : log);
+	free(log);
 	log = testbus_read_file(log_path);
 	tap_ok(log && !strstr(log, "left watches or timers behind"),
 		"the SBI plugins left no watch or timer behind");
