@@ -317,6 +317,7 @@ static int configure(struct sbi *s, char *why, size_t size)
 	const char *trust = host->config(s->dev, "trust");
 	const char *type = host->config(s->dev, "type");
 	const char *poll = host->config(s->dev, "poll-interval");
+	const char *score = host->config(s->dev, "requested-score");
 
 	X509_free(s->trust);
 	s->trust = NULL;
@@ -337,6 +338,15 @@ static int configure(struct sbi *s, char *why, size_t size)
 			fclose(f);
 		if (!s->trust) {
 			snprintf(why, size, "trust= names no readable PEM certificate");
+			return -EINVAL;
+		}
+	}
+	if (score) {
+		char *end;
+		unsigned long v = strtoul(score, &end, 10);
+
+		if (*end || end == score || *score == '-' || v > 100) {
+			snprintf(why, size, "requested-score must be a number from 0 to 100");
 			return -EINVAL;
 		}
 	}
