@@ -418,8 +418,11 @@ static int score_of(struct bio *b, enum bio_device d, int part)
 		return (int)sim_rng_range(sim_rng(b->sim), 10, 30);
 	if (set >= 0)
 		return set;
+	/* the applicant's own score: the same at every capture, so that the
+	 * same applicant gives the same image bytes (the central simulator finds
+	 * duplicates by them) */
 	sim_rng_seed(&rng, sim_seed(b->sim) * 31u + (uint64_t)(d * 16 + part));
-	base = (int)sim_rng_range(&rng, 62, 92) + (int)sim_rng_range(sim_rng(b->sim), -3, 3);
+	base = (int)sim_rng_range(&rng, 62, 92);
 	base = base * sim_quality(b->sim) / 100;
 	return base < 0 ? 0 : base > 100 ? 100 : base;
 }

@@ -236,13 +236,21 @@ check_json "... which scores 10 to 30" "$REKAM_TMP/low.json" \
 
 # --- determinism ------------------------------------------------------------------------
 sbi RCAPTURE /capture "$(capture_body Finger 4 1 1 '' tx-0001)" >"$REKAM_TMP/again.json"
-check_json "the same fingers again: the same ridges (the same image for the same score)" \
+check_json "the same applicant (seed) again: the same scores and the same image bytes" \
 	"$REKAM_TMP/again.json" "ok = True
 a = json.load(open(sys.argv[1].replace('again', 'doc4')))
 for x, y in zip(a['biometrics'], r['biometrics']):
     px, py = jws(x['data'])[1], jws(y['data'])[1]
-    if px['qualityScore'] == py['qualityScore'] and px['bioValue'] != py['bioValue']:
+    if px['qualityScore'] != py['qualityScore'] or px['bioValue'] != py['bioValue']:
         ok = False"
+sim_ctl 'seed 8' >/dev/null
+sbi RCAPTURE /capture "$(capture_body Finger 4 1 1 '' tx-0001)" >"$REKAM_TMP/other.json"
+check_json "another applicant (seed 8): other fingers" "$REKAM_TMP/other.json" "ok = True
+a = json.load(open(sys.argv[1].replace('other', 'doc4')))
+for x, y in zip(a['biometrics'], r['biometrics']):
+    if jws(x['data'])[1]['bioValue'] == jws(y['data'])[1]['bioValue']:
+        ok = False"
+sim_ctl 'seed 7' >/dev/null
 
 # --- faults -----------------------------------------------------------------------------------
 sim_ctl 'busy on' >/dev/null
