@@ -6,7 +6,8 @@
  * MDS 0.9.5, "Registration" devices, certification L0): device discovery
  * (MOSIPDISC /device), device info (MOSIPDINFO /info, signed), and
  * registration capture (RCAPTURE /capture): one JWS-signed data block per
- * finger or eye with a PNG bioValue and a quality score, chained by
+ * finger or eye with a PNG bioValue (for fingers optionally wrapped in an
+ * ISO/IEC 19794-4:2011 record, --bio-format iso) and a quality score, chained by
  * hash = SHA-256(previous hash bytes || SHA-256(bioValue bytes)), upper-case
  * hex, starting from the SHA-256 of the empty string. POST (and GET for
  * discovery and info) are accepted on the same paths for clients that cannot
@@ -456,6 +457,68 @@ static void hex_to_bytes(const char *hex, unsigned char out[32])
 	}
 }
 
+static void put16(uint8_t *p, unsigned int v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/* The PNG of a finger wrapped in an ISO/IEC 19794-4:2011 finger image record
+ * (FIR): one representation, one quality block, compression 6 (PNG), 500 ppi. */
+static uint8_t *iso_finger(const uint8_t *png, size_t len, int part, int quality, size_t *out)
+{
+	/* ISO finger positions of our parts (left index ... right thumb) */
+	static const uint8_t position[BIO_N_FINGERS] = { 7, 8, 9, 10, 2, 3, 4, 5, 6, 1 };
+	size_t rlen = 46 + len, total = 16 + rlen;
+	uint8_t *r = calloc(1, total), *p;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!r)
+		return NULL;
+	gmtime_r(&now, &tm);
+	memcpy(r, "FIR\0" "020\0", 8);
+	put32(r + 8, (uint32_t)total);
+	put16(r + 12, 1); /* representations */
+	r[14] = 0;        /* no certification blocks */
+	r[15] = 1;        /* fingers present */
+	p = r + 16;
+	put32(p, (uint32_t)rlen);
+	put16(p + 4, (unsigned int)tm.tm_year + 1900);
+	p[6] = (uint8_t)(tm.tm_mon + 1);
+	p[7] = (uint8_t)tm.tm_mday;
+	p[8] = (uint8_t)tm.tm_hour;
+	p[9] = (uint8_t)tm.tm_min;
+	p[10] = (uint8_t)tm.tm_sec;
+	put16(p + 11, 0xffff); /* milliseconds unknown */
+	/* p[13] technology, p[14..17] vendor and type: 0, unspecified */
+	p[18] = 1;                 /* one quality block */
+	p[19] = (uint8_t)quality;  /* score; algorithm vendor and id 0 */
+	p += 24;
+	p[0] = position[part];
+	p[1] = 0;        /* representation number */
+	p[2] = 1;        /* scale units: pixels per inch */
+	put16(p + 3, BIO_FINGER_PPI);
+	put16(p + 5, BIO_FINGER_PPI);
+	put16(p + 7, BIO_FINGER_PPI);
+	put16(p + 9, BIO_FINGER_PPI);
+	p[11] = 8;       /* bit depth */
+	p[12] = 6;       /* compression: PNG */
+	p[13] = 0;       /* impression: live-scan plain */
+	put16(p + 14, BIO_FINGER_W);
+	put16(p + 16, BIO_FINGER_H);
+	put32(p + 18, (uint32_t)len);
+	memcpy(p + 22, png, len);
+	*out = total;
+	return r;
+}
+
 /* One data block: signed, tampered or unsigned as the faults say. */
 static char *data_block(struct bio *b, json_t *data)
 {
@@ -526,6 +589,16 @@ static void capture_done(struct bio_conn *c)
 		if ((d == BIO_DEV_FINGER ? bio_image_finger(sim_seed(b->sim), p, q, &png, &png_len) :
 				bio_image_iris(sim_seed(b->sim), p, q, &png, &png_len)) < 0)
 			continue;
+		if (d == BIO_DEV_FINGER && b->iso) {
+			size_t iso_len = 0;
+			uint8_t *iso = iso_finger(png, png_len, p, q, &iso_len);
+
+			free(png);
+			png = iso;
+			png_len = iso_len;
+			if (!png)
+				continue;
+		}
 		chain(prev, png, png_len, hex);
 		value = bio_b64url(png, png_len);
 		free(png);

@@ -51,6 +51,7 @@ struct bio {
 	unsigned int port;
 	const char *state_dir; /* device.key, device.pem; NULL: keys in memory only */
 	bool enabled[BIO_N_DEVICES];
+	bool iso; /* --bio-format iso: fingers as ISO/IEC 19794-4 records */
 
 	struct evconnlistener *listener;
 	struct bio_conn *conns;

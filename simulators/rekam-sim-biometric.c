@@ -61,6 +61,14 @@ static int opt_devices(struct sim *sim, const char *arg)
 	return 0;
 }
 
+static int opt_bio_format(struct sim *sim, const char *arg)
+{
+	if (strcmp(arg, "png") && strcmp(arg, "iso"))
+		return -EINVAL;
+	bio.iso = !strcmp(arg, "iso");
+	return 0;
+}
+
 static int opt_make_keys(struct sim *sim, const char *arg)
 {
 	return -EINVAL; /* handled in main() before the framework's command line */
@@ -74,6 +82,9 @@ static const struct sim_option options[] = {
 		"start", opt_state },
 	{ "devices", "LIST", "finger, iris or finger,iris (default): the devices behind the port",
 		opt_devices },
+	{ "bio-format", "png|iso", "the bioValue of a finger: its PNG image (default), or the PNG in "
+		"an ISO/IEC 19794-4:2011 finger image record (FIR, compression 6); eyes are PNG",
+		opt_bio_format },
 	{ "make-keys", "DIR", "write a new test device key and certificate into DIR and exit "
 		"(alone on the command line)", opt_make_keys },
 	{ NULL },

@@ -58,19 +58,30 @@ static int capture_errno(struct sbi *s, const char *code)
 	return -EIO;
 }
 
-static const char *format_of(const unsigned char *d, size_t n, uint32_t *w, uint32_t *h)
+/* The image of an item: inside its ISO record, or the bioValue itself. */
+static struct rk_artifact image_of(const struct sbi_item *it)
 {
-	*w = *h = 0;
-	if (n >= 24 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8) && !memcmp(d + 12, "IHDR", 4)) {
-		*w = (uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 | d[19];
-		*h = (uint32_t)d[20] << 24 | (uint32_t)d[21] << 16 | (uint32_t)d[22] << 8 | d[23];
-		return "image/png";
+	struct rk_artifact a = { .quality = (int)(it->quality + 0.5) };
+	const unsigned char *d = it->data;
+
+	if (it->iso) {
+		a.data = d + it->iso_image.offset;
+		a.size = it->iso_image.size;
+		a.format = sbi_image_format(a.data, a.size);
+		a.width = it->iso_image.width;
+		a.height = it->iso_image.height;
+		a.dpi = it->iso_image.ppi;
+		return a;
 	}
-	if (n >= 3 && !memcmp(d, "\xff\xd8\xff", 3))
-		return "image/jpeg";
-	if (n >= 12 && !memcmp(d, "\0\0\0\x0cjP  ", 8))
-		return "image/jp2";
-	return "application/octet-stream"; /* an ISO 19794 record */
+	a.data = d;
+	a.size = it->size;
+	a.format = sbi_image_format(d, it->size);
+	if (it->size >= 24 && !strcmp(a.format, "image/png") && !memcmp(d + 12, "IHDR", 4)) {
+		a.width = (uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 | d[19];
+		a.height = (uint32_t)d[20] << 24 | (uint32_t)d[21] << 16 | (uint32_t)d[22] << 8 | d[23];
+	}
+	a.dpi = SBI_TYPE == SBI_FINGER && a.width ? 500 : 0;
+	return a;
 }
 
 static json_t *names(unsigned int mask)
@@ -91,23 +102,14 @@ static int deliver(struct sbi *s, const struct sbi_capture *cap, const char *bod
 
 	for (int i = 0; !err && i < cap->n_items; i++) {
 		const struct sbi_item *it = &cap->items[i];
+		struct rk_artifact a = image_of(it);
 		char kind[48];
-		uint32_t w, h;
-		const char *format = format_of(it->data, it->size, &w, &h);
 
 		snprintf(kind, sizeof(kind), SBI_KIND "-%s", sbi_part_name(SBI_TYPE, it->part));
+		a.kind = kind;
 		json_object_set_new(qualities, sbi_part_name(SBI_TYPE, it->part),
 			json_integer((json_int_t)(it->quality + 0.5)));
-		err = host->op_add_artifact(s->op, &(struct rk_artifact){
-			.kind = kind,
-			.format = format,
-			.width = w,
-			.height = h,
-			.dpi = SBI_TYPE == SBI_FINGER && w ? 500 : 0,
-			.quality = (int)(it->quality + 0.5),
-			.data = it->data,
-			.size = it->size,
-		});
+		err = host->op_add_artifact(s->op, &a);
 	}
 	sbi_hex(cap->last_hash, hex);
 	sbi_hex(s->req.previous_hash, prev);

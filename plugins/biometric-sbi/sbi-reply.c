@@ -122,6 +122,82 @@ int sbi_unhex(const char *hex, unsigned char bytes[32])
 	return 0;
 }
 
+/* --- ISO/IEC 19794-4:2011 finger records ---------------------------------------- */
+
+static unsigned int be16(const unsigned char *p)
+{
+	return (unsigned int)p[0] << 8 | p[1];
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int sbi_iso_finger(const unsigned char *rec, size_t len, struct sbi_iso_image *out)
+{
+	size_t p, rlen;
+	unsigned int n_quality, cert;
+
+	memset(out, 0, sizeof(*out));
+	/* general header: "FIR\0" "020\0" length(4) representations(2) cert(1) fingers(1) */
+	if (len < 16 || memcmp(rec, "FIR\0", 4) || memcmp(rec + 4, "020\0", 4) ||
+			be32(rec + 8) != len || be16(rec + 12) < 1)
+		return -EPROTO;
+	cert = rec[14];
+	/* representation: length(4) time(9) technology(1) vendor(2) type(2) */
+	p = 16;
+	if (len - p < 19)
+		return -EPROTO;
+	rlen = be32(rec + p);
+	if (rlen < 46 || rlen > len - p)
+		return -EPROTO;
+	n_quality = rec[p + 18];
+	p += 19;
+	if (rlen < 19 + 5 * (size_t)n_quality + 27)
+		return -EPROTO;
+	if (n_quality)
+		out->quality = rec[p];
+	p += 5 * (size_t)n_quality;
+	if (cert) {
+		if (16 + rlen - p < 1 || 16 + rlen - p < 1 + 3 * (size_t)rec[p] + 27)
+			return -EPROTO;
+		p += 1 + 3 * (size_t)rec[p];
+	}
+	if (16 + rlen - p < 27)
+		return -EPROTO;
+	/* position(1) number(1) scale units(1) capture h, v(2+2) image h, v(2+2)
+	 * bit depth(1) compression(1) impression(1) width(2) height(2) image length(4) */
+	out->position = rec[p];
+	out->ppi = be16(rec + p + 7);
+	if (rec[p + 2] == 2) /* pixels per centimetre */
+		out->ppi = (unsigned int)(out->ppi * 2.54 + 0.5);
+	out->compression = rec[p + 12];
+	out->width = be16(rec + p + 14);
+	out->height = be16(rec + p + 16);
+	out->size = be32(rec + p + 18);
+	out->offset = p + 22;
+	if (out->size == 0 || out->size > 16 + rlen - out->offset || out->compression > 6 ||
+			!out->width || !out->height)
+		return -EPROTO;
+	return 0;
+}
+
+const char *sbi_image_format(const unsigned char *d, size_t n)
+{
+	if (n >= 8 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
+		return "image/png";
+	if (n >= 3 && !memcmp(d, "\xff\xd8\xff", 3))
+		return "image/jpeg";
+	if (n >= 12 && !memcmp(d, "\0\0\0\x0cjP  ", 8))
+		return "image/jp2";
+	if (n >= 4 && !memcmp(d, "\xff\x4f\xff\x51", 4))
+		return "image/j2c";
+	if (n >= 2 && !memcmp(d, "\xff\xa0", 2))
+		return "image/x-wsq";
+	return "application/octet-stream";
+}
+
 /* --- base64 ---------------------------------------------------------------------- */
 
 /* base64url and standard base64 in one table: value + 1; 0: not base64. */
@@ -613,6 +689,13 @@ static int capture_item(json_t *entry, const struct sbi_request *req, unsigned c
 	item->part = part;
 	item->quality = q;
 	out->n_items++;
+	if (item->size >= 4 && !memcmp(item->data, "FIR", 4)) {
+		if (req->type != SBI_FINGER ||
+				sbi_iso_finger(item->data, item->size, &item->iso_image) < 0)
+			return fail(why, "the ISO record of %s is malformed",
+				sbi_part_sbi_name(req->type, part));
+		item->iso = true;
+	}
 	/* the chain: SHA-256(previous || SHA-256(data)) */
 	memcpy(cat, prev, 32);
 	EVP_Digest(item->data, item->size, cat + 32, &n, EVP_sha256(), NULL);

@@ -86,11 +86,26 @@ struct sbi_request {
 	X509 *cert;              /* the device certificate from device info */
 };
 
+/* What an ISO/IEC 19794-4:2011 finger image record (FIR) holds: the first
+ * representation's image (inside the record), its compression code (Table
+ * 9: 0 raw, 1 bit-packed, 2 WSQ, 3 JPEG, 4 JPEG 2000 lossy, 5 lossless,
+ * 6 PNG), size, resolution and finger position. */
+struct sbi_iso_image {
+	size_t offset, size; /* of the image within the record */
+	unsigned int compression, width, height, ppi, position, quality;
+};
+/* 0, or -EPROTO for anything but a well-formed FIR of at least one finger. */
+int sbi_iso_finger(const unsigned char *rec, size_t len, struct sbi_iso_image *out);
+/* The media type of an image by its compression code (or its first bytes). */
+const char *sbi_image_format(const unsigned char *data, size_t len);
+
 struct sbi_item {
 	int part;
 	double quality;        /* 0-100 */
 	unsigned char *data;   /* the decoded bioValue (malloc'd) */
 	size_t size;
+	bool iso;              /* data is an ISO record; the image is at iso_image */
+	struct sbi_iso_image iso_image;
 };
 
 struct sbi_capture {

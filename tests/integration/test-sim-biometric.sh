@@ -336,6 +336,26 @@ like "$(sim_ctl status)" "requests=[0-9]+ captures=[0-9]+ capturing=no" \
 	"status counts requests and captures"
 stop_sim
 is "$SIM_STATUS" 0 "the simulator stops cleanly on SIGTERM"
+
+# --- fingers as ISO/IEC 19794-4:2011 records ------------------------------------------------
+start_sim --bio-format iso
+sbi RCAPTURE /capture "$(capture_body Finger 2 1 3 '')" >"$REKAM_TMP/iso.json"
+check_json "--bio-format iso: each thumb is an ISO/IEC 19794-4:2011 finger record" \
+	"$REKAM_TMP/iso.json" "ok = True
+for b in r['biometrics']:
+    v = b64(jws(b['data'])[1]['bioValue'])
+    ok = ok and v[:8] == b'FIR\\x00020\\x00' and struct.unpack('>I', v[8:12])[0] == len(v)"
+check_json "... with the finger position, 500 ppi, compression PNG and the PNG inside" \
+	"$REKAM_TMP/iso.json" "ok = True
+for b, pos in zip(r['biometrics'], (6, 1)):
+    v = b64(jws(b['data'])[1]['bioValue'])
+    h = v[16 + 24:]
+    ok = ok and h[0] == pos and struct.unpack('>H', h[7:9])[0] == 500 and h[12] == 6 \\
+        and png_size(h[22:]) == (320, 400) and struct.unpack('>I', h[18:22])[0] == len(h) - 22"
+check_json "... and the hash chain runs over the ISO records" "$REKAM_TMP/iso.json" \
+	"chain(r['biometrics'])"
+stop_sim
+is "$SIM_STATUS" 0 "... and that simulator stops cleanly too"
 if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
 	check "valgrind found no error in the simulator" \
 		sh -c "! grep -l 'ERROR SUMMARY: [1-9]' $REKAM_TMP/valgrind-sim.*.log"

@@ -377,6 +377,52 @@ static void test_info(void)
 		"a discovery reply that is not an array is refused");
 }
 
+/* A finger record as rekam-sim-biometric writes it, around @img. */
+static unsigned char *fir(const char *img, size_t len, size_t *out)
+{
+	size_t total = 16 + 46 + len;
+	unsigned char *r = calloc(1, total), *p = r + 16;
+
+	memcpy(r, "FIR\0" "020\0", 8);
+	r[8] = (unsigned char)(total >> 24), r[9] = (unsigned char)(total >> 16);
+	r[10] = (unsigned char)(total >> 8), r[11] = (unsigned char)total;
+	r[13] = 1, r[15] = 1;
+	p[0] = (unsigned char)((46 + len) >> 24), p[1] = (unsigned char)((46 + len) >> 16);
+	p[2] = (unsigned char)((46 + len) >> 8), p[3] = (unsigned char)(46 + len);
+	p[18] = 1, p[19] = 77;
+	p += 24;
+	p[0] = 7, p[2] = 1, p[7] = 500 >> 8, p[8] = 500 & 0xff, p[11] = 8, p[12] = 6;
+	p[14] = 1, p[15] = 64, p[16] = 1, p[17] = 144; /* 320 x 400 */
+	p[20] = (unsigned char)(len >> 8), p[21] = (unsigned char)len;
+	memcpy(p + 22, img, len);
+	*out = total;
+	return r;
+}
+
+static void test_iso(void)
+{
+	static const char png[] = "\x89PNG\r\n\x1a\nrest of a png";
+	struct sbi_iso_image im;
+	size_t len;
+	unsigned char *r = fir(png, sizeof(png) - 1, &len);
+	int bad = 0;
+
+	tap_is_int(sbi_iso_finger(r, len, &im), 0, "an ISO/IEC 19794-4:2011 finger record is read");
+	tap_ok(im.position == 7 && im.ppi == 500 && im.compression == 6 && im.width == 320 &&
+		im.height == 400 && im.quality == 77 && im.size == sizeof(png) - 1 &&
+		!memcmp(r + im.offset, png, im.size), "... position, ppi, compression, size, "
+		"quality and the image inside");
+	tap_ok(!strcmp(sbi_image_format(r + im.offset, im.size), "image/png"),
+		"... which is a PNG");
+	for (size_t cut = 0; cut < len; cut++)
+		if (sbi_iso_finger(r, cut, &im) == 0)
+			bad++;
+	r[16 + 24 + 21]++; /* image length one too long */
+	bad += sbi_iso_finger(r, len, &im) == 0;
+	tap_is_int(bad, 0, "no truncated record and no overlong image length is accepted");
+	free(r);
+}
+
 static void test_random(void)
 {
 	unsigned char buf[512];
@@ -408,6 +454,7 @@ int main(void)
 	test_jws();
 	test_capture();
 	test_info();
+	test_iso();
 	test_random();
 
 	X509_free(cert);
