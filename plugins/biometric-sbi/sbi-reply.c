@@ -777,8 +777,11 @@ int sbi_fuzz_reply(const uint8_t *data, size_t size)
 	struct sbi_info info;
 	struct sbi_capture cap;
 	struct sbi_request req = { .type = SBI_FINGER, .transaction_id = "fuzz", .parts = 0xf };
+	struct sbi_iso_image iso;
 	char why[SBI_WHY];
 
+	if (sbi_iso_finger(data, size, &iso) == 0 && (iso.offset + iso.size > size || !iso.size))
+		abort(); /* the image must lie inside the record */
 	sbi_parse_discovery((const char *)data, size, SBI_FINGER, &disc, why);
 	if (sbi_parse_info((const char *)data, size, "1", NULL, &info, why) == 0)
 		sbi_info_clear(&info);

@@ -125,5 +125,6 @@ void sbi_capture_clear(struct sbi_capture *cap);
 void sbi_hex(const unsigned char bytes[32], char hex[65]);
 int sbi_unhex(const char *hex, unsigned char bytes[32]);
 
-/* Every parser on the same bytes: for fuzzing. Always returns 0. */
+/* Every parser on the same bytes (and the ISO record reader): for fuzzing.
+ * Always returns 0; aborts if a parser breaks its own promise. */
 int sbi_fuzz_reply(const uint8_t *data, size_t size);
