@@ -365,7 +365,7 @@ int sbi_capture(struct rk_device *dev, struct rk_op *op, const struct rk_options
 	s->req.transaction_id = s->tid;
 	s->req.cert = s->cert;
 	{
-		char now[32], prev_hex[65], count[8], sub[4], sc[8], to[16];
+		char now[32], prev_hex[65], count[16], sub[16], sc[16], to[24];
 		time_t t = time(NULL);
 		struct tm tm;
 
