@@ -339,6 +339,15 @@ static void capture(struct bio_conn *c, const char *body, size_t len)
 		capture_error(c, code, info);
 		return;
 	}
+	{
+		char failure[16];
+
+		if (sim_take_failure(b->sim, failure, sizeof(failure))) {
+			json_decref(root);
+			capture_error(c, failure, "Injected failure");
+			return;
+		}
+	}
 	type = json_string_value(json_object_get(bio, "type"));
 	d = type && !strcmp(type, "Finger") ? BIO_DEV_FINGER :
 		type && !strcmp(type, "Iris") ? BIO_DEV_IRIS : -1;
@@ -398,6 +407,13 @@ static void capture(struct bio_conn *c, const char *body, size_t len)
 			sim_scaled_tv(b->sim, ms, &tv);
 			if (timeout < (double)ms && b->slow_ms == 0)
 				sim_scaled_tv(b->sim, (uint64_t)timeout, &tv);
+			/* the common delay fault: real milliseconds on top */
+			tv.tv_sec += sim_reply_delay_ms(b->sim) / 1000;
+			tv.tv_usec += (suseconds_t)(sim_reply_delay_ms(b->sim) % 1000) * 1000;
+			if (tv.tv_usec >= 1000000) {
+				tv.tv_sec++;
+				tv.tv_usec -= 1000000;
+			}
 			if (bio_conn_defer(c, &tv, capture_done) < 0) {
 				b->capturing = NULL;
 				capture_error(c, "102", "Technical error during extraction");

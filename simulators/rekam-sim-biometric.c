@@ -358,8 +358,11 @@ static const struct sim_descriptor descriptor = {
 		"deterministic under --seed; a capture takes 1.5 s times --time-scale.\n"
 		"\n"
 		"The framework's --socket is an information endpoint: a client that connects\n"
-		"gets one line with the SBI URL. The common quality N command scales the\n"
-		"automatic scores; delay, fail, unplug and replug do not affect the SBI port.",
+		"gets one line with the SBI URL. Of the common commands, quality N scales the\n"
+		"automatic scores, delay MS lengthens every capture by MS real milliseconds\n"
+		"and fail CODE refuses the next capture with SBI error CODE; unplug and\n"
+		"replug only affect that socket: power off and power on stop and start the\n"
+		"SBI service itself.",
 	.protocol =
 		"  HTTP/1.1 on 127.0.0.1:PORT, JSON bodies, one request per connection:\n"
 		"    MOSIPDISC  /device   {\"type\": \"Finger\"}  -> [{deviceId, deviceStatus, ...}]\n"

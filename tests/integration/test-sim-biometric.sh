@@ -270,7 +270,11 @@ check_json "not-registered: device info is unsigned, status Not Registered, erro
 	"$REKAM_TMP/nreg.json" "'.' not in r[0]['deviceInfo'] and \
 	json.loads(b64(r[0]['deviceInfo']))['deviceStatus'] == 'Not Registered' and \
 	r[0]['error']['errorCode'] == '100'"
-sim_ctl 'reset' 'bad-signature' >/dev/null
+sim_ctl 'reset' 'fail 102' >/dev/null
+sbi RCAPTURE /capture "$(capture_body Iris 1 2 1 '')" >"$REKAM_TMP/fail.json"
+check_json "the common fail 102: the next capture is refused with error 102" "$REKAM_TMP/fail.json" \
+	"r['biometrics'][0]['error']['errorCode'] == '102'"
+sim_ctl 'bad-signature' >/dev/null
 sbi RCAPTURE /capture "$(capture_body Iris 1 2 1 '')" >"$REKAM_TMP/bad.json"
 python3 - "$REKAM_TMP/bad.json" "$REKAM_TMP" <<'EOF'
 import json, sys, base64
