@@ -126,10 +126,15 @@ integration_sh_tests = \
 	tests/integration/test-rekamctl.sh \
 	tests/integration/test-rekamctl-jobs.sh \
 	tests/integration/test-unit-security.sh \
+	tests/integration/test-audit.sh \
+	tests/integration/test-diag.sh \
+	tests/integration/test-monitor.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
+include tests/fuzz.mk
+include tests/stress.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios
@@ -145,3 +150,6 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
 .PHONY: bench
+
+# the card face renderer: its unit test and benchmark
+include tests/cardface.mk
