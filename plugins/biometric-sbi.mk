@@ -44,12 +44,12 @@ tests_integration_test_biometric_SOURCES = tests/integration/test-biometric.c \
 tests_integration_test_biometric_CFLAGS = $(test_cflags)
 tests_integration_test_biometric_LDADD = $(DBUS_LIBS)
 
-# the fuzz target of the reply parser, run as a plain test by make check
-check_PROGRAMS += tests/fuzz/fuzz-sbi-reply
-TESTS += tests/fuzz/fuzz-sbi-reply
+# the fuzz target of the reply parser (listed in tests/fuzz.mk's fuzz_targets;
+# make check replays tests/fuzz/corpus/sbi-reply through tests/fuzz/driver.c)
 tests_fuzz_fuzz_sbi_reply_SOURCES = tests/fuzz/fuzz-sbi-reply.c \
-	plugins/biometric-sbi/sbi-reply.c plugins/biometric-sbi/sbi-reply.h
+	plugins/biometric-sbi/sbi-reply.c plugins/biometric-sbi/sbi-reply.h $(fuzz_main)
 tests_fuzz_fuzz_sbi_reply_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_sbi_reply_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_sbi_reply_LDADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
 
 # what checking a capture reply costs the event loop (built by make check, run by
