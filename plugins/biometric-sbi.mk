@@ -9,8 +9,8 @@ sbi_sources = \
 	plugins/biometric-sbi/sbi-capture.c \
 	plugins/biometric-sbi/sbi-http.c plugins/biometric-sbi/sbi-http.h \
 	plugins/biometric-sbi/sbi-reply.c plugins/biometric-sbi/sbi-reply.h
-sbi_cflags = $(plugin_cflags) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-sbi_libs = $(CURL_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+sbi_cflags = $(plugin_cflags) $(LIBCURL_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+sbi_libs = $(LIBCURL_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
 
 rekamplugin_LTLIBRARIES += plugins/biometric-sbi/rekam-fingerprint-sbi.la
 plugins_biometric_sbi_rekam_fingerprint_sbi_la_SOURCES = $(sbi_sources)

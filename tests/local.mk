@@ -149,7 +149,10 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-camera \
+		$(BENCH_CAMERA_ARGS)
 .PHONY: bench
 
+include tests/central.mk
 # the card face renderer: its unit test and benchmark
 include tests/cardface.mk
