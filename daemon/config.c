@@ -46,6 +46,7 @@ enum section {
 	SEC_CENTRAL,
 	SEC_PLUGINS,
 	SEC_PHOTO,
+	SEC_QUALITY,
 	SEC_DEVICE,
 	N_SECTIONS
 };
@@ -55,6 +56,7 @@ static const char *const section_names[N_SECTIONS] = {
 	[SEC_CENTRAL] = "central",
 	[SEC_PLUGINS] = "plugins",
 	[SEC_PHOTO] = "photo",
+	[SEC_QUALITY] = "quality",
 	[SEC_DEVICE] = "device",
 };
 
@@ -305,6 +307,10 @@ static const struct value_type type_sharpness = { STORE_OTHER, parse_uint0,
 	NULL, 100000, "a whole number from 0 to 100000" };
 static const struct value_type type_percent = { STORE_OTHER, parse_uint0,
 	NULL, 50, "a whole number of percent from 0 to 50" };
+static const struct value_type type_score = { STORE_OTHER, parse_uint0,
+	NULL, 100, "a whole number from 0 to 100" };
+static const struct value_type type_retries = { STORE_OTHER, parse_uint0,
+	NULL, 10, "a whole number from 0 to 10" };
 
 #define CFG(field) offsetof(struct rk_config, field)
 #define DEV(field) offsetof(struct rk_device_config, field)
@@ -345,6 +351,12 @@ static const struct key_def schema[] = {
 		"least variance of the Laplacian over the head; 0: not checked" },
 	{ SEC_PHOTO, "max-off-centre", &type_percent, CFG(photo_max_off_centre), "10", 0,
 		"how far the head may be off the middle, in percent of the width; 0: not checked" },
+	{ SEC_QUALITY, "finger-threshold", &type_score, CFG(quality_finger), "40", 0,
+		"lowest fingerprint quality accepted (MOSIP slap default 40)" },
+	{ SEC_QUALITY, "iris-threshold", &type_score, CFG(quality_iris), "60", 0,
+		"lowest iris quality accepted (MOSIP default 60)" },
+	{ SEC_QUALITY, "retries", &type_retries, CFG(quality_retries), "3", 0,
+		"captures repeated at most this often while under the threshold" },
 	{ SEC_DEVICE, "plugin", &type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
 		"plugin that drives the device" },
 	{ SEC_DEVICE, "connection", &type_connection, DEV(connection), NULL, 0,

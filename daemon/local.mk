@@ -27,6 +27,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/photo-check.c daemon/photo-check.h \
 	daemon/host.c \
 	daemon/usb.c daemon/usb.h \
+	daemon/biometric-quality.c daemon/biometric-quality.h \
 	daemon/packet.c daemon/packet.h daemon/packet-crypto.c daemon/packet-mime.c \
 	daemon/curl-event.c daemon/curl-event.h \
 	daemon/central-reply.c daemon/central-reply.h \
@@ -45,3 +46,10 @@ sbin_PROGRAMS += daemon/rekamd
 daemon_rekamd_SOURCES = daemon/main.c
 daemon_rekamd_CFLAGS = $(daemon_librekamd_la_CFLAGS)
 daemon_rekamd_LDADD = daemon/librekamd.la
+
+# the quality policy of fingerprint and iris captures
+check_PROGRAMS += tests/unit/test-biometric-quality
+TESTS += tests/unit/test-biometric-quality
+tests_unit_test_biometric_quality_SOURCES = tests/unit/test-biometric-quality.c
+tests_unit_test_biometric_quality_CFLAGS = $(daemon_librekamd_la_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_biometric_quality_LDADD = daemon/librekamd.la

@@ -5,6 +5,7 @@
 
 dist_doc_DATA = \
 	docs/architecture.md \
+	docs/biometric.md \
 	docs/camera.md \
 	docs/card.md \
 	docs/card-face.md \

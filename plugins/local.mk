@@ -12,6 +12,7 @@ rekamplugin_LTLIBRARIES =
 include plugins/sigpad-sim.mk
 include plugins/camera-gphoto2.mk
 include plugins/scanner-sane.mk
+include plugins/biometric-sbi.mk
 
 # make check runs rekamd with this directory of links to the built plugins.
 all-local: plugins/.dir

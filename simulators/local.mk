@@ -60,3 +60,4 @@ include simulators/central.mk
 include simulators/camera.mk
 include simulators/card.mk
 include simulators/scanner.mk
+include simulators/biometric.mk
