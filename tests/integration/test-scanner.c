@@ -301,6 +301,18 @@ static void test_gray_jpeg(void)
 	sim_status("last-mode", mode, sizeof(mode));
 	sim_status("last-document", doc, sizeof(doc));
 	tap_ok(!strcmp(mode, "gray") && !strcmp(doc, "kk"), "the simulator scanned the card in grey");
+
+	/* the marriage certificate keeps the SOP's own name as its kind */
+	{
+		const char *akta = "akta_nikah";
+
+		control_ok("document akta_nikah");
+		n = capture(tc_capture_call(SCANNER, "format", DBUS_TYPE_STRING, &jpeg, "document",
+			DBUS_TYPE_STRING, &akta, "resolution", DBUS_TYPE_INT32, &res, NULL), art, 2,
+			"marriage certificate");
+		tap_ok(n == 1 && !strcmp(art[0].kind, "akta_nikah"),
+			"the marriage certificate is kept as kind akta_nikah");
+	}
 }
 
 static DBusMessage *adf_call(void)
