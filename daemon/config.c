@@ -47,6 +47,7 @@ enum section {
 	SEC_PLUGINS,
 	SEC_PHOTO,
 	SEC_QUALITY,
+	SEC_METRICS,
 	SEC_DEVICE,
 	N_SECTIONS
 };
@@ -57,6 +58,7 @@ static const char *const section_names[N_SECTIONS] = {
 	[SEC_PLUGINS] = "plugins",
 	[SEC_PHOTO] = "photo",
 	[SEC_QUALITY] = "quality",
+	[SEC_METRICS] = "metrics",
 	[SEC_DEVICE] = "device",
 };
 
@@ -277,6 +279,29 @@ static int parse_uint0(const struct key_def *def, void *base, const char *value)
 	return 0;
 }
 
+/* "HOST:PORT" with a loopback HOST (127.x.y.z, [::1] or localhost) and a
+ * port of 1-65535: metrics are for the Prometheus on this machine only. */
+static int parse_listen(const struct key_def *def, void *base, const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	size_t host_len = colon ? (size_t)(colon - value) : 0;
+	unsigned long port;
+	char *end;
+
+	if (!colon || !host_len || strlen(value) > 64)
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port < 1 || port > 65535 || colon[1] == '+')
+		return -EINVAL;
+	if (!((host_len == 9 && !strncmp(value, "localhost", 9)) ||
+			(host_len == 5 && !strncmp(value, "[::1]", 5)) ||
+			(!strncmp(value, "127.", 4) &&
+				strspn(value, "0123456789.") == host_len)))
+		return -EINVAL;
+	return set_string(def, base, value);
+}
+
 /* --- the schema ------------------------------------------------------------ */
 
 static const struct value_type type_station_id = { STORE_STRING, parse_string,
@@ -311,6 +336,8 @@ static const struct value_type type_score = { STORE_OTHER, parse_uint0,
 	NULL, 100, "a whole number from 0 to 100" };
 static const struct value_type type_retries = { STORE_OTHER, parse_uint0,
 	NULL, 10, "a whole number from 0 to 10" };
+static const struct value_type type_listen = { STORE_STRING, parse_listen,
+	NULL, 0, "a loopback HOST:PORT such as 127.0.0.1:9464 (metrics stay on this machine)" };
 
 #define CFG(field) offsetof(struct rk_config, field)
 #define DEV(field) offsetof(struct rk_device_config, field)
@@ -357,6 +384,8 @@ static const struct key_def schema[] = {
 		"lowest iris quality accepted (MOSIP default 60)" },
 	{ SEC_QUALITY, "retries", &type_retries, CFG(quality_retries), "3", 0,
 		"captures repeated at most this often while under the threshold" },
+	{ SEC_METRICS, "listen", &type_listen, CFG(metrics_listen), NULL, 0,
+		"where to serve Prometheus metrics (GET /metrics); unset: not served" },
 	{ SEC_DEVICE, "plugin", &type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
 		"plugin that drives the device" },
 	{ SEC_DEVICE, "connection", &type_connection, DEV(connection), NULL, 0,

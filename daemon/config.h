@@ -3,7 +3,7 @@
  * rekam - KTP-el recording station daemon
  *
  * config.h - /etc/rekam/rekamd.conf: an INI/keyfile file with [station],
- * [central], [plugins], [photo], [quality] and one [device NAME] section per
+ * [central], [plugins], [photo], [quality], [metrics] and one [device NAME] section per
  * configured device.
  * Every key is described by a schema table in config.c; unknown keys and bad
  * values are errors reported as "FILE:LINE: message". docs/rekamd.conf.md is
@@ -67,6 +67,9 @@ struct rk_config {
 	unsigned int quality_finger;  /* finger-threshold= 0-100, default 40 */
 	unsigned int quality_iris;    /* iris-threshold=   0-100, default 60 */
 	unsigned int quality_retries; /* retries=          0-10,  default 3 */
+
+	/* [metrics] (metrics.c) */
+	char *metrics_listen; /* listen= loopback HOST:PORT; NULL: metrics not served */
 
 	struct rk_device_config *devices;
 	size_t n_devices;

@@ -16,6 +16,7 @@ dist_doc_DATA = \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
 	docs/rekamctl-diag.schema.json \
+	docs/metrics.md \
 	docs/scanner.md \
 	docs/usb.md
 
