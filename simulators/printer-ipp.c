@@ -204,6 +204,7 @@ static uint8_t *take_document(ipp_t *request, struct evbuffer *body, size_t *len
 		return NULL;
 	}
 	evbuffer_remove(body, data, *len);
+	sim_debug("a document of %zu bytes", *len);
 	st = check_png(data, *len, why, sizeof(why));
 	if (st != IPP_STATUS_OK) {
 		free(data);

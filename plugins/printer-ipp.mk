@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# plugins/printer-ipp.mk - card printers over IPP with libcups (a CUPS queue
+# or the printer itself; rekam-sim-printer in CI), and its tests through
+# rekamd. Included from plugins/local.mk.
+
+rekamplugin_LTLIBRARIES += plugins/printer-ipp/rekam-printer-ipp.la
+plugins_printer_ipp_rekam_printer_ipp_la_SOURCES = \
+	plugins/printer-ipp/printer-ipp.c \
+	plugins/printer-ipp/ipp-client.c plugins/printer-ipp/ipp-client.h
+plugins_printer_ipp_rekam_printer_ipp_la_CFLAGS = $(plugin_cflags) $(CUPS_CFLAGS)
+plugins_printer_ipp_rekam_printer_ipp_la_LDFLAGS = $(plugin_ldflags)
+plugins_printer_ipp_rekam_printer_ipp_la_LIBADD = $(CUPS_LIBS)
+EXTRA_DIST += plugins/printer-ipp/README.md
+
+TESTS += tests/integration/test-printer.sh
+EXTRA_DIST += tests/integration/test-printer.sh
