@@ -157,10 +157,10 @@ is "$(status_of ribbon)" 48/50 "two ribbon panel sets used"
 
 run_ctl --session job "$DEV" print --data "back=$REKAM_TMP/back.png"
 is "$RC" 1 "print without a front fails"
-like "$ERR" "InvalidArgs|Invalid" "... as invalid arguments"
+like "$ERR" "InvalidArguments" "... as invalid arguments"
 run_ctl --session job "$DEV" print --data "front=$REKAM_TMP/text.txt"
 is "$RC" 1 "a front that is not a PNG fails"
-like "$ERR" "InvalidArgs|Invalid" "... as invalid arguments"
+like "$ERR" "InvalidArguments" "... as invalid arguments"
 run_ctl --session job "$DEV" fold
 is "$RC" 1 "an unknown job fails"
 like "$ERR" "NotSupported" "... NotSupported"
