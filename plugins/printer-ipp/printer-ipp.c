@@ -18,6 +18,7 @@
  */
 #include <config.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -717,7 +718,17 @@ static const struct rk_device_ops ops = {
 
 static int init(const struct rk_host *h)
 {
+	Dl_info info;
+
 	host = h;
+	/*
+	 * Keep libcups (and what it loaded: GnuTLS, ...) mapped after rekamd
+	 * unloads this plugin: their constructors and per-thread data hold
+	 * memory that would otherwise be reported lost at exit, and a worker
+	 * thread's libcups destructors must still find their code.
+	 */
+	if (dladdr((void *)httpConnect2, &info) && info.dli_fname)
+		dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE | RTLD_NOLOAD);
 	return 0;
 }
 

@@ -261,6 +261,8 @@ is "$RC" 0 "a print works again"
 
 stop_rekamd
 is "$REKAMD_STATUS" 0 "rekamd stops cleanly (no valgrind error)"
+[ "$REKAMD_STATUS" = 0 ] || cat "$REKAM_TMP"/valgrind.*.log 2>/dev/null |
+	sed "s/^/# /" | head -n 150
 check_ctl_valgrind
 stop_sim
 is "$SIM_STATUS" 0 "the printer simulator stops cleanly"
