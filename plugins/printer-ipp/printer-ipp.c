@@ -59,6 +59,7 @@ struct work {
 	struct prn *prn;
 	enum work_kind kind;
 	unsigned long gen;  /* of the operation it belongs to (0: none) */
+	struct ippc_target target; /* a copy: the worker never reads the printer's state */
 	int err;
 	char msg[IPPC_MSG_LEN];
 	/* in */
@@ -101,6 +102,7 @@ static struct work *work_new(struct prn *prn, enum work_kind kind, unsigned long
 	w->prn = prn;
 	w->kind = kind;
 	w->gen = gen;
+	w->target = prn->target;
 	prn->refs++;
 	return w;
 }
@@ -157,7 +159,7 @@ static void run_selftest(struct work *w, http_t *http, const struct ippc_target 
 static void work_run(void *data)
 {
 	struct work *w = data;
-	const struct ippc_target *t = &w->prn->target; /* not changed after open */
+	const struct ippc_target *t = &w->target;
 	http_t *http = NULL;
 
 	w->err = ippc_connect(t, &http, w->msg, sizeof(w->msg));
