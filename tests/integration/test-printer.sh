@@ -184,7 +184,7 @@ like "$ERR" "the print failed: a card is jammed in the printer; the card is spoi
 is "$(status_of spoiled)" $((spoiled0 + 1)) "the printer spoiled the card"
 check "Health LastFault names the jam" wait_for 10 sh -c \
 	"busctl --user get-property $REKAM_NAME $REKAM_PATH/devices/$DEV $REKAM_NAME.Device Health | grep -q jammed"
-is "$(health State)" stopped "Health State stopped"
+check "Health State stopped" wait_for 10 health_is State stopped
 run_ctl --session job "$DEV" print --data "front=$REKAM_TMP/front.png"
 is "$RC" 1 "while jammed a print is refused"
 like "$ERR" "the printer cannot print now: a card is jammed" "... saying why"
