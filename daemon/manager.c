@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "daemon/artifact-bus.h"
+#include "daemon/audit-bus.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
+#include "daemon/diag.h"
 #include "daemon/device.h"
 #include "daemon/manager.h"
 #include "daemon/store.h"
@@ -115,6 +117,13 @@ static const struct rk_dbus_method manager_methods[] = {
 	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
 	{ "ReadArtifact", RK_DBUS_ARGS({ "handle", "s" }),
 		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read },
+	{ "VerifyAudit", RK_DBUS_NO_ARGS,
+		RK_DBUS_ARGS({ "ok", "b" }, { "entries", "t" }, { "first_bad", "t" },
+			{ "reason", "s" }), rk_audit_bus_verify },
+	{ "GetAuditLog", RK_DBUS_ARGS({ "after", "t" }, { "max", "u" }),
+		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log },
+	{ "Diagnose", RK_DBUS_NO_ARGS,
+		RK_DBUS_ARGS({ "checks", "a(sss)" }, { "usb", "a(qqyyss)" }), rk_diag_bus_diagnose },
 	{}
 };
 
