@@ -14,3 +14,10 @@ EXTRA_DIST += plugins/printer-ipp/README.md
 
 TESTS += tests/integration/test-printer.sh
 EXTRA_DIST += tests/integration/test-printer.sh
+
+# a helper of test-printer.sh: rekamd's card face renderer writes the PNGs it prints
+check_PROGRAMS += tests/integration/printer-card-faces
+tests_integration_printer_card_faces_SOURCES = tests/integration/printer-card-faces.c \
+	tests/lib/cardface-samples.c tests/lib/cardface-samples.h
+tests_integration_printer_card_faces_CFLAGS = $(test_cflags) $(CARDFACE_CFLAGS) $(sim_cflags)
+tests_integration_printer_card_faces_LDADD = daemon/librekamd.la simulators/lib/librekam-sim.la -lm
