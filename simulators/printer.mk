@@ -21,3 +21,7 @@ EXTRA_DIST += tests/integration/test-sim-printer.sh \
 	tests/data/printer-print-job.test \
 	tests/data/printer-card-job.test \
 	tests/data/printer-stage.test
+
+# the encoder link seen by a real pcscd (flock /tmp/rekam-pcscd.lock inside)
+TESTS += tests/integration/test-printer-pcscd.sh
+EXTRA_DIST += tests/integration/test-printer-pcscd.sh
