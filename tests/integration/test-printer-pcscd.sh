@@ -63,7 +63,10 @@ EOF
 
 card_present() { opensc-tool -r 0 -a >/dev/null 2>&1; }
 card_absent() { opensc-tool -r 0 -a 2>&1 | grep -q "Card not present"; }
-uid_now() { opensc-tool -r 0 -s FFCA000000 2>/dev/null | sed -n '/^Received/{n;p}' | tr -d ' :'; }
+uid_now() { # the 7-byte UID (GET DATA FF CA) as 14 hex digits
+	opensc-tool -r 0 -s FFCA000000 2>/dev/null | sed -n '/^Received/{n;p}' | cut -c1-20 |
+		tr -d ' '
+}
 
 pcscd -f -c "$REKAM_TMP/reader.conf.d" >>"$REKAM_TMP/pcscd.log" 2>&1 &
 PCSCD_PID=$!
@@ -94,7 +97,9 @@ like "$(sim_ctl stage)" "^OK a blank card is at the encoder" "stage"
 check "pcscd sees a card arrive" wait_for 15 card_present
 is "$(opensc-tool -r 0 -a 2>&1)" "3b:88:80:01:52:45:4b:41:4d:2d:49:44:79" "... with the ATR of rekam's chip"
 uid1=$(uid_now)
-like "$uid1" "^52[0-9A-F]{12}9000$" "... and a UID"
+like "$uid1" "^52[0-9A-F]{12}$" "... and a UID"
+is "$uid1" "$(printf 'status\n' | socat -t 5 - "UNIX-CONNECT:$CARD_CTL" | tr ' ' '\n' |
+	sed -n 's/^uid=//p')" "... the UID of rekam-sim-card's new card"
 like "$(sim_ctl eject)" "^OK the card is in the output tray" "eject"
 check "pcscd sees the card go" wait_for 15 card_absent
 
