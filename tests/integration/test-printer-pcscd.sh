@@ -112,4 +112,7 @@ check "pcscd sees the rejected card go" wait_for 15 card_absent
 
 stop_sim
 is "$SIM_STATUS" 0 "the printer simulator stops cleanly"
+if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+	is "$(cat "$REKAM_TMP"/valgrind-sim.*.log 2>/dev/null)" "" "valgrind found nothing in the simulator"
+fi
 done_testing

@@ -275,4 +275,7 @@ is "$REKAMD_STATUS" 0 "rekamd stops cleanly (no valgrind error)"
 check_ctl_valgrind
 stop_sim
 is "$SIM_STATUS" 0 "the printer simulator stops cleanly"
+if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+	is "$(cat "$REKAM_TMP"/valgrind-sim.*.log 2>/dev/null)" "" "valgrind found nothing in the simulator"
+fi
 done_testing
