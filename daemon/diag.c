@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "daemon/audit.h"
+#include "daemon/central.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/device-private.h"
@@ -163,6 +164,34 @@ static void check_devices(struct checks *c, struct rk_daemon *d)
 		counts[RK_DEVICE_ERROR]);
 }
 
+/* The central server: configured? reachable at the last attempt? the queue. */
+static void check_central(struct checks *c, struct rk_daemon *d)
+{
+	const struct rk_central *central = d->central;
+	unsigned int queued;
+	int64_t oldest;
+
+	if (!central || !central->uploader) {
+		add(c, "central", "warning", "no [central] url configured: nothing is uploaded");
+		return;
+	}
+	queued = rk_central_queue_length(central);
+	oldest = rk_central_oldest(central);
+	if (rk_central_reachable(central))
+		add(c, "central", "ok", "reachable; %u packet%s waiting", queued,
+			queued == 1 ? "" : "s");
+	else {
+		char since[64] = "";
+
+		if (oldest)
+			snprintf(since, sizeof(since), ", the oldest since %" PRId64 " (Unix time)",
+				oldest);
+		add(c, "central", queued ? "failed" : "warning",
+			"not reachable at the last attempt; %u packet%s waiting%s", queued,
+			queued == 1 ? "" : "s", since);
+	}
+}
+
 static bool append_usb(DBusMessageIter *iter, struct rk_usb *usb)
 {
 	struct rk_usb_seen *seen = NULL;
@@ -207,6 +236,7 @@ DBusMessage *rk_diag_bus_diagnose(DBusConnection *conn, DBusMessage *msg, void *
 	check_audit(&c, d->store);
 	add(&c, "station-key", "ok", "loaded; every artifact is sealed with it");
 	check_pcscd(&c);
+	check_central(&c, d);
 	check_devices(&c, d);
 	if (c.ok && dbus_message_iter_close_container(&iter, &c.array) && append_usb(&iter, d->usb))
 		return reply;

@@ -5,6 +5,7 @@
 
 dist_doc_DATA = \
 	docs/architecture.md \
+	docs/biometric.md \
 	docs/camera.md \
 	docs/card.md \
 	docs/card-face.md \
@@ -16,6 +17,7 @@ dist_doc_DATA = \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
 	docs/rekamctl-diag.schema.json \
+	docs/scanner.md \
 	docs/usb.md
 
 # the pictures the pages show, kept next to them

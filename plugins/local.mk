@@ -10,6 +10,9 @@ rekamplugin_LTLIBRARIES =
 
 # One fragment per plugin, each adding itself to rekamplugin_LTLIBRARIES.
 include plugins/sigpad-sim.mk
+include plugins/camera-gphoto2.mk
+include plugins/scanner-sane.mk
+include plugins/biometric-sbi.mk
 include plugins/printer-ipp.mk
 
 # make check runs rekamd with this directory of links to the built plugins.

@@ -59,4 +59,6 @@ EXTRA_DIST += scripts/demo-station.sh
 include simulators/central.mk
 include simulators/camera.mk
 include simulators/card.mk
+include simulators/scanner.mk
+include simulators/biometric.mk
 include simulators/printer.mk

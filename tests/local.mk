@@ -134,6 +134,7 @@ TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
 include tests/fuzz.mk
+include tests/stress.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios
@@ -148,7 +149,10 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-camera \
+		$(BENCH_CAMERA_ARGS)
 .PHONY: bench
 
+include tests/central.mk
 # the card face renderer: its unit test and benchmark
 include tests/cardface.mk

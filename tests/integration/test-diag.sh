@@ -38,6 +38,7 @@ like "$OUT" "OK +audit +[0-9]+ entries" "... the audit trail"
 like "$OUT" "(OK|WARNING) +disk +[0-9]+ MiB free" "... the disk"
 like "$OUT" "(OK|WARNING) +clock " "... the clock"
 like "$OUT" "(OK|WARNING) +pcscd " "... pcscd"
+like "$OUT" "WARNING +central +no \[central\] url configured" "... and the central server"
 like "$OUT" "USB devices" "... and the USB devices"
 like "$OUT" "Result: PROBLEMS FOUND" "the verdict says there are problems"
 
@@ -57,7 +58,8 @@ jsonschema.validate(json.load(open(sys.argv[2])), schema)' \
 is "$($py -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["ok"], [x["result"] for x in d["devices"]])' "$REKAM_TMP/diag.json")" \
 	"False ['passed', 'failed', 'absent']" "--json gives each device's result"
 is "$($py -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(c["name"] for c in d["checks"]))' "$REKAM_TMP/diag.json")" \
-	"clock disk database audit station-key pcscd plugins devices" "--json lists the station checks"
+	"clock disk database audit station-key pcscd central plugins devices" \
+	"--json lists the station checks"
 
 run_ctl --session diag camera0
 is "$RC" 0 "diag of the working device alone exits 0"
