@@ -13,6 +13,7 @@ dist_doc_DATA = \
 	docs/PERFORMANCE.md \
 	docs/SECURITY.md \
 	docs/device-protocol.md \
+	docs/printer.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
 	docs/rekamctl-diag.schema.json \

@@ -13,6 +13,7 @@ include plugins/sigpad-sim.mk
 include plugins/camera-gphoto2.mk
 include plugins/scanner-sane.mk
 include plugins/biometric-sbi.mk
+include plugins/printer-ipp.mk
 
 # make check runs rekamd with this directory of links to the built plugins.
 all-local: plugins/.dir

@@ -61,3 +61,4 @@ include simulators/camera.mk
 include simulators/card.mk
 include simulators/scanner.mk
 include simulators/biometric.mk
+include simulators/printer.mk
