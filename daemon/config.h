@@ -3,7 +3,7 @@
  * rekam - KTP-el recording station daemon
  *
  * config.h - /etc/rekam/rekamd.conf: an INI/keyfile file with [station],
- * [central], [plugins] and one [device NAME] section per configured device.
+ * [central], [plugins], [roles] and one [device NAME] section per configured device.
  * Every key is described by a schema table in config.c; unknown keys and bad
  * values are errors reported as "FILE:LINE: message". docs/rekamd.conf.md is
  * the reference for users.
@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #define RK_CONFIG_DEFAULT_PATH SYSCONFDIR "/rekam/rekamd.conf"
+#define RK_CONFIG_N_ROLES 7
 
 /* A key of a [device NAME] section that the core does not interpret:
  * it belongs to the device's plugin, which validates it. */
@@ -50,6 +51,10 @@ struct rk_config {
 	/* [plugins] */
 	char **plugins_enable;  /* enable=  comma-separated globs, NULL-terminated; default {"*"} */
 	char **plugins_disable; /* disable= comma-separated globs, NULL-terminated; default {} */
+
+	/* [roles]: per role (in the order of enum rk_role, roles.h) the groups
+	 * whose members have it, NULL-terminated; NULL: the key is not set. */
+	char **roles[RK_CONFIG_N_ROLES];
 
 	struct rk_device_config *devices;
 	size_t n_devices;

@@ -25,6 +25,7 @@
 #include "daemon/dbus-object.h"
 #include "daemon/device-private.h"
 #include "daemon/device.h"
+#include "daemon/enrollment.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
 #include "daemon/plugins.h"
@@ -408,6 +409,7 @@ static void teardown(struct rk_daemon *d)
 	if (d->conn && dbus_connection_get_is_connected(d->conn))
 		dbus_connection_flush(d->conn);
 	rk_dbus_free(d->dbus);
+	rk_pipeline_stop(d);
 	rk_dbus_loop_detach(d->loop);
 	if (d->conn) {
 		dbus_connection_close(d->conn);
@@ -453,6 +455,10 @@ static int start(struct rk_daemon *d)
 		status = setup_events(d);
 	if (!status)
 		status = setup_bus(d);
+	if (!status && rk_pipeline_start(d) < 0) {
+		rk_error("cannot load the enrollments from the station database");
+		status = EX_SOFTWARE;
+	}
 	if (!status)
 		status = setup_devices(d);
 	if (!status)

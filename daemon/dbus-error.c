@@ -23,6 +23,11 @@ static const char *const error_names[RK_DBUS_ERROR_N_CODES] = {
 	[RK_DBUS_ERROR_CANCELLED] = RK_DBUS_ERROR_PREFIX "Cancelled",
 	[RK_DBUS_ERROR_TIMEOUT] = RK_DBUS_ERROR_PREFIX "Timeout",
 	[RK_DBUS_ERROR_DEVICE] = RK_DBUS_ERROR_PREFIX "DeviceError",
+	[RK_DBUS_ERROR_ACCESS_DENIED] = RK_DBUS_ERROR_PREFIX "AccessDenied",
+	[RK_DBUS_ERROR_WRONG_STATE] = RK_DBUS_ERROR_PREFIX "WrongState",
+	[RK_DBUS_ERROR_OUTSIDE_OFFICE_HOURS] = RK_DBUS_ERROR_PREFIX "OutsideOfficeHours",
+	[RK_DBUS_ERROR_ALREADY_ENROLLED] = RK_DBUS_ERROR_PREFIX "AlreadyEnrolled",
+	[RK_DBUS_ERROR_ALREADY_EXISTS] = RK_DBUS_ERROR_PREFIX "AlreadyExists",
 };
 
 const char *rk_dbus_error_name(enum rk_dbus_error_code code)

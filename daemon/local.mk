@@ -21,6 +21,10 @@ daemon_librekamd_la_SOURCES = \
 	daemon/device-op.c \
 	daemon/host.c \
 	daemon/usb.c daemon/usb.h \
+	daemon/nik.c daemon/nik.h daemon/regions.c \
+	daemon/roles.c daemon/roles.h \
+	daemon/enrollment.c daemon/enrollment.h daemon/enrollment-dbus.c \
+	daemon/inventory.c daemon/inventory.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS)

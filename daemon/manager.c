@@ -3,7 +3,9 @@
  * rekam - KTP-el recording station daemon
  *
  * manager.c - the station manager interface, id.rekam.Station1 on
- * /id/rekam/Station1 (documented in dbus/id.rekam.Station1.xml).
+ * /id/rekam/Station1 (documented in dbus/id.rekam.Station1.xml). Submit
+ * lives in enrollment-dbus.c, AddCardBatch and the card counts in
+ * inventory.c.
  */
 #include <config.h>
 
@@ -15,6 +17,8 @@
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
 #include "daemon/device.h"
+#include "daemon/enrollment.h"
+#include "daemon/inventory.h"
 #include "daemon/manager.h"
 #include "daemon/store.h"
 
@@ -112,6 +116,10 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 static const struct rk_dbus_method manager_methods[] = {
 	{ "Ping", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, ping },
 	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
+	{ "Submit", RK_DBUS_ARGS({ "applicant", "a{sv}" }), RK_DBUS_ARGS({ "enrollment", "o" }),
+		rk_enrollment_submit_method },
+	{ "AddCardBatch", RK_DBUS_ARGS({ "first_serial", "s" }, { "count", "u" }),
+		RK_DBUS_ARGS({ "last_serial", "s" }), rk_inventory_add_batch_method },
 	{}
 };
 
@@ -121,6 +129,9 @@ static const struct rk_dbus_property manager_properties[] = {
 	{ "State", "s", get_state },
 	{ "OfficeHours", "s", get_office_hours },
 	{ "Devices", "ao", get_devices },
+	{ "CardsBlank", "u", rk_inventory_get_blank },
+	{ "CardsIssued", "u", rk_inventory_get_issued },
+	{ "CardsSpoiled", "u", rk_inventory_get_spoiled },
 	{}
 };
 
