@@ -112,6 +112,7 @@ integration_sh_tests = \
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
+include tests/pipeline.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/pipeline.mk - tests of the issuance pipeline: applicant validation
+# and the card inventory (unit), and enrollments through rekamd and
+# rekamctl (integration).
+
+pipeline_unit_tests = tests/unit/test-nik tests/unit/test-inventory
+check_PROGRAMS += $(pipeline_unit_tests)
+TESTS += $(pipeline_unit_tests)
+
+tests_unit_test_nik_SOURCES = tests/unit/test-nik.c
+tests_unit_test_nik_CFLAGS = $(test_cflags)
+tests_unit_test_nik_LDADD = daemon/librekamd.la
+
+tests_unit_test_inventory_SOURCES = tests/unit/test-inventory.c
+tests_unit_test_inventory_CFLAGS = $(test_cflags)
+tests_unit_test_inventory_LDADD = daemon/librekamd.la
+
+pipeline_sh_tests = tests/integration/test-pipeline.sh
+TESTS += $(pipeline_sh_tests)
+EXTRA_DIST += $(pipeline_sh_tests)
