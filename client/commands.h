@@ -16,6 +16,12 @@
 
 #include "client/bus.h"
 
+/* An option that belongs to one command (enroll): its long name and value. */
+struct ctl_cmd_option {
+	const char *name;
+	const char *value;
+};
+
 /* Everything the global options decide. */
 struct ctl {
 	struct ctl_bus bus;
@@ -23,6 +29,8 @@ struct ctl {
 	bool timeout_given; /* --timeout was on the command line */
 	char **options;     /* --option KEY=VALUE arguments, for capture */
 	size_t n_options;
+	struct ctl_cmd_option *cmd_options; /* --nik=... etc., for enroll (in order) */
+	size_t n_cmd_options;
 };
 
 struct ctl_command {
@@ -43,3 +51,8 @@ int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_devices(struct ctl *ctl, int argc, char **argv);
 int cmd_capture(struct ctl *ctl, int argc, char **argv);
 int cmd_selftest(struct ctl *ctl, int argc, char **argv);
+int cmd_enroll(struct ctl *ctl, int argc, char **argv);
+int cmd_cards(struct ctl *ctl, int argc, char **argv);
+
+/* The long options of enroll (rekamctl.c reads them wherever they are). */
+extern const char *const ctl_enroll_options[];
