@@ -10,6 +10,7 @@ dist_doc_DATA = \
 	docs/central-api.md \
 	docs/PERFORMANCE.md \
 	docs/device-protocol.md \
+	docs/pipeline.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
 	docs/usb.md
