@@ -264,7 +264,8 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 	if (!err)
 		err = only_options(ctl, "submit", ctl_enroll_options);
 	if (!err && (option(ctl, "have") || option(ctl, "reject"))) {
-		ctl_err("enroll submit does not take --%s", option(ctl, "have") ? "have" : "reject");
+		ctl_err("enroll submit does not take --%s",
+			option(ctl, "have") ? "have" : "reject");
 		err = -EINVAL;
 	}
 	if (!err)
@@ -544,7 +545,8 @@ static void print_step_times(const json_t *props)
 		json_int_t ms = json_integer_value(json_array_get(r, 5));
 
 		printf("  %-4" JSON_INTEGER_FORMAT "  %-12s  %-12s  ", step,
-			json_string_value(json_array_get(r, 1)), json_string_value(json_array_get(r, 2)));
+			json_string_value(json_array_get(r, 1)),
+			json_string_value(json_array_get(r, 2)));
 		print_time(at);
 		printf("  %9.1fs%s\n", (double)ms / 1000.0,
 			json_is_true(json_array_get(r, 6)) ? "  over the SOP standard" : "");

@@ -370,14 +370,16 @@ static DBusMessage *forward_authorized(struct rk_daemon *d, DBusMessage *msg, un
 	today(&y, &m, &day, NULL);
 	if (rk_applicant_check(&e->applicant, y, m, day, why, sizeof(why)) < 0) {
 		snprintf(reason, sizeof(reason), "invalid data: %s", why);
-		return done(msg, rk_enrollment_transition(e, RK_ENR_RETURNED, 4, role, uid, reason));
+		return done(msg, rk_enrollment_transition(e, RK_ENR_RETURNED, 4, role, uid,
+			reason));
 	}
 	dup = issued_before(d, e);
 	if (dup) {
 		snprintf(reason, sizeof(reason), "duplicate: NIK %s already has a card "
 			"(enrollment %" PRId64 ", %s)", e->applicant.nik, dup->id,
 			rk_enrollment_state_name(dup->state));
-		return done(msg, rk_enrollment_transition(e, RK_ENR_RETURNED, 4, role, uid, reason));
+		return done(msg, rk_enrollment_transition(e, RK_ENR_RETURNED, 4, role, uid,
+			reason));
 	}
 	return done(msg, rk_enrollment_transition(e, RK_ENR_FORWARDED, 4, role, uid, NULL));
 }

@@ -112,7 +112,8 @@ int rk_inventory_add_batch(struct rk_store *store, const char *first, unsigned i
 	if (rk_card_serial_check(first, why, size) < 0)
 		return -EINVAL;
 	if (count < 1 || count > RK_CARD_BATCH_MAX) {
-		snprintf(why, size, "a batch holds 1 to %d cards, not %u", RK_CARD_BATCH_MAX, count);
+		snprintf(why, size, "a batch holds 1 to %d cards, not %u", RK_CARD_BATCH_MAX,
+			count);
 		return -EINVAL;
 	}
 	if (!serial_plus(first, count - 1, last)) {

@@ -83,7 +83,8 @@ int rk_nik_parse(const char *nik, struct rk_nik_info *info, char *why, size_t si
 	int day;
 
 	if (len != RK_NIK_LEN || strspn(nik, DIGITS) != RK_NIK_LEN) {
-		snprintf(why, size, "a NIK is 16 digits, '%.20s%s' is not", nik, len > 20 ? "..." : "");
+		snprintf(why, size, "a NIK is 16 digits, '%.20s%s' is not", nik,
+			len > 20 ? "..." : "");
 		return -EINVAL;
 	}
 	memcpy(n.region, nik, 6);
@@ -106,7 +107,8 @@ int rk_nik_parse(const char *nik, struct rk_nik_info *info, char *why, size_t si
 	}
 	n.serial = (unsigned int)(two(nik + 12) * 100 + two(nik + 14));
 	if (n.serial == 0) {
-		snprintf(why, size, "NIK %s: the serial number (last 4 digits) cannot be 0000", nik);
+		snprintf(why, size, "NIK %s: the serial number (last 4 digits) cannot be 0000",
+			nik);
 		return -EINVAL;
 	}
 	if (info)
@@ -211,8 +213,8 @@ static int check_value(const struct field *f, const char *value, char *why, size
 		if (f->min == max)
 			snprintf(why, size, "%s must be %zu characters long", f->label, max);
 		else
-			snprintf(why, size, "%s must be %zu to %zu characters long", f->label, f->min,
-				max);
+			snprintf(why, size, "%s must be %zu to %zu characters long", f->label,
+				f->min, max);
 		return -EINVAL;
 	}
 	switch (f->rule) {
@@ -226,17 +228,20 @@ static int check_value(const struct field *f, const char *value, char *why, size
 		}
 		return 0;
 	case RULE_PLACE:
-		if (!strchr(LETTERS DIGITS, value[0]) || !clean_text(value, LETTERS DIGITS " '.-()/")) {
-			snprintf(why, size, "%s may only hold letters, digits, spaces and ' . - ( ) / "
-				"(starting with a letter or digit, no double spaces)", f->label);
+		if (!strchr(LETTERS DIGITS, value[0]) ||
+				!clean_text(value, LETTERS DIGITS " '.-()/")) {
+			snprintf(why, size, "%s may only hold letters, digits, spaces and "
+				"' . - ( ) / (starting with a letter or digit, no double spaces)",
+				f->label);
 			return -EINVAL;
 		}
 		return 0;
 	case RULE_ADDRESS:
 		if (!strchr(LETTERS DIGITS, value[0]) ||
 				!clean_text(value, LETTERS DIGITS " .,/-'()#:")) {
-			snprintf(why, size, "%s may only hold letters, digits, spaces and . , / - ' ( ) "
-				"# : (starting with a letter or digit, no double spaces)", f->label);
+			snprintf(why, size, "%s may only hold letters, digits, spaces and "
+				". , / - ' ( ) # : (starting with a letter or digit, no double "
+				"spaces)", f->label);
 			return -EINVAL;
 		}
 		return 0;
@@ -325,8 +330,8 @@ int rk_applicant_check(const struct rk_applicant *a, int y, int m, int d, char *
 			!rk_date_parse(a->birth_date, &by, &bm, &bd))
 		return -EINVAL;
 	if (n.sex != a->sex) {
-		snprintf(why, size, "NIK %s is a %s's (day %02d%s), but the sex given is %s", a->nik,
-			n.sex == RK_SEX_FEMALE ? "woman" : "man", two(a->nik + 6),
+		snprintf(why, size, "NIK %s is a %s's (day %02d%s), but the sex given is %s",
+			a->nik, n.sex == RK_SEX_FEMALE ? "woman" : "man", two(a->nik + 6),
 			n.sex == RK_SEX_FEMALE ? ", 40 added" : " without 40 added",
 			rk_sex_name(a->sex));
 		return -EINVAL;

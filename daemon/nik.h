@@ -24,7 +24,7 @@ enum rk_sex { RK_SEX_UNSET, RK_SEX_MALE, RK_SEX_FEMALE };
 struct rk_nik_info {
 	char region[7];       /* "630501": province, regency, district */
 	const char *province; /* name from the region table */
-	const char *regency;  /* name, or NULL when the table does not list the province's regencies */
+	const char *regency;  /* name; NULL when the table lacks the province's regencies */
 	enum rk_sex sex;      /* day > 40: female */
 	int day, month, yy;   /* birth date as encoded (day without the 40) */
 	unsigned int serial;  /* 1..9999 */

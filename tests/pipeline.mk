@@ -3,7 +3,7 @@
 # and the card inventory (unit), and enrollments through rekamd and
 # rekamctl (integration).
 
-pipeline_unit_tests = tests/unit/test-nik tests/unit/test-inventory
+pipeline_unit_tests = tests/unit/test-nik tests/unit/test-inventory tests/unit/test-roles
 check_PROGRAMS += $(pipeline_unit_tests)
 TESTS += $(pipeline_unit_tests)
 
@@ -14,6 +14,10 @@ tests_unit_test_nik_LDADD = daemon/librekamd.la
 tests_unit_test_inventory_SOURCES = tests/unit/test-inventory.c
 tests_unit_test_inventory_CFLAGS = $(test_cflags)
 tests_unit_test_inventory_LDADD = daemon/librekamd.la
+
+tests_unit_test_roles_SOURCES = tests/unit/test-roles.c
+tests_unit_test_roles_CFLAGS = $(test_cflags)
+tests_unit_test_roles_LDADD = daemon/librekamd.la
 
 pipeline_sh_tests = tests/integration/test-pipeline.sh
 TESTS += $(pipeline_sh_tests)

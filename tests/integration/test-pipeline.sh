@@ -368,7 +368,26 @@ is "$(snapshot)" "$before" "after SIGKILL every enrollment is back as it was"
 out=$(submit "$(applicant 630508$(nikdate 2000-02-29 female)0001 'SITI' female 2000-02-29 single)")
 is "$out" "(objectpath '$ENR/11',)" "new enrollments continue the numbering"
 
+# --- step 4 finds a NIK that already has a card ---------------------------------------
+# (steps 5-10 are not built yet: the database is edited as if enrollment 9 was collected)
 stop_rekamd
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$REKAM_TMP/state/rekam.db" "UPDATE enrollments SET state = 'collected' WHERE id = 9"
+	start_rekamd
+	out=$(submit "$(applicant "$NIK9" 'ABDUL MUIS' male 1988-08-17 married)")
+	is "$out" "(objectpath '$ENR/12',)" "a NIK whose enrollment was collected may submit again"
+	step 12 Receive "{'f102': <true>, 'family-card': <true>, 'diploma': <true>}" >/dev/null
+	step 12 Verify true '' >/dev/null
+	is "$(step 12 Forward)" "()" "... but Forward"
+	is "$(state 12)" returned "... returns it"
+	is "$(eprop 12 ReturnReason)" \
+		"s \"duplicate: NIK $NIK9 already has a card (enrollment 9, collected)\"" \
+		"... as a duplicate, naming the enrollment with the card"
+	is "$(eprop 12 Step)" "u 4" "... at step 4"
+	stop_rekamd
+else
+	diag "sqlite3 is not installed: the duplicate at step 4 is not checked"
+fi
 is "$REKAMD_STATUS" 0 "SIGTERM stops rekamd with status 0"
 unlike "$(cat "$REKAM_TMP/rekamd.log")" "^<[0-3]>" "no error was logged"
 if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then

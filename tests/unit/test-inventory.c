@@ -52,7 +52,8 @@ static void state_is(struct rk_store *store, const char *serial, const char *wan
 
 static void test_serials(void)
 {
-	static const char *const good[] = { "1", "KTP-0001", "A1B2C3", "KTP-0000000000000000000000000001" };
+	static const char *const good[] = { "1", "KTP-0001", "A1B2C3",
+		"KTP-0000000000000000000000000001" };
 	static const char *const bad[] = { "", "KTP-", "ktp-0001", "KTP 0001", "KTP_0001",
 		"123456789012345678901234567890123", "KTP-00A" };
 
@@ -176,10 +177,11 @@ int main(void)
 	state_is(store, "K-0098", "spoiled");
 	rk_store_close(store);
 
-	for (const char *suffix = ""; suffix; suffix = *suffix ? (suffix[1] == 'w' ? "-shm" : NULL) : "-wal") {
+	for (const char *const *suffix = (const char *const[]){ "", "-wal", "-shm", NULL }; *suffix;
+			suffix++) {
 		char name[300];
 
-		snprintf(name, sizeof(name), "%s%s", path, suffix);
+		snprintf(name, sizeof(name), "%s%s", path, *suffix);
 		unlink(name);
 	}
 	rmdir(tmp_dir);

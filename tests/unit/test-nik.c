@@ -101,7 +101,8 @@ static void test_dates(void)
 	tap_ok(!rk_date_parse("2023-04-31", &y, &m, &d), "31 April is not a date");
 	tap_ok(!rk_date_parse("2023/04/01", &y, &m, &d), "slashes are refused");
 	tap_ok(!rk_date_parse("2023-04-01 ", &y, &m, &d), "a trailing space is refused");
-	tap_is_int(rk_age_on("2008-06-05", 2025, 6, 4), 16, "age on the day before the 17th birthday");
+	tap_is_int(rk_age_on("2008-06-05", 2025, 6, 4), 16,
+		"age on the day before the 17th birthday");
 	tap_is_int(rk_age_on("2008-06-05", 2025, 6, 5), 17, "age on the 17th birthday");
 	tap_is_int(rk_age_on("2000-02-29", 2017, 2, 28), 16, "a 29 February child is 16 on 28 Feb");
 	tap_is_int(rk_age_on("2000-02-29", 2017, 3, 1), 17, "... and 17 on 1 March");
@@ -207,7 +208,8 @@ static void test_fields(void)
 				tap_diag("  refused: %s", why);
 		} else {
 			tap_ok(err == -EINVAL && *why && memcmp(&a, &before, sizeof(a)) == 0,
-				"%s '%s' is refused, the applicant unchanged (%s)", c->key, shown, why);
+				"%s '%s' is refused, the applicant unchanged (%s)", c->key, shown,
+				why);
 		}
 	}
 }
@@ -282,7 +284,8 @@ static void test_whole(void)
 	fill(&a, "6305014506900001", "female", "1990-06-05", "married");
 	a.address[0] = '\0';
 	tap_ok(rk_applicant_check(&a, 2026, 11, 24, why, sizeof(why)) == -EINVAL &&
-		strstr(why, "address (Address) is missing"), "a missing address is named (%s)", why);
+		strstr(why, "address (Address) is missing"), "a missing address is named (%s)",
+		why);
 	fill(&a, "6305014506900001", "female", "1990-06-05", "married");
 	a.occupation[0] = '\0';
 	a.blood_type[0] = '\0';
