@@ -73,7 +73,8 @@ int main(void)
 	tap_is_int(rk_roles_of_uid(config, true, me), ALL,
 		"no [roles] on the session bus: every role for anyone");
 	tap_is_int(rk_roles_of_uid(config, true, NOBODY), ALL, "... even a user without groups");
-	tap_is_int(rk_roles_of_uid(config, false, 0), ALL, "no [roles] on the system bus: root has all");
+	tap_is_int(rk_roles_of_uid(config, false, 0), ALL,
+		"no [roles] on the system bus: root has all");
 	tap_is_int(rk_roles_of_uid(config, false, NOBODY), 0, "... and any other user none");
 	rk_config_free(config);
 
