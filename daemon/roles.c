@@ -198,7 +198,8 @@ DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned 
 		free(p);
 		if (ask)
 			dbus_message_unref(ask);
-		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "Out of memory");
+		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED,
+			"Cannot ask the bus who is calling (out of memory or disconnected)");
 	}
 	dbus_message_unref(ask);
 	*p = (struct pending){ .d = d, .msg = dbus_message_ref(msg),

@@ -22,7 +22,7 @@ busctl=(busctl --address="$DBUS_SESSION_BUS_ADDRESS")
 dbus-monitor --session "type='signal',interface='$E'" \
 	"type='signal',interface='org.freedesktop.DBus.ObjectManager'" >"$REKAM_TMP/monitor.log" 2>&1 &
 MONITOR_PID=$!
-trap 'kill $MONITOR_PID 2>/dev/null; _cleanup' EXIT
+trap 's=$?; kill "$MONITOR_PID" 2>/dev/null; (exit $s); _cleanup' EXIT
 sleep 0.3
 
 # --- helpers ---------------------------------------------------------------------
@@ -81,7 +81,6 @@ reload() { # reload STATION-ID CONFIG-LINES...: rewrite, SIGHUP, wait until appl
 		bail "the configuration reload did not happen"
 }
 
-this_year=$(date +%Y)
 sixteen=$(date -d '16 years ago' +%Y-%m-%d)
 # the NIK's DDMMYY for a birth date and sex
 nikdate() { # nikdate YYYY-MM-DD male|female
