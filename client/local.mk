@@ -9,7 +9,10 @@ client_rekamctl_SOURCES = \
 	client/bus.c client/bus.h \
 	client/cmd-status.c \
 	client/cmd-devices.c \
+	client/session.c client/session.h \
 	client/cmd-capture.c \
+	client/cmd-job.c \
+	client/cmd-artifact.c \
 	client/cmd-enroll.c \
 	client/cmd-cards.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)

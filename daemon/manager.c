@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "daemon/artifact-bus.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -116,6 +117,8 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 static const struct rk_dbus_method manager_methods[] = {
 	{ "Ping", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, ping },
 	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
+	{ "ReadArtifact", RK_DBUS_ARGS({ "handle", "s" }),
+		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read },
 	{ "Submit", RK_DBUS_ARGS({ "applicant", "a{sv}" }), RK_DBUS_ARGS({ "enrollment", "o" }),
 		rk_enrollment_submit_method },
 	{ "AddCardBatch", RK_DBUS_ARGS({ "first_serial", "s" }, { "count", "u" }),
