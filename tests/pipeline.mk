@@ -3,7 +3,8 @@
 # and the card inventory (unit), and enrollments through rekamd and
 # rekamctl (integration).
 
-pipeline_unit_tests = tests/unit/test-nik tests/unit/test-inventory tests/unit/test-roles
+pipeline_unit_tests = tests/unit/test-nik tests/unit/test-inventory tests/unit/test-roles \
+	tests/unit/test-enrollment
 check_PROGRAMS += $(pipeline_unit_tests)
 TESTS += $(pipeline_unit_tests)
 
@@ -18,6 +19,10 @@ tests_unit_test_inventory_LDADD = daemon/librekamd.la
 tests_unit_test_roles_SOURCES = tests/unit/test-roles.c
 tests_unit_test_roles_CFLAGS = $(test_cflags)
 tests_unit_test_roles_LDADD = daemon/librekamd.la
+
+tests_unit_test_enrollment_SOURCES = tests/unit/test-enrollment.c
+tests_unit_test_enrollment_CFLAGS = $(test_cflags)
+tests_unit_test_enrollment_LDADD = daemon/librekamd.la
 
 pipeline_sh_tests = tests/integration/test-pipeline.sh
 TESTS += $(pipeline_sh_tests)
