@@ -131,7 +131,7 @@ include tests/pipeline.mk
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios
 # against a baseline measured in the same run. docs/PERFORMANCE.md has the
 # figures and how to read them.
-EXTRA_PROGRAMS = tests/bench/bench-dbus
+EXTRA_PROGRAMS = tests/bench/bench-dbus tests/bench/bench-pipeline
 EXTRA_DIST += tests/bench/bench-dbus.c
 CLEANFILES += $(EXTRA_PROGRAMS)
 tests_bench_bench_dbus_SOURCES = tests/bench/bench-dbus.c tests/lib/testbus.c tests/lib/testbus.h
@@ -140,4 +140,5 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
+	tests/bench/bench-pipeline
 .PHONY: bench

@@ -27,3 +27,8 @@ tests_unit_test_enrollment_LDADD = daemon/librekamd.la
 pipeline_sh_tests = tests/integration/test-pipeline.sh
 TESTS += $(pipeline_sh_tests)
 EXTRA_DIST += $(pipeline_sh_tests)
+
+# the transition benchmark (make bench; tests/local.mk runs it)
+tests_bench_bench_pipeline_SOURCES = tests/bench/bench-pipeline.c
+tests_bench_bench_pipeline_CFLAGS = $(test_cflags)
+tests_bench_bench_pipeline_LDADD = daemon/librekamd.la
