@@ -29,6 +29,7 @@ TESTS += $(pipeline_sh_tests)
 EXTRA_DIST += $(pipeline_sh_tests)
 
 # the transition benchmark (make bench; tests/local.mk runs it)
+EXTRA_DIST += tests/bench/bench-pipeline.c
 tests_bench_bench_pipeline_SOURCES = tests/bench/bench-pipeline.c
 tests_bench_bench_pipeline_CFLAGS = $(test_cflags)
 tests_bench_bench_pipeline_LDADD = daemon/librekamd.la
