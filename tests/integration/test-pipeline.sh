@@ -330,6 +330,11 @@ run_ctl --session enroll fly 2
 is "$RC" 64 "an unknown subcommand is a usage error"
 run_ctl --session enroll show 0x2
 is "$RC" 64 "a malformed enrollment id is a usage error"
+run_ctl --session status --nik="$NIK9"
+is "$RC" 64 "an enroll option with another command is a usage error"
+like "$ERR" "--nik is for enroll only" "... saying so"
+run_ctl help enroll
+like "$OUT" "enroll receive ID \[--have=ITEM,...\]" "rekamctl help enroll lists the subcommands"
 run_ctl --session cards
 is "$OUT" "$(printf 'blank    5\nissued   0\nspoiled  0')" "rekamctl cards"
 run_ctl --session cards add K-0200 3
