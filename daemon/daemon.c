@@ -32,6 +32,7 @@
 #include "daemon/sd-notify.h"
 #include "daemon/store.h"
 #include "daemon/usb.h"
+#include "daemon/vault.h"
 #include "daemon/worker.h"
 
 #define WORKER_THREADS 2
@@ -428,6 +429,21 @@ static void teardown(struct rk_daemon *d)
 	free(d->state_dir);
 }
 
+/* The station key that seals every artifact (vault.h); made on first start. */
+static int open_vault(struct rk_daemon *d)
+{
+	char *path;
+	int err;
+
+	if (asprintf(&path, "%s/%s", d->state_dir, RK_VAULT_KEY_FILE) < 0)
+		return EX_OSERR;
+	err = rk_vault_open(path);
+	free(path);
+	if (err == -EINVAL)
+		return EX_CONFIG; /* a key file in the wrong shape: a person must look */
+	return err ? EX_IOERR : 0;
+}
+
 static int start(struct rk_daemon *d)
 {
 	char *errors = NULL;
@@ -449,6 +465,8 @@ static int start(struct rk_daemon *d)
 		return EX_OSERR;
 
 	status = lock_state_dir(d);
+	if (!status)
+		status = open_vault(d);
 	if (!status)
 		status = open_store(d);
 	if (!status)
@@ -482,6 +500,7 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 	status = start(&d);
 	if (status) {
 		teardown(&d);
+		rk_vault_close();
 		return status;
 	}
 
@@ -493,6 +512,7 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 
 	status = d.exit_status;
 	teardown(&d);
+	rk_vault_close();
 	rk_info("stopped");
 	return status;
 }

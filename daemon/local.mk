@@ -17,6 +17,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/worker.c daemon/worker.h \
 	daemon/artifact.c daemon/artifact.h \
 	daemon/artifact-bus.c daemon/artifact-bus.h \
+	daemon/vault.c daemon/vault.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \

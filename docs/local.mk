@@ -9,6 +9,7 @@ dist_doc_DATA = \
 	docs/card.md \
 	docs/central-api.md \
 	docs/PERFORMANCE.md \
+	docs/SECURITY.md \
 	docs/device-protocol.md \
 	docs/pipeline.md \
 	docs/rekamd.conf.example \

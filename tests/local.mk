@@ -31,6 +31,7 @@ unit_tests = \
 	tests/unit/test-store \
 	tests/unit/test-worker \
 	tests/unit/test-artifact \
+	tests/unit/test-vault \
 	tests/unit/test-config \
 	tests/unit/test-dbus-object
 check_PROGRAMS += $(unit_tests)
@@ -47,6 +48,10 @@ tests_unit_test_worker_LDADD = daemon/librekamd.la
 tests_unit_test_artifact_SOURCES = tests/unit/test-artifact.c
 tests_unit_test_artifact_CFLAGS = $(test_cflags)
 tests_unit_test_artifact_LDADD = daemon/librekamd.la
+
+tests_unit_test_vault_SOURCES = tests/unit/test-vault.c
+tests_unit_test_vault_CFLAGS = $(test_cflags)
+tests_unit_test_vault_LDADD = daemon/librekamd.la
 
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CFLAGS = $(test_cflags)
