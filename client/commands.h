@@ -56,6 +56,7 @@ int cmd_capture(struct ctl *ctl, int argc, char **argv);
 int cmd_selftest(struct ctl *ctl, int argc, char **argv);
 int cmd_job(struct ctl *ctl, int argc, char **argv);
 int cmd_artifact(struct ctl *ctl, int argc, char **argv);
+int cmd_audit(struct ctl *ctl, int argc, char **argv);
 
 /* cmd-artifact.c: the table of artifacts (an array of their a{sv} as JSON),
  * and saving each as DIR/<kind>.<ext> (adding "File" to its object). */

@@ -13,6 +13,7 @@ client_rekamctl_SOURCES = \
 	client/cmd-capture.c \
 	client/cmd-job.c \
 	client/cmd-artifact.c \
+	client/cmd-audit.c \
 	client/cmd-enroll.c \
 	client/cmd-cards.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)

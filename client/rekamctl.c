@@ -33,6 +33,8 @@ static const struct ctl_command commands[] = {
 		2, 2, true, cmd_job },
 	{ "artifact", "save HANDLE FILE", "Save the bytes of an artifact rekamd keeps", 3, 3, true,
 		cmd_artifact },
+	{ "audit", "[verify]", "List the audit trail, or verify its hash chain", 0, 1, true,
+		cmd_audit },
 	{ "enroll", "SUBCOMMAND [ARGS]", "Enrollments: submit, receive, verify, forward, return, "
 		"list, show (see 'rekamctl help enroll')", 1, -1, true, cmd_enroll },
 	{ "cards", "[add FIRST COUNT]", "Show the blank card stock, or register a batch of cards",
@@ -123,6 +125,7 @@ static void print_usage(void)
 	       "  rekamctl capture camera0 --save=photos\n"
 	       "  rekamctl job printer0 print --data front=front.png --data back=back.png\n"
 	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
+	       "  rekamctl audit verify\n"
 	       "  rekamctl enroll submit --file=applicant.json\n"
 	       "  rekamctl enroll receive 1 --have=f102,family-card,diploma\n"
 	       "  rekamctl enroll list\n"

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/audit-bus.h"
+#include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-mainloop.h"
@@ -113,6 +115,8 @@ static void reload_config(struct rk_daemon *d)
 		set_state(d, RK_STATE_DEGRADED);
 		rk_sd_notify("READY=1\nSTATUS=Configuration reload failed; running with the "
 			     "previous configuration");
+		rk_audit_note(d, NULL, "config.reload", "failed", "the previous configuration "
+			"stays in force");
 		return;
 	}
 
@@ -131,6 +135,8 @@ static void reload_config(struct rk_daemon *d)
 	free(d->config_error);
 	d->config_error = NULL;
 	rk_info("configuration reloaded from %s", config->path ? config->path : "built-in defaults");
+	rk_audit_note(d, NULL, "config.reload", "ok", "%s",
+		config->path ? config->path : "built-in defaults");
 	set_state(d, RK_STATE_READY);
 	rk_sd_notify("READY=1\nSTATUS=Ready");
 }
@@ -399,6 +405,11 @@ static int setup_events(struct rk_daemon *d)
 
 static void teardown(struct rk_daemon *d)
 {
+	if (d->store && d->state != RK_STATE_STARTING) {
+		rk_audit_note(d, NULL, "rekamd.stop", "ok", "exit status %d", d->exit_status);
+		if (rk_audit_checkpoint(d->store) < 0)
+			rk_error("audit: cannot record a checkpoint");
+	}
 	/* Finish the workers first: their done callbacks complete operations. */
 	rk_worker_pool_free(d->workers);
 	rk_usb_stop(d);
@@ -507,6 +518,8 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 	set_state(&d, RK_STATE_READY);
 	rk_sd_notifyf("READY=1\nSTATUS=Ready: station %s", d.config->station_id);
 	rk_notice("ready: station %s", d.config->station_id);
+	rk_audit_note(&d, NULL, "rekamd.start", "ok", "rekamd %s, station %s", PACKAGE_VERSION,
+		d.config->station_id);
 
 	event_base_dispatch(d.base);
 

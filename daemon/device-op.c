@@ -16,6 +16,7 @@
 
 #include "daemon/artifact-bus.h"
 #include "daemon/artifact.h"
+#include "daemon/audit-bus.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
@@ -431,8 +432,17 @@ static void persist_done(void *data)
 		for (size_t i = kept; i < job->n; i++)
 			rk_artifact_discard(job->dir, job->artifacts[i].meta.handle);
 	}
-	if (!err)
+	if (!err) {
+		char handles[400] = "";
+		size_t used = 0;
+
+		for (size_t i = 0; i < job->n && used + 40 < sizeof(handles); i++)
+			used += (size_t)snprintf(handles + used, sizeof(handles) - used, " %s",
+				job->artifacts[i].meta.handle);
+		rk_audit_note(job->d, job->call, job->job ? "device.job" : "device.capture", "ok",
+			"%s: %zu artifact%s%s", job->device, job->n, job->n == 1 ? "" : "s", handles);
 		msg = persist_reply(job);
+	}
 	if (!msg)
 		msg = rk_dbus_error(job->call, RK_DBUS_ERROR_FAILED,
 			"The captured data could not be stored: %s",
@@ -510,10 +520,17 @@ static void finish(struct rk_op *op, int err, const char *message)
 	if (err) {
 		rk_info("%s: %s failed: %s", dev->path, op_name(op),
 			message && *message ? message : strerror(-err));
+		rk_audit_note(dev->devices->daemon, op->call, op->type == RK_OP_JOB ? "device.job" :
+			op->type == RK_OP_CAPTURE ? "device.capture" : "device.self-test",
+			err == -ECANCELED ? "cancelled" : err == -ETIMEDOUT ? "timeout" : "failed",
+			"%s %s: %s", dev->name, op_name(op),
+			message && *message ? message : strerror(-err));
 		if (err != -ECANCELED && err != -ETIMEDOUT)
 			rk_device_set_error(dev, message && *message ? message : strerror(-err));
 		msg = error_reply(op, err, message);
 	} else if (op->type == RK_OP_SELF_TEST) {
+		rk_audit_note(dev->devices->daemon, op->call, "device.self-test", "ok", "%s",
+			dev->name);
 		msg = self_test_reply(op);
 		if (!msg)
 			msg = rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED, "Out of memory");

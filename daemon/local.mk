@@ -18,6 +18,8 @@ daemon_librekamd_la_SOURCES = \
 	daemon/artifact.c daemon/artifact.h \
 	daemon/artifact-bus.c daemon/artifact-bus.h \
 	daemon/vault.c daemon/vault.h \
+	daemon/audit.c daemon/audit.h \
+	daemon/audit-bus.c daemon/audit-bus.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/artifact-bus.h"
+#include "daemon/audit-bus.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -119,6 +120,11 @@ static const struct rk_dbus_method manager_methods[] = {
 	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
 	{ "ReadArtifact", RK_DBUS_ARGS({ "handle", "s" }),
 		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read },
+	{ "VerifyAudit", RK_DBUS_NO_ARGS,
+		RK_DBUS_ARGS({ "ok", "b" }, { "entries", "t" }, { "first_bad", "t" },
+			{ "reason", "s" }), rk_audit_bus_verify },
+	{ "GetAuditLog", RK_DBUS_ARGS({ "after", "t" }, { "max", "u" }),
+		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log },
 	{ "Submit", RK_DBUS_ARGS({ "applicant", "a{sv}" }), RK_DBUS_ARGS({ "enrollment", "o" }),
 		rk_enrollment_submit_method },
 	{ "AddCardBatch", RK_DBUS_ARGS({ "first_serial", "s" }, { "count", "u" }),

@@ -32,6 +32,17 @@ const struct rk_migration rk_store_migrations[] = {
 	},
 	{
 		.version = 3,
+		.description = "the audit trail",
+		.sql = "CREATE TABLE audit (seq INTEGER PRIMARY KEY NOT NULL, "
+		       "time INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, "
+		       "action TEXT NOT NULL, enrollment TEXT NOT NULL, nik TEXT NOT NULL, "
+		       "result TEXT NOT NULL, detail TEXT NOT NULL, prev TEXT NOT NULL, "
+		       "hash TEXT NOT NULL) STRICT;"
+		       "CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY NOT NULL, "
+		       "hash TEXT NOT NULL, time INTEGER NOT NULL, mac TEXT NOT NULL) STRICT;",
+	},
+	{
+		.version = 4,
 		.description = "enrollments, their steps, and the card inventory",
 		/* One row per applicant's application (enrollment.c); the partial
 		 * index keeps one active enrollment per NIK. Step records are the

@@ -18,7 +18,10 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include "daemon/log.h"
@@ -140,6 +143,34 @@ void rk_vault_close(void)
 {
 	OPENSSL_cleanse(station_key, sizeof(station_key));
 	have_key = false;
+}
+
+int rk_vault_derive_key(const char *purpose, unsigned char out[RK_VAULT_KEY_SIZE])
+{
+	EVP_KDF *kdf;
+	EVP_KDF_CTX *ctx = NULL;
+	OSSL_PARAM params[5];
+	char digest[] = "SHA256";
+	int ok = 0;
+
+	if (!have_key)
+		return -ENOKEY;
+	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	if (kdf)
+		ctx = EVP_KDF_CTX_new(kdf);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, station_key,
+		sizeof(station_key));
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)purpose,
+		strlen(purpose));
+	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)MAGIC,
+		MAGIC_LEN);
+	params[4] = OSSL_PARAM_construct_end();
+	if (ctx)
+		ok = EVP_KDF_derive(ctx, out, RK_VAULT_KEY_SIZE, params) == 1;
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return ok ? 0 : -EIO;
 }
 
 /* --- sealing -------------------------------------------------------------------- */

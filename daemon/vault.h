@@ -44,6 +44,10 @@ int rk_vault_open(const char *path);
 /* Forget the station key (wiped from memory). */
 void rk_vault_close(void);
 
+/* A key for @purpose (e.g. "rekam audit checkpoint"), derived from the
+ * station key with HKDF-SHA-256: 0, -ENOKEY, -EIO. Wipe it after use. */
+int rk_vault_derive_key(const char *purpose, unsigned char out[RK_VAULT_KEY_SIZE]);
+
 /* Seal @size bytes of @data under a fresh data key and write the blob to
  * @fd. 0, -ENOKEY (no station key loaded), -EIO, -ENOMEM, -errno of write(). */
 int rk_vault_seal(int fd, const char *label, const void *data, size_t size);

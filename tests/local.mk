@@ -126,10 +126,12 @@ integration_sh_tests = \
 	tests/integration/test-rekamctl.sh \
 	tests/integration/test-rekamctl-jobs.sh \
 	tests/integration/test-unit-security.sh \
+	tests/integration/test-audit.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
+include tests/fuzz.mk
 include tests/pipeline.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
