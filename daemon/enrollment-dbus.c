@@ -14,11 +14,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -497,6 +499,45 @@ static const struct rk_dbus_interface enrollment_interface = {
 	.properties = enrollment_properties,
 };
 
+/* "uid 1000 (siti)", or "uid 1000" when the user database has no name. */
+static void actor_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[1024];
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+		snprintf(buf, size, "uid %u (%s)", (unsigned int)uid, pw.pw_name);
+	else
+		snprintf(buf, size, "uid %u", (unsigned int)uid);
+}
+
+/* The audit trail's entry for the transition just committed. A failure is
+ * logged: the transition has happened either way. */
+static void audit_step(struct rk_daemon *d, struct rk_enrollment *e)
+{
+	const struct rk_step_record *r = &e->steps[e->n_steps - 1];
+	char actor[160], action[48], id[24], detail[300];
+	int err;
+
+	actor_name(r->uid, actor, sizeof(actor));
+	snprintf(action, sizeof(action), "enrollment.%s", rk_enrollment_state_name(r->state));
+	snprintf(id, sizeof(id), "%" PRId64, e->id);
+	snprintf(detail, sizeof(detail), "step %u%s%.256s", r->step, *r->note ? ": " : "",
+		r->note);
+	err = rk_audit_append(d->store, &(struct rk_audit_entry){
+		.actor = actor,
+		.role = rk_role_name(r->role),
+		.action = action,
+		.enrollment = id,
+		.nik = e->applicant.nik,
+		.result = "ok",
+		.detail = detail,
+	});
+	if (err)
+		rk_error("audit: cannot record %s of enrollment %s: %s", action, id,
+			strerror(-err));
+}
+
 static void changed_cb(struct rk_enrollment *e, bool created, void *data)
 {
 	static const char *const props[] = { "State", "Step", "Checklist", "StepTimes",
@@ -507,6 +548,8 @@ static void changed_cb(struct rk_enrollment *e, bool created, void *data)
 	dbus_uint32_t step;
 	DBusMessage *sig;
 
+	if (e->n_steps)
+		audit_step(d, e);
 	if (!d->dbus)
 		return;
 	if (created) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -147,7 +148,17 @@ static DBusMessage *decide(struct pending *p, DBusMessage *answer)
 	}
 	roles = rk_roles_of_uid(p->d->config, p->d->opts.session_bus, (uid_t)uid) & p->allowed;
 	if (!roles) {
+		char actor[32], detail[256];
+
 		needed_roles(p->allowed, needed, sizeof(needed));
+		/* A refusal leaves a trace (SECURITY.md: staff outside their role). */
+		snprintf(actor, sizeof(actor), "uid %u", (unsigned int)uid);
+		snprintf(detail, sizeof(detail), "%s on %s needs the role %s",
+			dbus_message_get_member(p->msg), dbus_message_get_path(p->msg), needed);
+		if (rk_audit_append(p->d->store, &(struct rk_audit_entry){ .actor = actor,
+				.action = "access.denied", .result = rk_dbus_error_name(
+					RK_DBUS_ERROR_ACCESS_DENIED), .detail = detail }) < 0)
+			rk_error("audit: cannot record a refused %s", dbus_message_get_member(p->msg));
 		return rk_dbus_error(p->msg, RK_DBUS_ERROR_ACCESS_DENIED,
 			"%s needs the role %s; user %u has none of them (see [roles] in "
 			"rekamd.conf)", dbus_message_get_member(p->msg), needed, (unsigned int)uid);

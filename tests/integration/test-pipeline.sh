@@ -265,6 +265,18 @@ is "$(step 7 Verify true '')" "()" "a supervisor may verify"
 like "$(eprop 7 StepTimes)" '3 "verified" "supervisor"' "... recorded as supervisor"
 reload 6305-TEST-05 "office-hours = 00:00-23:59"
 
+# --- the audit trail ----------------------------------------------------------------
+audit=$(gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH \
+	--method $REKAM_NAME.GetAuditLog 0 1000 2>&1)
+like "$audit" "'uid [0-9]+[^']*', 'analyst', 'enrollment.forwarded', '1', '$NIK1', 'ok', 'step 4'" \
+	"each transition is in the audit trail: who, role, action, enrollment, NIK"
+like "$audit" "'verifier', 'enrollment.returned', '5', '$NIK5', 'ok', 'step 3: family card copy unreadable'" \
+	"... with the reason of a return"
+like "$audit" "'access.denied', '', '', '$ERR.AccessDenied', 'Verify on $ENR/7 needs the role verifier or supervisor'" \
+	"a call refused for its role leaves a trace"
+like "$(gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH \
+	--method $REKAM_NAME.VerifyAudit 2>&1)" "^\(true, " "... and the trail verifies"
+
 # --- the card inventory -----------------------------------------------------------
 out=$(call AddCardBatch string:K-0098 uint32:5)
 like "$out" 'string "K-0102"' "AddCardBatch registers five cards"
