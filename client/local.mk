@@ -14,6 +14,8 @@ client_rekamctl_SOURCES = \
 	client/cmd-job.c \
 	client/cmd-artifact.c \
 	client/cmd-audit.c \
+	client/cmd-diag.c \
+	client/cmd-monitor.c \
 	client/cmd-enroll.c \
 	client/cmd-cards.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)

@@ -35,6 +35,10 @@ static const struct ctl_command commands[] = {
 		cmd_artifact },
 	{ "audit", "[verify]", "List the audit trail, or verify its hash chain", 0, 1, true,
 		cmd_audit },
+	{ "diag", "[DEVICE]", "Self-test every device and check the station; a report", 0, 1,
+		true, cmd_diag },
+	{ "monitor", "", "Follow rekamd's events (devices, states, progress) until Ctrl-C", 0, 0,
+		true, cmd_monitor },
 	{ "enroll", "SUBCOMMAND [ARGS]", "Enrollments: submit, receive, verify, forward, return, "
 		"list, show (see 'rekamctl help enroll')", 1, -1, true, cmd_enroll },
 	{ "cards", "[add FIRST COUNT]", "Show the blank card stock, or register a batch of cards",
@@ -94,6 +98,7 @@ static void print_usage(void)
 	       "                         repeatable; e.g. a card image or a personalization blob\n"
 	       "      --save=DIR         capture, job: save each artifact's bytes as\n"
 	       "                         DIR/<kind>.<ext> (DIR is created when missing)\n"
+	       "  -o, --output=FILE      diag: also write the report as an HTML page\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -126,6 +131,7 @@ static void print_usage(void)
 	       "  rekamctl job printer0 print --data front=front.png --data back=back.png\n"
 	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
 	       "  rekamctl audit verify\n"
+	       "  rekamctl diag -o station-report.html\n"
 	       "  rekamctl enroll submit --file=applicant.json\n"
 	       "  rekamctl enroll receive 1 --have=f102,family-card,diploma\n"
 	       "  rekamctl enroll list\n"
@@ -204,6 +210,7 @@ enum {
 	OPT_OPTION,
 	OPT_DATA,
 	OPT_SAVE,
+	OPT_OUTPUT,
 	OPT_COMMAND, /* an option of one command (ctl_enroll_options) */
 };
 
@@ -216,6 +223,7 @@ static const struct option global_options[] = {
 	{ "option", required_argument, NULL, OPT_OPTION },
 	{ "data", required_argument, NULL, OPT_DATA },
 	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -310,7 +318,7 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 
 	build_options();
 	opterr = 0; /* our own messages, without the program's path */
-	while ((c = getopt_long(argc, argv, ":hV", options, &opt_index)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVo:", options, &opt_index)) != -1) {
 		switch (c) {
 		case OPT_COMMAND:
 			err = add_cmd_option(ctl, options[opt_index].name, optarg);
@@ -349,6 +357,13 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 			err = add_pair("data", &ctl->data, &ctl->n_data, optarg);
 			if (err)
 				return err;
+			break;
+		case 'o':
+			if (!*optarg) {
+				ctl_err("-o needs a file name");
+				return -EINVAL;
+			}
+			ctl->output = optarg;
 			break;
 		case OPT_SAVE:
 			if (!*optarg) {
@@ -423,6 +438,10 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->n_data && cmd->run != cmd_job) {
 		ctl_err("--data is for job only");
+		return -EINVAL;
+	}
+	if (ctl->output && cmd->run != cmd_diag) {
+		ctl_err("-o is for diag only");
 		return -EINVAL;
 	}
 	if (ctl->save_dir && cmd->run != cmd_capture && cmd->run != cmd_job) {

@@ -21,6 +21,7 @@
 
 #include "daemon/audit-bus.h"
 #include "daemon/audit.h"
+#include "daemon/central.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-mainloop.h"
@@ -412,6 +413,8 @@ static void teardown(struct rk_daemon *d)
 	}
 	/* Finish the workers first: their done callbacks complete operations. */
 	rk_worker_pool_free(d->workers);
+	d->workers = NULL; /* a plugin's close() may still submit: -ESHUTDOWN */
+	rk_central_stop(d);
 	rk_usb_stop(d);
 	rk_devices_free(d->devices);
 	d->devices = NULL;
@@ -490,6 +493,8 @@ static int start(struct rk_daemon *d)
 	}
 	if (!status)
 		status = setup_devices(d);
+	if (!status && rk_central_start(d) < 0)
+		status = EX_OSERR;
 	if (!status)
 		status = request_name(d);
 	return status;

@@ -637,6 +637,11 @@ const char *rk_devices_path(struct rk_devices *devices, size_t index)
 	return devices->items[index]->path;
 }
 
+struct rk_device *rk_devices_get(struct rk_devices *devices, size_t index)
+{
+	return index < devices->n ? devices->items[index] : NULL;
+}
+
 unsigned int rk_device_next_retry(struct rk_device *dev)
 {
 	unsigned int ms = dev->retry_ms;

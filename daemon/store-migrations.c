@@ -43,6 +43,20 @@ const struct rk_migration rk_store_migrations[] = {
 	},
 	{
 		.version = 4,
+		.description = "upload queue of enrollment packets",
+		.sql = "CREATE TABLE uploads (packet_id TEXT PRIMARY KEY NOT NULL, "
+		       "state TEXT NOT NULL CHECK (state IN ('queued', 'submitted', "
+		       "'print_ready', 'duplicate', 'rejected', 'failed')), "
+		       "queued_since INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+		       "failures INTEGER NOT NULL DEFAULT 0, "
+		       "next_attempt INTEGER NOT NULL DEFAULT 0, "
+		       "bytes_total INTEGER NOT NULL DEFAULT 0, submitted_at INTEGER, "
+		       "finished_at INTEGER, reason TEXT, duplicate_of TEXT, last_error TEXT) "
+		       "STRICT;"
+		       "CREATE INDEX uploads_due ON uploads (state, next_attempt);",
+	},
+	{
+		.version = 5,
 		.description = "enrollments, their steps, and the card inventory",
 		/* One row per applicant's application (enrollment.c); the partial
 		 * index keeps one active enrollment per NIK. Step records are the

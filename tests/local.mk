@@ -127,11 +127,14 @@ integration_sh_tests = \
 	tests/integration/test-rekamctl-jobs.sh \
 	tests/integration/test-unit-security.sh \
 	tests/integration/test-audit.sh \
+	tests/integration/test-diag.sh \
+	tests/integration/test-monitor.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
 include tests/fuzz.mk
+include tests/stress.mk
 include tests/pipeline.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
@@ -147,5 +150,11 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-camera \
+		$(BENCH_CAMERA_ARGS)
 	tests/bench/bench-pipeline
 .PHONY: bench
+
+include tests/central.mk
+# the card face renderer: its unit test and benchmark
+include tests/cardface.mk
