@@ -36,6 +36,7 @@
 static const char station_id_chars[] = UPPER LOWER DIGIT "._-";
 static const char name_chars[] = LOWER DIGIT "_-";
 static const char glob_chars[] = UPPER LOWER DIGIT "*?._-";
+static const char group_chars[] = UPPER LOWER DIGIT "._-";
 static const char key_chars[] = UPPER LOWER DIGIT "._-";
 static const char blanks[] = " \t\r\f\v";
 
@@ -48,6 +49,7 @@ enum section {
 	SEC_PHOTO,
 	SEC_QUALITY,
 	SEC_METRICS,
+	SEC_ROLES,
 	SEC_DEVICE,
 	N_SECTIONS
 };
@@ -59,6 +61,7 @@ static const char *const section_names[N_SECTIONS] = {
 	[SEC_PHOTO] = "photo",
 	[SEC_QUALITY] = "quality",
 	[SEC_METRICS] = "metrics",
+	[SEC_ROLES] = "roles",
 	[SEC_DEVICE] = "device",
 };
 
@@ -308,6 +311,9 @@ static const struct value_type type_station_id = { STORE_STRING, parse_string,
 	station_id_chars, 64, "1 to 64 characters of A-Z a-z 0-9 . _ -" };
 static const struct value_type type_office_hours = { STORE_OTHER, parse_office_hours,
 	NULL, 0, "HH:MM-HH:MM with opening before closing" };
+static const struct value_type type_groups = { STORE_STRV, parse_globs,
+	group_chars, SIZE_MAX, "a comma-separated list of group names of A-Z a-z 0-9 . _ - "
+	"without empty items" };
 static const struct value_type type_url = { STORE_STRING, parse_url,
 	NULL, 2048, "an https:// URL with a host name, without spaces, at most 2048 bytes" };
 static const struct value_type type_path = { STORE_STRING, parse_path,
@@ -386,6 +392,20 @@ static const struct key_def schema[] = {
 		"captures repeated at most this often while under the threshold" },
 	{ SEC_METRICS, "listen", &type_listen, CFG(metrics_listen), NULL, 0,
 		"where to serve Prometheus metrics (GET /metrics); unset: not served" },
+	{ SEC_ROLES, "front-office", &type_groups, CFG(roles[0]), NULL, 0,
+		"groups whose members act as front office (steps 1, 2)" },
+	{ SEC_ROLES, "verifier", &type_groups, CFG(roles[1]), NULL, 0,
+		"groups whose members verify (step 3)" },
+	{ SEC_ROLES, "analyst", &type_groups, CFG(roles[2]), NULL, 0,
+		"groups whose members forward to recording (step 4)" },
+	{ SEC_ROLES, "operator", &type_groups, CFG(roles[3]), NULL, 0,
+		"groups whose members record, upload and print (steps 5-9)" },
+	{ SEC_ROLES, "handover", &type_groups, CFG(roles[4]), NULL, 0,
+		"groups whose members hand cards over (step 10)" },
+	{ SEC_ROLES, "technician", &type_groups, CFG(roles[5]), NULL, 0,
+		"groups whose members look after devices and card stock" },
+	{ SEC_ROLES, "supervisor", &type_groups, CFG(roles[6]), NULL, 0,
+		"groups whose members may act in every role" },
 	{ SEC_DEVICE, "plugin", &type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
 		"plugin that drives the device" },
 	{ SEC_DEVICE, "connection", &type_connection, DEV(connection), NULL, 0,

@@ -36,6 +36,10 @@ daemon_librekamd_la_SOURCES = \
 	daemon/central.c daemon/central.h \
 	daemon/cardface.c daemon/cardface.h daemon/cardface-private.h \
 	daemon/cardface-check.c daemon/cardface-text.c daemon/cardface-image.c \
+	daemon/nik.c daemon/nik.h daemon/regions.c \
+	daemon/roles.c daemon/roles.h \
+	daemon/enrollment.c daemon/enrollment.h daemon/enrollment-dbus.c \
+	daemon/inventory.c daemon/inventory.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS) $(CARDFACE_CFLAGS) $(JPEG_CFLAGS) \
