@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += daemon/librekamd.la
 daemon_librekamd_la_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/config.c daemon/config.h \
+	daemon/config-values.c daemon/config-private.h \
 	daemon/store.c daemon/store.h \
 	daemon/store-migrations.c \
 	daemon/sd-notify.c daemon/sd-notify.h \
