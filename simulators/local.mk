@@ -46,7 +46,8 @@ EXTRA_DIST += tests/integration/test-sim-station.sh
 
 # a whole simulated station: private bus, every simulator, rekamd
 bin_PROGRAMS += simulators/rekam-sim-station
-simulators_rekam_sim_station_SOURCES = simulators/rekam-sim-station.c
+simulators_rekam_sim_station_SOURCES = simulators/rekam-sim-station.c simulators/station.h \
+	simulators/station-proc.c simulators/station-find.c simulators/station-rekamd.c
 simulators_rekam_sim_station_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSBINDIR=\""$(sbindir)"\" \
 	-DBINDIR=\""$(bindir)"\" \
