@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <event2/bufferevent.h>
@@ -154,6 +156,11 @@ static void card_in(void)
 
 static void link_read_cb(struct bufferevent *bev, void *arg)
 {
+	int one = 1;
+
+	/* vpcd writes a frame's length and its bytes separately: acknowledge at
+	 * once, or Nagle holds the bytes back for our delayed ACK (~40 ms per APDU) */
+	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 	if (serve(bufferevent_get_input(bev), link_write, NULL) == CARD_ACT_TEAR)
 		card_out();
 }
@@ -161,6 +168,9 @@ static void link_read_cb(struct bufferevent *bev, void *arg)
 static void link_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	if (what & BEV_EVENT_CONNECTED) {
+		int one = 1;
+
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		link.connected = true;
 		link.down_logged = false;
 		link.connections++;
