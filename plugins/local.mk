@@ -10,6 +10,7 @@ rekamplugin_LTLIBRARIES =
 
 # One fragment per plugin, each adding itself to rekamplugin_LTLIBRARIES.
 include plugins/sigpad-sim.mk
+include plugins/cardreader-pcsc.mk
 
 # make check runs rekamd with this directory of links to the built plugins.
 all-local: plugins/.dir
