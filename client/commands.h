@@ -21,8 +21,11 @@ struct ctl {
 	struct ctl_bus bus;
 	bool json;          /* --json: one JSON document on stdout */
 	bool timeout_given; /* --timeout was on the command line */
-	char **options;     /* --option KEY=VALUE arguments, for capture */
+	char **options;     /* --option KEY=VALUE arguments, for capture and job */
 	size_t n_options;
+	char **data;        /* --data KEY=FILE arguments, for job */
+	size_t n_data;
+	const char *save_dir; /* --save=DIR: capture and job save their artifacts */
 };
 
 struct ctl_command {
@@ -43,3 +46,10 @@ int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_devices(struct ctl *ctl, int argc, char **argv);
 int cmd_capture(struct ctl *ctl, int argc, char **argv);
 int cmd_selftest(struct ctl *ctl, int argc, char **argv);
+int cmd_job(struct ctl *ctl, int argc, char **argv);
+int cmd_artifact(struct ctl *ctl, int argc, char **argv);
+
+/* cmd-artifact.c: the table of artifacts (an array of their a{sv} as JSON),
+ * and saving each as DIR/<kind>.<ext> (adding "File" to its object). */
+int ctl_print_artifacts(const json_t *artifacts);
+int ctl_save_artifacts(struct ctl_bus *bus, json_t *artifacts, const char *dir);

@@ -9,6 +9,9 @@ client_rekamctl_SOURCES = \
 	client/bus.c client/bus.h \
 	client/cmd-status.c \
 	client/cmd-devices.c \
-	client/cmd-capture.c
+	client/session.c client/session.h \
+	client/cmd-capture.c \
+	client/cmd-job.c \
+	client/cmd-artifact.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)
 client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS)

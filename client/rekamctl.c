@@ -29,6 +29,10 @@ static const struct ctl_command commands[] = {
 		1, 1, true, cmd_capture },
 	{ "selftest", "DEVICE", "Claim a device, run its self-test step by step, release it", 1, 1,
 		true, cmd_selftest },
+	{ "job", "DEVICE ACTION", "Claim a device, run one of its jobs (print, personalize, ...)",
+		2, 2, true, cmd_job },
+	{ "artifact", "save HANDLE FILE", "Save the bytes of an artifact rekamd keeps", 3, 3, true,
+		cmd_artifact },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
 		cmd_help },
 };
@@ -63,7 +67,7 @@ static void print_usage(void)
 	for (i = 0; i < N_COMMANDS; i++) {
 		snprintf(synopsis, sizeof(synopsis), "%s%s%s", commands[i].name,
 			*commands[i].args ? " " : "", commands[i].args);
-		printf("  %-20s %s\n", synopsis, commands[i].summary);
+		printf("  %-26s %s\n", synopsis, commands[i].summary);
 	}
 	printf("\n"
 	       "Options (before or after the command):\n"
@@ -77,9 +81,13 @@ static void print_usage(void)
 	       "      --timeout=SECONDS  Wait at most SECONDS for each answer from rekamd\n"
 	       "                         (default: %d); for capture, also the capture's\n"
 	       "                         own timeout\n"
-	       "      --option=KEY=VALUE capture: an option of the capture, repeatable;\n"
+	       "      --option=KEY=VALUE capture, job: an option of the operation, repeatable;\n"
 	       "                         VALUE is sent as a 64-bit integer when it is one,\n"
 	       "                         as a boolean when it is true or false, else as text\n"
+	       "      --data=KEY=FILE    job: the bytes of FILE as option KEY (at most 16 MiB),\n"
+	       "                         repeatable; e.g. a card image or a personalization blob\n"
+	       "      --save=DIR         capture, job: save each artifact's bytes as\n"
+	       "                         DIR/<kind>.<ext> (DIR is created when missing)\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -108,6 +116,9 @@ static void print_usage(void)
 	       "  rekamctl devices sigpad0\n"
 	       "  rekamctl selftest sigpad0\n"
 	       "  rekamctl capture sigpad0 --option min-points=50 --timeout=60\n"
+	       "  rekamctl capture camera0 --save=photos\n"
+	       "  rekamctl job printer0 print --data front=front.png --data back=back.png\n"
+	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
 		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
@@ -157,6 +168,8 @@ enum {
 	OPT_JSON,
 	OPT_TIMEOUT,
 	OPT_OPTION,
+	OPT_DATA,
+	OPT_SAVE,
 };
 
 static const struct option options[] = {
@@ -166,6 +179,8 @@ static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "option", required_argument, NULL, OPT_OPTION },
+	{ "data", required_argument, NULL, OPT_DATA },
+	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -186,22 +201,23 @@ static int parse_timeout(const char *text, double *seconds)
 	return 0;
 }
 
-/* --option KEY=VALUE: kept for the command (only capture takes options). */
-static int add_option(struct ctl *ctl, char *arg)
+/* --option KEY=VALUE or --data KEY=FILE (@name): kept in @list for the command. */
+static int add_pair(const char *name, char ***list, size_t *n, char *arg)
 {
-	char *eq = strchr(arg, '='), **list;
+	char *eq = strchr(arg, '='), **l;
 
 	if (!eq || eq == arg) {
-		ctl_err("invalid --option '%s': expected KEY=VALUE", arg);
+		ctl_err("invalid --%s '%s': expected KEY=%s", name, arg,
+			strcmp(name, "data") ? "VALUE" : "FILE");
 		return -EINVAL;
 	}
-	list = realloc(ctl->options, (ctl->n_options + 1) * sizeof(*list));
-	if (!list) {
+	l = realloc(*list, (*n + 1) * sizeof(*l));
+	if (!l) {
 		ctl_err("out of memory");
 		return -ENOMEM;
 	}
-	list[ctl->n_options++] = arg;
-	ctl->options = list;
+	l[(*n)++] = arg;
+	*list = l;
 	return 0;
 }
 
@@ -254,9 +270,21 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 			ctl->timeout_given = true;
 			break;
 		case OPT_OPTION:
-			err = add_option(ctl, optarg);
+			err = add_pair("option", &ctl->options, &ctl->n_options, optarg);
 			if (err)
 				return err;
+			break;
+		case OPT_DATA:
+			err = add_pair("data", &ctl->data, &ctl->n_data, optarg);
+			if (err)
+				return err;
+			break;
+		case OPT_SAVE:
+			if (!*optarg) {
+				ctl_err("--save needs a directory");
+				return -EINVAL;
+			}
+			ctl->save_dir = optarg;
 			break;
 		case 'h':
 			print_usage();
@@ -318,8 +346,16 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	err = check_arguments(cmd, argc - optind - 1);
 	if (err)
 		return err;
-	if (ctl->n_options && cmd->run != cmd_capture) {
-		ctl_err("--option is for capture only");
+	if (ctl->n_options && cmd->run != cmd_capture && cmd->run != cmd_job) {
+		ctl_err("--option is for capture and job only");
+		return -EINVAL;
+	}
+	if (ctl->n_data && cmd->run != cmd_job) {
+		ctl_err("--data is for job only");
+		return -EINVAL;
+	}
+	if (ctl->save_dir && cmd->run != cmd_capture && cmd->run != cmd_job) {
+		ctl_err("--save is for capture and job only");
 		return -EINVAL;
 	}
 
@@ -342,6 +378,7 @@ int main(int argc, char **argv)
 
 	status = ctl_exit_status(run(&ctl, argc, argv));
 	free(ctl.options);
+	free(ctl.data);
 	dbus_shutdown(); /* libdbus's caches, so that valgrind sees nothing left */
 
 	if (status == EX_USAGE)

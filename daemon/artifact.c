@@ -443,13 +443,41 @@ static int read_file(const char *path, uint64_t size, unsigned char **out)
 	return 0;
 }
 
+int rk_artifact_load(const char *dir, const struct rk_artifact_meta *meta, void **data,
+		size_t *size)
+{
+	unsigned char *buf = NULL;
+	char *path = NULL;
+	char sha[65];
+	int err;
+
+	if (!dir || !meta || !data || !size || !is_handle(meta->handle))
+		return -EINVAL;
+	*data = NULL;
+	*size = 0;
+	if (asprintf(&path, "%s/%s", dir, meta->handle) < 0)
+		return -ENOMEM;
+	err = read_file(path, meta->size, &buf);
+	if (err == 0)
+		err = sha256_hex(buf, meta->size, sha);
+	if (err == 0 && strcmp(sha, meta->sha256) != 0) {
+		rk_error("artifact: %s does not match its SHA-256", path);
+		err = -EBADMSG;
+	}
+	if (err == 0) {
+		*data = buf;
+		*size = meta->size;
+	} else {
+		free(buf);
+	}
+	free(path);
+	return err;
+}
+
 int rk_artifact_read(
 	struct rk_store *store, const char *dir, const char *handle, void **data, size_t *size)
 {
 	struct rk_artifact_meta meta;
-	unsigned char *buf = NULL;
-	char *path = NULL;
-	char sha[65];
 	int err;
 
 	if (!dir || !data || !size)
@@ -459,24 +487,7 @@ int rk_artifact_read(
 	err = rk_artifact_get_meta(store, handle, &meta);
 	if (err < 0)
 		return err;
-	if (asprintf(&path, "%s/%s", dir, handle) < 0) {
-		rk_artifact_meta_clear(&meta);
-		return -ENOMEM;
-	}
-	err = read_file(path, meta.size, &buf);
-	if (err == 0)
-		err = sha256_hex(buf, meta.size, sha);
-	if (err == 0 && strcmp(sha, meta.sha256) != 0) {
-		rk_error("artifact: %s does not match its SHA-256", path);
-		err = -EBADMSG;
-	}
-	if (err == 0) {
-		*data = buf;
-		*size = meta.size;
-	} else {
-		free(buf);
-	}
-	free(path);
+	err = rk_artifact_load(dir, &meta, data, size);
 	rk_artifact_meta_clear(&meta);
 	return err;
 }

@@ -70,6 +70,11 @@ int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_a
 int rk_artifact_read(struct rk_store *store, const char *dir, const char *handle, void **data,
 		size_t *size);
 
+/* rk_artifact_read() without the store, for a worker thread: the bytes of the
+ * artifact @meta describes (from rk_artifact_get_meta()), checked against its
+ * size and SHA-256. Same errors. */
+int rk_artifact_load(const char *dir, const struct rk_artifact_meta *meta, void **data,
+		size_t *size);
 /* Remove the row, then the file. 0 or -ENOENT, -EINVAL (malformed handle), -EIO. */
 int rk_artifact_delete(struct rk_store *store, const char *dir, const char *handle);
 

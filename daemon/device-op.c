@@ -2,7 +2,7 @@
 /*
  * rekam - KTP-el recording station daemon
  *
- * device-op.c - one operation of a device (open, self-test, capture): its
+ * device-op.c - one operation of a device (open, self-test, capture, job): its
  * timeout, its cancellation with a deadline for the plugin to stop, its
  * progress signals, the artifacts and steps it collects, and the D-Bus reply
  * it ends with. Exactly one completion per operation reaches the caller.
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/artifact-bus.h"
 #include "daemon/artifact.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -26,6 +27,9 @@
 #define CANCEL_DEADLINE_MS 5000
 #define MAX_OPTIONS 32
 #define MAX_OPTION_STRING 4096
+#define MAX_OPTION_BYTES ((size_t)16 << 20)  /* one byte-array option of a job */
+#define MAX_OPTIONS_BYTES ((size_t)64 << 20) /* all of them */
+#define MAX_RESULTS 64
 
 struct rk_pending_artifact {
 	struct rk_artifact_meta meta;
@@ -37,7 +41,14 @@ static const char *const op_names[] = {
 	[RK_OP_OPEN] = "open",
 	[RK_OP_SELF_TEST] = "self-test",
 	[RK_OP_CAPTURE] = "capture",
+	[RK_OP_JOB] = "job",
 };
+
+/* What the operation is called in messages: a job by its action. */
+static const char *op_name(const struct rk_op *op)
+{
+	return op->type == RK_OP_JOB && op->action ? op->action : op_names[op->type];
+}
 
 /* --- options --------------------------------------------------------------- */
 
@@ -47,6 +58,8 @@ void rk_options_clear(struct rk_options *options)
 		free(options->items[i].key);
 		if (options->items[i].type == DBUS_TYPE_STRING)
 			free(options->items[i].v.s);
+		else if (options->items[i].type == DBUS_TYPE_ARRAY)
+			free(options->items[i].v.y.data);
 	}
 	free(options->items);
 	options->items = NULL;
@@ -59,6 +72,31 @@ static bool valid_key(const char *key)
 
 	return len > 0 && len <= 64 &&
 		strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len;
+}
+
+/* A byte-array option ("ay"); false when it is not one or too big. */
+static bool read_bytes(DBusMessageIter *var, struct rk_option *opt, size_t *total)
+{
+	DBusMessageIter array;
+	const void *bytes = NULL;
+	int n = 0;
+
+	if (dbus_message_iter_get_arg_type(var) != DBUS_TYPE_ARRAY ||
+			dbus_message_iter_get_element_type(var) != DBUS_TYPE_BYTE)
+		return false;
+	dbus_message_iter_recurse(var, &array);
+	dbus_message_iter_get_fixed_array(&array, &bytes, &n);
+	if (n < 0 || (size_t)n > MAX_OPTION_BYTES || *total + (size_t)n > MAX_OPTIONS_BYTES)
+		return false;
+	opt->type = DBUS_TYPE_ARRAY;
+	opt->v.y.size = (size_t)n;
+	opt->v.y.data = malloc(n ? (size_t)n : 1);
+	if (!opt->v.y.data)
+		return false;
+	if (n)
+		memcpy(opt->v.y.data, bytes, (size_t)n);
+	*total += (size_t)n;
+	return true;
 }
 
 /* One option from a variant; false when its type is not allowed. */
@@ -123,10 +161,12 @@ static bool read_option(DBusMessageIter *var, struct rk_option *opt)
 	}
 }
 
-DBusMessage *rk_options_parse(DBusMessage *msg, DBusMessageIter *iter, struct rk_options *options)
+DBusMessage *rk_options_parse(DBusMessage *msg, DBusMessageIter *iter, struct rk_options *options,
+		bool bytes)
 {
 	DBusMessageIter dict, entry, var;
 	const char *why = NULL, *key = "";
+	size_t total = 0;
 
 	options->items = calloc(MAX_OPTIONS, sizeof(*options->items));
 	options->n = 0;
@@ -150,9 +190,13 @@ DBusMessage *rk_options_parse(DBusMessage *msg, DBusMessageIter *iter, struct rk
 				why = "an option is given twice";
 		if (!why && !(opt->key = strdup(key)))
 			why = "out of memory";
-		if (!why && !read_option(&var, opt)) {
+		if (!why && !(bytes && dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_ARRAY ?
+					    read_bytes(&var, opt, &total) :
+					    read_option(&var, opt))) {
 			free(opt->key);
-			why = "option values are strings (at most 4096 bytes), booleans or numbers";
+			why = bytes ? "option values are strings (at most 4096 bytes), booleans, "
+				      "numbers or byte arrays (at most 16 MiB each, 64 MiB in all)" :
+				      "option values are strings (at most 4096 bytes), booleans or numbers";
 		}
 		if (!why)
 			options->n++;
@@ -193,6 +237,8 @@ static void op_free(struct rk_op *op)
 	free(op->steps);
 	free_pending(op);
 	rk_options_clear(&op->options);
+	rk_options_clear(&op->results);
+	free(op->action);
 	free(op);
 }
 
@@ -200,7 +246,7 @@ static void timeout_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct rk_op *op = data;
 
-	rk_warn("%s: %s timed out", op->dev->path, op_names[op->type]);
+	rk_warn("%s: %s timed out", op->dev->path, op_name(op));
 	op->timed_out = true;
 	rk_op_cancel(op);
 }
@@ -220,10 +266,16 @@ static DBusMessage *error_reply(struct rk_op *op, int err, const char *message)
 	switch (err) {
 	case -ECANCELED:
 		return rk_dbus_error(op->call, RK_DBUS_ERROR_CANCELLED, "%s was cancelled",
-			op_names[op->type]);
+			op_name(op));
 	case -ETIMEDOUT:
 		return rk_dbus_error(op->call, RK_DBUS_ERROR_TIMEOUT, "%s ran out of time: %s",
-			op_names[op->type], what);
+			op_name(op), what);
+	case -EOPNOTSUPP:
+		if (op->type == RK_OP_JOB)
+			return rk_dbus_error(op->call, RK_DBUS_ERROR_NOT_SUPPORTED,
+				"%s has no job '%s'%s%s", op->dev->name, op->action,
+				message && *message ? ": " : "", message ? message : "");
+		return rk_dbus_error_errno(op->call, err, "%s", what);
 	case -ENODEV:
 		return rk_dbus_error(op->call, RK_DBUS_ERROR_ABSENT, "%s is not connected: %s",
 			op->dev->name, what);
@@ -267,26 +319,6 @@ static DBusMessage *self_test_reply(struct rk_op *op)
 	return NULL;
 }
 
-static bool append_meta(DBusMessageIter *array, const struct rk_artifact_meta *m)
-{
-	const char *handle = m->handle, *sha = m->sha256;
-	dbus_int32_t quality = m->quality;
-	dbus_uint64_t size = m->size;
-	DBusMessageIter dict;
-
-	return dbus_message_iter_open_container(array, DBUS_TYPE_ARRAY, "{sv}", &dict) &&
-		rk_dbus_dict_append(&dict, "Handle", DBUS_TYPE_STRING, &handle) &&
-		rk_dbus_dict_append(&dict, "Kind", DBUS_TYPE_STRING, &m->kind) &&
-		rk_dbus_dict_append(&dict, "Format", DBUS_TYPE_STRING, &m->format) &&
-		rk_dbus_dict_append(&dict, "Width", DBUS_TYPE_UINT32, &m->width) &&
-		rk_dbus_dict_append(&dict, "Height", DBUS_TYPE_UINT32, &m->height) &&
-		rk_dbus_dict_append(&dict, "Dpi", DBUS_TYPE_UINT32, &m->dpi) &&
-		rk_dbus_dict_append(&dict, "Quality", DBUS_TYPE_INT32, &quality) &&
-		rk_dbus_dict_append(&dict, "Size", DBUS_TYPE_UINT64, &size) &&
-		rk_dbus_dict_append(&dict, "Sha256", DBUS_TYPE_STRING, &sha) &&
-		dbus_message_iter_close_container(array, &dict);
-}
-
 /*
  * Keeping a capture: the files are written (and fsync'ed) on a worker thread,
  * then recorded in the store and answered on the loop. The job owns what it
@@ -300,6 +332,8 @@ struct persist_job {
 	char *device;
 	struct rk_pending_artifact *artifacts;
 	size_t n;
+	bool job;                  /* a job: the reply starts with its results */
+	struct rk_options results;
 	bool ran;
 	int err;
 };
@@ -311,6 +345,7 @@ static void persist_free(struct persist_job *job)
 		free(job->artifacts[i].data);
 	}
 	free(job->artifacts);
+	rk_options_clear(&job->results);
 	dbus_message_unref(job->call);
 	free(job->dir);
 	free(job->device);
@@ -337,6 +372,25 @@ static void persist_work(void *data)
 	}
 }
 
+static bool append_results(DBusMessageIter *iter, const struct rk_options *results)
+{
+	DBusMessageIter dict;
+	bool ok = dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
+
+	for (size_t i = 0; ok && i < results->n; i++) {
+		const struct rk_option *r = &results->items[i];
+		dbus_bool_t b = r->v.b;
+
+		if (r->type == DBUS_TYPE_STRING)
+			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_STRING, &r->v.s);
+		else if (r->type == DBUS_TYPE_BOOLEAN)
+			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_BOOLEAN, &b);
+		else
+			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_INT64, &r->v.i);
+	}
+	return ok && dbus_message_iter_close_container(iter, &dict);
+}
+
 static DBusMessage *persist_reply(struct persist_job *job)
 {
 	DBusMessage *msg = dbus_message_new_method_return(job->call);
@@ -346,11 +400,12 @@ static DBusMessage *persist_reply(struct persist_job *job)
 	if (!msg)
 		return NULL;
 	dbus_message_iter_init_append(msg, &iter);
-	ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "a{sv}", &array);
+	ok = !job->job || append_results(&iter, &job->results);
+	ok = ok && dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "a{sv}", &array);
 	for (size_t i = 0; ok && i < job->n; i++) {
 		struct rk_artifact_meta *m = &job->artifacts[i].meta;
 
-		ok = append_meta(&array, m);
+		ok = rk_artifact_append_meta(&array, m);
 		rk_info("%s: artifact %s (%s, %s, %llu bytes)", job->device, m->handle, m->kind,
 			m->format, (unsigned long long)m->size);
 	}
@@ -403,6 +458,9 @@ static DBusMessage *capture_persist(struct rk_op *op)
 	job->n = op->n_artifacts;
 	op->artifacts = NULL;
 	op->n_artifacts = 0;
+	job->job = op->type == RK_OP_JOB;
+	job->results = op->results;
+	op->results = (struct rk_options){ 0 };
 	job->device = strdup(op->dev->path);
 	if (asprintf(&job->dir, "%s/artifacts", d->state_dir) < 0)
 		job->dir = NULL;
@@ -450,7 +508,7 @@ static void finish(struct rk_op *op, int err, const char *message)
 		return;
 	}
 	if (err) {
-		rk_info("%s: %s failed: %s", dev->path, op_names[op->type],
+		rk_info("%s: %s failed: %s", dev->path, op_name(op),
 			message && *message ? message : strerror(-err));
 		if (err != -ECANCELED && err != -ETIMEDOUT)
 			rk_device_set_error(dev, message && *message ? message : strerror(-err));
@@ -477,7 +535,7 @@ void rk_op_complete(struct rk_op *op, int err, const char *message)
 
 		/* The host gave up waiting; the caller was answered already. */
 		rk_warn("%s: plugin %s completed %s after its deadline", op->dev->path,
-			op->dev->plugin->name, op_names[op->type]);
+			op->dev->plugin->name, op_name(op));
 		for (p = &op->dev->abandoned; *p && *p != op; p = &(*p)->next_abandoned)
 			;
 		if (*p)
@@ -502,7 +560,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *data)
 	struct rk_device *dev = op->dev;
 
 	rk_error("%s: plugin %s did not stop %s within %d ms", dev->path, dev->plugin->name,
-		op_names[op->type], CANCEL_DEADLINE_MS);
+		op_name(op), CANCEL_DEADLINE_MS);
 	if (dev->op == op)
 		dev->op = NULL;
 	reply(op, op->call ? error_reply(op, op->timed_out ? -ETIMEDOUT : -ECANCELED,
@@ -588,7 +646,7 @@ int rk_op_start(struct rk_op *op)
 	dev->op = op;
 	if (op->type != RK_OP_OPEN) {
 		rk_device_set_state(dev, RK_DEVICE_BUSY);
-		rk_info("%s: %s started by %s", dev->path, op_names[op->type],
+		rk_info("%s: %s started by %s", dev->path, op_name(op),
 			dbus_message_get_sender(op->call));
 	}
 	switch (op->type) {
@@ -597,6 +655,9 @@ int rk_op_start(struct rk_op *op)
 		break;
 	case RK_OP_SELF_TEST:
 		err = ops->self_test(dev, op);
+		break;
+	case RK_OP_JOB:
+		err = ops->job(dev, op, op->action, &op->options);
 		break;
 	default:
 		err = ops->capture(dev, op, &op->options);
@@ -650,7 +711,7 @@ int rk_op_add_artifact(struct rk_op *op, const struct rk_artifact *artifact)
 {
 	struct rk_pending_artifact *list, *a;
 
-	if (op->abandoned || op->type != RK_OP_CAPTURE)
+	if (op->abandoned || (op->type != RK_OP_CAPTURE && op->type != RK_OP_JOB))
 		return -EINVAL;
 	if (!artifact || !artifact->kind || !artifact->format || !artifact->data ||
 			!artifact->size || artifact->size > RK_ARTIFACT_MAX_SIZE)
@@ -679,4 +740,37 @@ int rk_op_add_artifact(struct rk_op *op, const struct rk_artifact *artifact)
 	memcpy(a->data, artifact->data, artifact->size);
 	op->n_artifacts++;
 	return 0;
+}
+
+void rk_op_set_result(struct rk_op *op, const struct rk_option *value)
+{
+	struct rk_options *r = &op->results;
+	struct rk_option *slot = NULL;
+	char *s = NULL;
+
+	if (op->abandoned || op->type != RK_OP_JOB || !value->key || !valid_key(value->key))
+		return;
+	if (value->type == DBUS_TYPE_STRING &&
+			(!value->v.s || !dbus_validate_utf8(value->v.s, NULL) ||
+				!(s = strndup(value->v.s, MAX_OPTION_STRING))))
+		return;
+	for (size_t i = 0; i < r->n && !slot; i++)
+		if (strcmp(r->items[i].key, value->key) == 0)
+			slot = &r->items[i];
+	if (slot) {
+		if (slot->type == DBUS_TYPE_STRING)
+			free(slot->v.s);
+	} else {
+		if (!r->items)
+			r->items = calloc(MAX_RESULTS, sizeof(*r->items));
+		if (!r->items || r->n == MAX_RESULTS || !(r->items[r->n].key = strdup(value->key))) {
+			free(s);
+			return;
+		}
+		slot = &r->items[r->n++];
+	}
+	slot->type = value->type;
+	slot->v = value->v;
+	if (s)
+		slot->v.s = s;
 }

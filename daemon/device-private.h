@@ -37,6 +37,7 @@ enum rk_op_type {
 	RK_OP_OPEN,
 	RK_OP_SELF_TEST,
 	RK_OP_CAPTURE,
+	RK_OP_JOB,
 };
 
 struct rk_health {
@@ -52,12 +53,18 @@ struct rk_health {
 
 struct rk_option {
 	char *key;
-	int type; /* DBUS_TYPE_STRING, _INT64, _DOUBLE or _BOOLEAN (numbers widened) */
+	/* DBUS_TYPE_STRING, _INT64, _DOUBLE or _BOOLEAN (numbers widened), or
+	 * DBUS_TYPE_ARRAY for bytes (jobs only) */
+	int type;
 	union {
 		char *s;
 		int64_t i;
 		double d;
 		bool b;
+		struct {
+			void *data;
+			size_t size;
+		} y;
 	} v;
 };
 
@@ -87,6 +94,8 @@ struct rk_op {
 	size_t n_steps;
 	struct rk_pending_artifact *artifacts; /* kept when the capture succeeds */
 	size_t n_artifacts;
+	char *action;               /* a job's action */
+	struct rk_options results;  /* a job's results (strings, integers, booleans) */
 };
 
 struct rk_watch {
@@ -167,8 +176,11 @@ void rk_op_progress(struct rk_op *op, const char *stage, double fraction, const 
 int rk_op_add_artifact(struct rk_op *op, const struct rk_artifact *artifact);
 void rk_op_add_step(struct rk_op *op, const char *name, bool passed, const char *detail);
 void rk_options_clear(struct rk_options *options);
-/* Parse an a{sv} of capture options; NULL or an error reply to @msg. */
-DBusMessage *rk_options_parse(DBusMessage *msg, DBusMessageIter *iter, struct rk_options *options);
+/* Parse an a{sv} of operation options (byte arrays too when @bytes: job
+ * options); NULL or an error reply to @msg. */
+DBusMessage *rk_options_parse(DBusMessage *msg, DBusMessageIter *iter, struct rk_options *options,
+		bool bytes);
+void rk_op_set_result(struct rk_op *op, const struct rk_option *value);
 
 /* host.c */
 extern const struct rk_host rk_host_table;

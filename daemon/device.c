@@ -27,6 +27,7 @@
 #define OPEN_TIMEOUT_MS 30000
 #define SELF_TEST_TIMEOUT_MS 60000
 #define CAPTURE_TIMEOUT_MS 120000
+#define JOB_TIMEOUT_MS 180000
 
 static const char *const class_names[RK_DEVICE_N_CLASSES] = {
 	[RK_DEVICE_CAMERA] = "camera",
@@ -254,40 +255,90 @@ static DBusMessage *self_test(DBusConnection *conn, DBusMessage *msg, void *data
 	return NULL;
 }
 
+/* The "timeout" option of @options into *@timeout_ms; NULL or the error reply. */
+static DBusMessage *option_timeout(DBusMessage *msg, const struct rk_options *options,
+		int64_t *timeout_ms)
+{
+	for (size_t i = 0; i < options->n; i++) {
+		if (strcmp(options->items[i].key, "timeout") != 0)
+			continue;
+		if (options->items[i].type != DBUS_TYPE_INT64 || options->items[i].v.i < 1 ||
+				options->items[i].v.i > 600000)
+			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+				"Option timeout must be a number of milliseconds from 1 to 600000");
+		*timeout_ms = options->items[i].v.i;
+	}
+	return NULL;
+}
+
+/* Start a capture or job with @options (taken over) and @action (copied). */
+static DBusMessage *start_with_options(struct rk_device *dev, DBusMessage *msg,
+		enum rk_op_type type, const char *action, struct rk_options *options,
+		int64_t timeout)
+{
+	DBusMessage *error = option_timeout(msg, options, &timeout);
+	char *name = action ? strdup(action) : NULL;
+	struct rk_op *op = NULL;
+
+	if (!error && ((action && !name) || !(op = rk_op_new(dev, type, msg, (unsigned int)timeout))))
+		error = rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "Out of memory");
+	if (error) {
+		rk_options_clear(options);
+		free(name);
+		return error;
+	}
+	op->action = name;
+	op->options = *options;
+	rk_op_start(op);
+	return NULL;
+}
+
 static DBusMessage *capture(DBusConnection *conn, DBusMessage *msg, void *data)
 {
 	struct rk_device *dev = data;
 	DBusMessage *error = check_can_run(dev, msg, dev->plugin->ops->capture != NULL);
 	struct rk_options options = { 0 };
 	DBusMessageIter iter;
-	struct rk_op *op;
-	int64_t timeout = CAPTURE_TIMEOUT_MS;
 
 	if (error)
 		return error;
 	dbus_message_iter_init(msg, &iter);
-	error = rk_options_parse(msg, &iter, &options);
+	error = rk_options_parse(msg, &iter, &options, false);
 	if (error)
 		return error;
-	for (size_t i = 0; i < options.n; i++) {
-		if (strcmp(options.items[i].key, "timeout") != 0)
-			continue;
-		if (options.items[i].type != DBUS_TYPE_INT64 || options.items[i].v.i < 1 ||
-				options.items[i].v.i > 600000) {
-			rk_options_clear(&options);
-			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-				"Option timeout must be a number of milliseconds from 1 to 600000");
-		}
-		timeout = options.items[i].v.i;
-	}
-	op = rk_op_new(dev, RK_OP_CAPTURE, msg, (unsigned int)timeout);
-	if (!op) {
-		rk_options_clear(&options);
-		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "Out of memory");
-	}
-	op->options = options;
-	rk_op_start(op);
-	return NULL;
+	return start_with_options(dev, msg, RK_OP_CAPTURE, NULL, &options, CAPTURE_TIMEOUT_MS);
+}
+
+static bool valid_action(const char *action)
+{
+	size_t len = strlen(action);
+
+	return len > 0 && len <= 32 &&
+		strspn(action, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+static DBusMessage *job(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	struct rk_device *dev = data;
+	/* a plugin of ABI 1.0 has no job member at all: never read it */
+	bool supported = dev->plugin->abi_minor >= 1 && dev->plugin->ops->job;
+	DBusMessage *error = check_can_run(dev, msg, supported);
+	struct rk_options options = { 0 };
+	DBusMessageIter iter;
+	const char *action;
+
+	if (error)
+		return error;
+	dbus_message_iter_init(msg, &iter);
+	dbus_message_iter_get_basic(&iter, &action);
+	if (!valid_action(action))
+		return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+			"A job's action is 1 to 32 characters of a-z 0-9 -");
+	dbus_message_iter_next(&iter);
+	error = rk_options_parse(msg, &iter, &options, true);
+	if (error)
+		return error;
+	return start_with_options(dev, msg, RK_OP_JOB, action, &options, JOB_TIMEOUT_MS);
 }
 
 static DBusMessage *cancel(DBusConnection *conn, DBusMessage *msg, void *data)
@@ -308,6 +359,8 @@ static const struct rk_dbus_method device_methods[] = {
 		self_test },
 	{ "Capture", RK_DBUS_ARGS({ "options", "a{sv}" }), RK_DBUS_ARGS({ "artifacts", "aa{sv}" }),
 		capture },
+	{ "Job", RK_DBUS_ARGS({ "action", "s" }, { "options", "a{sv}" }),
+		RK_DBUS_ARGS({ "results", "a{sv}" }, { "artifacts", "aa{sv}" }), job },
 	{ "Cancel", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, cancel },
 	{}
 };

@@ -338,6 +338,42 @@ static bool host_option_bool(const struct rk_options *options, const char *key, 
 	return o && o->type == DBUS_TYPE_BOOLEAN ? o->v.b : fallback;
 }
 
+static const void *host_option_bytes(const struct rk_options *options, const char *key,
+		size_t *size)
+{
+	const struct rk_option *o = find_option(options, key);
+
+	if (!o || o->type != DBUS_TYPE_ARRAY)
+		return NULL;
+	if (size)
+		*size = o->v.y.size;
+	return o->v.y.data;
+}
+
+/* --- job results ----------------------------------------------------------- */
+
+static void host_op_set_result_string(struct rk_op *op, const char *key, const char *value)
+{
+	struct rk_option r = { .key = (char *)key, .type = DBUS_TYPE_STRING,
+		.v.s = (char *)value };
+
+	rk_op_set_result(op, &r);
+}
+
+static void host_op_set_result_int(struct rk_op *op, const char *key, int64_t value)
+{
+	struct rk_option r = { .key = (char *)key, .type = DBUS_TYPE_INT64, .v.i = value };
+
+	rk_op_set_result(op, &r);
+}
+
+static void host_op_set_result_bool(struct rk_op *op, const char *key, bool value)
+{
+	struct rk_option r = { .key = (char *)key, .type = DBUS_TYPE_BOOLEAN, .v.b = value };
+
+	rk_op_set_result(op, &r);
+}
+
 static struct rk_device *host_op_device(struct rk_op *op)
 {
 	return op->dev;
@@ -372,4 +408,8 @@ const struct rk_host rk_host_table = {
 	.op_add_artifact = rk_op_add_artifact,
 	.op_complete = rk_op_complete,
 	.op_device = host_op_device,
+	.option_bytes = host_option_bytes,
+	.op_set_result_string = host_op_set_result_string,
+	.op_set_result_int = host_op_set_result_int,
+	.op_set_result_bool = host_op_set_result_bool,
 };

@@ -16,6 +16,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/manager.c daemon/manager.h \
 	daemon/worker.c daemon/worker.h \
 	daemon/artifact.c daemon/artifact.h \
+	daemon/artifact-bus.c daemon/artifact-bus.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \

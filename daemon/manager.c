@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "daemon/artifact-bus.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -112,6 +113,8 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 static const struct rk_dbus_method manager_methods[] = {
 	{ "Ping", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, ping },
 	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
+	{ "ReadArtifact", RK_DBUS_ARGS({ "handle", "s" }),
+		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read },
 	{}
 };
 

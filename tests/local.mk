@@ -63,7 +63,8 @@ check_LTLIBRARIES += \
 	tests/plugins/rekam-test-timer.la \
 	tests/plugins/rekam-test-badabi.la \
 	tests/plugins/rekam-test-probefail.la \
-	tests/plugins/rekam-test-misnamed.la
+	tests/plugins/rekam-test-misnamed.la \
+	tests/plugins/rekam-test-abi10.la
 tests_plugins_rekam_test_timer_la_SOURCES = tests/plugins/test-plugin.c
 tests_plugins_rekam_test_timer_la_CFLAGS = $(test_plugin_cflags) -DTEST_NAME='"test-timer"'
 tests_plugins_rekam_test_timer_la_LDFLAGS = $(test_plugin_ldflags)
@@ -79,11 +80,16 @@ tests_plugins_rekam_test_misnamed_la_SOURCES = tests/plugins/test-plugin.c
 tests_plugins_rekam_test_misnamed_la_CFLAGS = $(test_plugin_cflags) \
 	-DTEST_NAME='"test-other"' -DTEST_VARIANT='"misnamed"'
 tests_plugins_rekam_test_misnamed_la_LDFLAGS = $(test_plugin_ldflags)
+tests_plugins_rekam_test_abi10_la_SOURCES = tests/plugins/test-plugin.c
+tests_plugins_rekam_test_abi10_la_CFLAGS = $(test_plugin_cflags) \
+	-DTEST_NAME='"test-abi10"' -DTEST_ABI_1_0 -DTEST_VARIANT='"abi10"'
+tests_plugins_rekam_test_abi10_la_LDFLAGS = $(test_plugin_ldflags)
 
 # --- integration tests ------------------------------------------------------
 integration_c_tests = \
 	tests/integration/test-lifecycle \
 	tests/integration/test-devices \
+	tests/integration/test-jobs \
 	tests/integration/test-sigpad
 check_PROGRAMS += $(integration_c_tests)
 TESTS += $(integration_c_tests)
@@ -98,6 +104,11 @@ tests_integration_test_devices_SOURCES = tests/integration/test-devices.c \
 tests_integration_test_devices_CFLAGS = $(test_cflags)
 tests_integration_test_devices_LDADD = $(DBUS_LIBS) $(OPENSSL_LIBS)
 
+tests_integration_test_jobs_SOURCES = tests/integration/test-jobs.c \
+	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
+tests_integration_test_jobs_CFLAGS = $(test_cflags)
+tests_integration_test_jobs_LDADD = $(DBUS_LIBS) $(OPENSSL_LIBS)
+
 tests_integration_test_sigpad_SOURCES = tests/integration/test-sigpad.c \
 	tests/lib/testbus.c tests/lib/testbus.h tests/lib/testclient.c tests/lib/testclient.h
 tests_integration_test_sigpad_CFLAGS = $(test_cflags)
@@ -108,6 +119,8 @@ integration_sh_tests = \
 	tests/integration/test-config.sh \
 	tests/integration/test-store.sh \
 	tests/integration/test-rekamctl.sh \
+	tests/integration/test-rekamctl-jobs.sh \
+	tests/integration/test-unit-security.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh

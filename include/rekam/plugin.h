@@ -15,7 +15,7 @@
  * results of operations. A plugin never touches D-Bus or the database, and
  * never blocks the event loop.
  *
- * Operations (open, self-test, capture) are asynchronous: the host passes a
+ * Operations (open, self-test, capture, jobs) are asynchronous: the host passes a
  * struct rk_op; the plugin starts the work and returns 0, reports progress
  * while it runs, and finishes it exactly once with host->op_complete(), from
  * the event loop. The host enforces the operation's timeout: when it expires
@@ -44,9 +44,12 @@ extern "C" {
 #endif
 
 /* Major: incompatible change, the host refuses other majors. Minor: additions
- * at the end of the tables; a host loads plugins of its minor or lower. */
+ * at the end of the tables; a host loads plugins of its minor or lower, and
+ * never reads an operation a plugin's minor does not have.
+ *   1.0  open, close, self_test, capture, cancel
+ *   1.1  jobs: rk_device_ops.job; rk_host.option_bytes, op_set_result_* */
 #define REKAM_PLUGIN_ABI_MAJOR 1
-#define REKAM_PLUGIN_ABI_MINOR 0
+#define REKAM_PLUGIN_ABI_MINOR 1
 
 /* The symbol every plugin exports. */
 #define REKAM_PLUGIN_SYMBOL "rekam_plugin"
@@ -164,12 +167,25 @@ struct rk_host {
 			const char *message);
 	/* Self-test: one step's result. */
 	void (*op_add_step)(struct rk_op *op, const char *name, bool passed, const char *detail);
-	/* Capture: one artifact; 0 or -errno (-EINVAL for a malformed one). */
+	/* Capture or job: one artifact; 0 or -errno (-EINVAL for a malformed one). */
 	int (*op_add_artifact)(struct rk_op *op, const struct rk_artifact *artifact);
 	/* Finish: @err 0 or -errno, @message a sentence for a person on failure. */
 	void (*op_complete)(struct rk_op *op, int err, const char *message);
 	/* The device the operation runs on. */
 	struct rk_device *(*op_device)(struct rk_op *op);
+
+	/* --- ABI 1.1 --- */
+
+	/* A job option holding bytes (D-Bus "ay"): the bytes, valid until the
+	 * operation completes, and their number in *@size; NULL when there is
+	 * no such option or it is not bytes. */
+	const void *(*option_bytes)(const struct rk_options *options, const char *key,
+			size_t *size);
+	/* Job results, returned to the caller as a{sv} under a short CamelCase
+	 * @key (set again: replaced). Ignored for other operations. */
+	void (*op_set_result_string)(struct rk_op *op, const char *key, const char *value);
+	void (*op_set_result_int)(struct rk_op *op, const char *key, int64_t value);
+	void (*op_set_result_bool)(struct rk_op *op, const char *key, bool value);
 };
 
 /* What a plugin does with its devices. Every function but probe() and
@@ -201,6 +217,18 @@ struct rk_device_ops {
 
 	/* Stop @op soon; it is completed as usual (normally with -ECANCELED). */
 	void (*cancel)(struct rk_device *dev, struct rk_op *op);
+
+	/* --- ABI 1.1 --- */
+
+	/*
+	 * Run the class-specific job @action ([a-z0-9-], e.g. printer "print",
+	 * "stage", "eject", "reject"; cardreader "personalize", "read") with
+	 * @options (which may hold bytes: option_bytes()). Results with
+	 * op_set_result_*(), data with op_add_artifact(); complete @op.
+	 * -EOPNOTSUPP for an action the plugin does not know.
+	 */
+	int (*job)(struct rk_device *dev, struct rk_op *op, const char *action,
+			const struct rk_options *options);
 };
 
 struct rk_plugin {

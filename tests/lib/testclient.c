@@ -131,3 +131,27 @@ void tc_is_prop(DBusConnection *c, const char *path, const char *name, const cha
 	tap_is_str(v, want, "%s", what);
 	free(v);
 }
+
+bool tc_dict_get(DBusMessageIter *dict, const char *key, int type, void *value)
+{
+	DBusMessageIter entries, entry, var;
+	const char *k;
+
+	if (dbus_message_iter_get_arg_type(dict) != DBUS_TYPE_ARRAY)
+		return false;
+	dbus_message_iter_recurse(dict, &entries);
+	for (; dbus_message_iter_get_arg_type(&entries) == DBUS_TYPE_DICT_ENTRY;
+			dbus_message_iter_next(&entries)) {
+		dbus_message_iter_recurse(&entries, &entry);
+		dbus_message_iter_get_basic(&entry, &k);
+		if (strcmp(k, key) != 0)
+			continue;
+		dbus_message_iter_next(&entry);
+		dbus_message_iter_recurse(&entry, &var);
+		if (dbus_message_iter_get_arg_type(&var) != type)
+			return false;
+		dbus_message_iter_get_basic(&var, value);
+		return true;
+	}
+	return false;
+}

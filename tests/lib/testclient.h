@@ -43,3 +43,8 @@ bool tc_wait_prop(DBusConnection *c, const char *path, const char *name, const c
 /* TAP check of a Device string property. */
 void tc_is_prop(DBusConnection *c, const char *path, const char *name, const char *want,
 		const char *what);
+
+/* In the a{sv} at @dict (an iterator positioned on the array), the value of
+ * @key if it is of basic @type: true and *@value set (strings point into the
+ * message). */
+bool tc_dict_get(DBusMessageIter *dict, const char *key, int type, void *value);

@@ -10,6 +10,8 @@
  *   rekam-test-badabi.so     declares plugin ABI 99.0: must be refused
  *   rekam-test-probefail.so  its probe fails with -EIO: devices refused
  *   rekam-test-misnamed.so   its descriptor names another plugin: refused
+ *   rekam-test-abi10.so      a timer device declaring ABI 1.0: the host
+ *                            must not offer (or even read) its job op
  *
  * The timer device's options (rekamd.conf [device NAME] keys):
  *   open = ok | absent | error    how opening ends (default ok)
@@ -18,6 +20,12 @@
  *   fail-step = NAME              this self-test step fails
  * and capture options: "delay-ms" (overrides), "size" (artifact bytes,
  * default 1024), "fail" = "io" (the capture fails like a device would).
+ * Jobs (ABI 1.1), after "delay-ms" like a capture:
+ *   echo   results Text (the "text" option), Bytes and Sum (of the "data"
+ *          byte option), Even (Bytes is even); the data back as a
+ *          "job-data" artifact when it is not empty
+ *   fail   fails like a device would
+ * and no other action (-EOPNOTSUPP).
  */
 #include <config.h>
 
@@ -41,6 +49,10 @@ struct state {
 	int64_t size;
 	bool fail;
 	unsigned int ticks;
+	bool job;
+	const char *text;          /* job options: valid until the op completes */
+	const unsigned char *data;
+	size_t data_size;
 };
 
 static int probe(const struct rk_host *h, const struct rk_probe_info *info)
@@ -122,6 +134,28 @@ static int test_self_test(struct rk_device *dev, struct rk_op *op)
 	return 0;
 }
 
+static void job_finish(struct state *s, struct rk_op *op)
+{
+	int64_t sum = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < s->data_size; i++)
+		sum += s->data[i];
+	host->op_set_result_string(op, "Text", s->text);
+	host->op_set_result_int(op, "Bytes", (int64_t)s->data_size);
+	host->op_set_result_int(op, "Sum", sum);
+	host->op_set_result_bool(op, "Even", s->data_size % 2 == 0);
+	if (s->data_size)
+		err = host->op_add_artifact(op, &(struct rk_artifact){
+			.kind = "job-data",
+			.format = "application/octet-stream",
+			.quality = -1,
+			.data = s->data,
+			.size = s->data_size,
+		});
+	host->op_complete(op, err, NULL);
+}
+
 static void capture_tick(void *data)
 {
 	struct state *s = data;
@@ -137,6 +171,10 @@ static void capture_tick(void *data)
 	s->op = NULL;
 	if (s->fail) {
 		host->op_complete(op, -EIO, "the test device failed on purpose");
+		return;
+	}
+	if (s->job) {
+		job_finish(s, op);
 		return;
 	}
 	bytes = malloc((size_t)s->size);
@@ -170,9 +208,34 @@ static int test_capture(struct rk_device *dev, struct rk_op *op, const struct rk
 	if (s->size < 1 || s->size > 16 * 1024 * 1024 || delay < 0 || delay > 600000)
 		return -EINVAL;
 	s->fail = strcmp(host->option_string(options, "fail", ""), "io") == 0;
+	s->job = false;
 	s->ticks = 0;
 	s->op = op;
 	host->op_progress(op, "starting", 0.0, "Starting the test capture");
+	s->timer = host->timer_add(dev, (unsigned int)delay / 2, true, capture_tick, s);
+	return s->timer ? 0 : -ENOMEM;
+}
+
+static int test_job(struct rk_device *dev, struct rk_op *op, const char *action,
+		const struct rk_options *options)
+{
+	struct state *s = host->get_data(dev);
+	const char *cfg = host->config(dev, "delay-ms");
+	int64_t delay = host->option_int(options, "delay-ms", cfg ? atoi(cfg) : 50);
+
+	if (strcmp(action, "echo") != 0 && strcmp(action, "fail") != 0)
+		return -EOPNOTSUPP;
+	if (delay < 0 || delay > 600000)
+		return -EINVAL;
+	s->job = true;
+	s->fail = strcmp(action, "fail") == 0;
+	s->text = host->option_string(options, "text", "");
+	s->data = host->option_bytes(options, "data", &s->data_size);
+	if (!s->data)
+		s->data_size = 0;
+	s->ticks = 0;
+	s->op = op;
+	host->op_progress(op, "starting", 0.0, "Starting the test job");
 	s->timer = host->timer_add(dev, (unsigned int)delay / 2, true, capture_tick, s);
 	return s->timer ? 0 : -ENOMEM;
 }
@@ -195,6 +258,7 @@ static const struct rk_device_ops ops = {
 	.self_test = test_self_test,
 	.capture = test_capture,
 	.cancel = test_cancel,
+	.job = test_job,
 };
 
 static int init(const struct rk_host *h)
@@ -208,6 +272,17 @@ __attribute__((visibility("default"))) const struct rk_plugin rekam_plugin = {
 	.abi_major = 99,
 	.abi_minor = 0,
 	.name = "test-badabi",
+	.device_class = RK_DEVICE_CAMERA,
+	.ops = &ops,
+	.init = init,
+};
+#elif defined(TEST_ABI_1_0)
+__attribute__((visibility("default"))) const struct rk_plugin rekam_plugin = {
+	.abi_major = 1,
+	.abi_minor = 0,
+	.name = TEST_NAME,
+	.description = "test device (" TEST_VARIANT ")",
+	.version = "1.0",
 	.device_class = RK_DEVICE_CAMERA,
 	.ops = &ops,
 	.init = init,
