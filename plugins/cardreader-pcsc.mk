@@ -33,3 +33,6 @@ EXTRA_DIST += tests/bench/bench-card
 bench-card: tests/bench/bench-card-loop tests/data/make-card-blob daemon/rekamd all-local
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-card $(BENCH_ARGS)
 .PHONY: bench-card
+
+TESTS += tests/integration/test-cardreader.sh
+EXTRA_DIST += tests/integration/test-cardreader.sh

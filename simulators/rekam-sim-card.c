@@ -24,6 +24,7 @@
 
 #define VPCD_DEFAULT "127.0.0.1:35963"
 #define RECONNECT_MS 200 /* real time, not scaled: how often vpcd is tried */
+#define NEW_CARD_GAP_MS 1000 /* real time: how long new-card leaves the reader empty */
 
 /* vpcd's one-byte control messages */
 enum { VPCD_POWER_OFF = 0, VPCD_POWER_ON = 1, VPCD_RESET = 2, VPCD_GET_ATR = 4 };
@@ -349,8 +350,14 @@ static int cmd_new_card(struct sim *sim, const char *arg, char *out, size_t outl
 		card_out();
 	card_blank(&card, card.number + 1);
 	r = card_save(&card);
-	if (was_in)
-		card_in();
+	if (was_in) {
+		/* Out long enough for pcscd's presence polling (400 ms) to see
+		 * the removal: a swap it misses is no new insertion for clients. */
+		struct timeval gap = { NEW_CARD_GAP_MS / 1000, (NEW_CARD_GAP_MS % 1000) * 1000 };
+
+		link.inserted = true;
+		evtimer_add(link.retry, &gap);
+	}
 	if (r < 0) {
 		snprintf(out, outlen, "cannot save %s: %s", card.state_path, strerror(-r));
 		return r;

@@ -219,8 +219,12 @@ static void results_read(struct request *r, struct rk_op *op)
 	bool matches = true;
 	int err = 0;
 
+	bool empty = true;
+
 	host->op_set_result_bool(op, "Complete", r->chip.lifecycle == CHIP_LOCKED);
 	for (int i = 0; i < CARD_BLOB_FILES && !err; i++) {
+		for (size_t b = 0; empty && b < r->sizes[i]; b++)
+			empty = !r->data[i][b];
 		err = host->op_add_artifact(op, &(struct rk_artifact){
 			.kind = artifact_kinds[i],
 			.format = "application/octet-stream",
@@ -235,6 +239,7 @@ static void results_read(struct request *r, struct rk_op *op)
 			matches = false;
 		}
 	}
+	host->op_set_result_bool(op, "Empty", empty);
 	if (r->have_files)
 		host->op_set_result_bool(op, "Matches", matches);
 	r->err = err;
@@ -454,6 +459,14 @@ static int pcsc_self_test(struct rk_device *dev, struct rk_op *op)
 	return run(rd, r, op);
 }
 
+/* Is option @key there but not text? (rekamctl sends digits as a number.) */
+static bool not_text(const struct rk_options *options, const char *key)
+{
+	return !host->option_string(options, key, NULL) &&
+		(host->option_int(options, key, 0) == host->option_int(options, key, 1) ||
+		 host->option_bool(options, key, false) == host->option_bool(options, key, true));
+}
+
 /* The job's options into @r; 0 or -EINVAL with a sentence in @why. */
 static int job_options(struct reader *rd, struct request *r, const struct rk_options *options,
 		bool need_blob, char *why, size_t size)
@@ -482,7 +495,7 @@ static int job_options(struct reader *rd, struct request *r, const struct rk_opt
 	}
 	if (!need_blob)
 		return 0;
-	if (key && hex_key(key, r->key) < 0) {
+	if ((key && hex_key(key, r->key) < 0) || not_text(options, "key")) {
 		snprintf(why, size, "the option key must be the 16-byte personalization key as 32 "
 			"hex digits");
 		return -EINVAL;
@@ -494,6 +507,10 @@ static int job_options(struct reader *rd, struct request *r, const struct rk_opt
 	}
 	if (!key)
 		memcpy(r->key, rd->key, sizeof(r->key));
+	if (!uid && not_text(options, "expect-uid")) {
+		snprintf(why, size, "the option expect-uid must be text (the UID in hex)");
+		return -EINVAL;
+	}
 	if (uid && (strlen(uid) < 8 || strlen(uid) > 2 * CHIP_UID_MAX ||
 			strspn(uid, "0123456789abcdefABCDEF") != strlen(uid))) {
 		snprintf(why, size, "the option expect-uid must be a chip UID in hex");

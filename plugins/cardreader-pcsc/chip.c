@@ -84,6 +84,13 @@ static int scard_fail(struct chip *c, LONG rv, const char *what)
 	}
 }
 
+/* A call that waits for the card starts and ends (for the watchdog). */
+static void out_since(struct chip *c, bool out)
+{
+	if (c->apdu_since)
+		atomic_store(c->apdu_since, out ? chip_now_ms() : 0);
+}
+
 void chip_init(struct chip *c, const char *reader, size_t max_data)
 {
 	memset(c, 0, sizeof(*c));
@@ -126,8 +133,10 @@ int chip_connect(struct chip *c)
 			return scard_fail(c, rv, "connecting to pcscd");
 		c->have_ctx = true;
 	}
+	out_since(c, true);
 	rv = SCardConnect(c->ctx, c->reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 |
 		SCARD_PROTOCOL_T1, &c->card, &proto);
+	out_since(c, false);
 	if (rv != SCARD_S_SUCCESS)
 		return scard_fail(c, rv, "connecting to the card");
 	c->connected = true;
@@ -142,8 +151,11 @@ int chip_connect(struct chip *c)
 
 int chip_begin(struct chip *c)
 {
-	LONG rv = SCardBeginTransaction(c->card);
+	LONG rv;
 
+	out_since(c, true);
+	rv = SCardBeginTransaction(c->card);
+	out_since(c, false);
 	if (rv != SCARD_S_SUCCESS)
 		return scard_fail(c, rv, "starting a transaction");
 	c->in_transaction = true;
@@ -159,17 +171,14 @@ static int exchange(struct chip *c, const uint8_t *apdu, size_t len, uint8_t *ou
 
 	if (c->cancel && atomic_load(c->cancel))
 		return fail(c, -ECANCELED, "cancelled: stopped before %s", what);
-	if (c->apdu_since)
-		atomic_store(c->apdu_since, chip_now_ms());
+	out_since(c, true);
 	rv = SCardTransmit(c->card, c->pci, apdu, (DWORD)len, NULL, out, &rlen);
-	if (c->apdu_since)
-		atomic_store(c->apdu_since, 0);
+	out_since(c, false);
 	c->apdus++;
 	if (rv != SCARD_S_SUCCESS)
 		return scard_fail(c, rv, what);
-	if (rlen < 2)
-		return fail(c, -EPROTO, "reader-error: the card answered %s with %lu bytes, no "
-			"status word", what, (unsigned long)rlen);
+	if (rlen < 2) /* vpcd's answer when the card leaves mid-command */
+		return scard_fail(c, SCARD_W_REMOVED_CARD, what);
 	*out_len = rlen;
 	return 0;
 }

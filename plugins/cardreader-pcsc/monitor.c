@@ -12,8 +12,10 @@
  * mutex and signalled on the eventfd. An unknown or unavailable reader, or
  * a PC/SC service that went away, ends the thread with a reason.
  *
- * The plugin may be unloaded only after every thread has left its code:
- * monitor_wait_all() waits for the count of running threads to reach zero.
+ * The plugin may be unloaded only after every thread has left its code, so
+ * the threads are joinable and kept in a list: a thread marks itself done
+ * as its last act, monitor_start() joins the done ones (a join that waits
+ * at most for a return), and monitor_wait_all() joins them all.
  */
 #include <config.h>
 
@@ -43,9 +45,29 @@ struct monitor {
 	struct monitor_state state;
 };
 
+struct thread_entry {
+	pthread_t thread;
+	bool done;
+};
+
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t all_cond = PTHREAD_COND_INITIALIZER;
-static unsigned int running;
+static struct thread_entry *threads;
+static size_t n_threads;
+
+/* Join the threads that are done; under all_lock (a done thread holds it no more). */
+static void reap(void)
+{
+	size_t i = 0;
+
+	while (i < n_threads) {
+		if (threads[i].done) {
+			pthread_join(threads[i].thread, NULL);
+			threads[i] = threads[--n_threads];
+		} else {
+			i++;
+		}
+	}
+}
 
 static void unref(struct monitor *m)
 {
@@ -149,8 +171,9 @@ static void *thread_main(void *arg)
 	}
 	unref(m);
 	pthread_mutex_lock(&all_lock);
-	if (--running == 0)
-		pthread_cond_broadcast(&all_cond);
+	for (size_t i = 0; i < n_threads; i++)
+		if (pthread_equal(threads[i].thread, pthread_self()))
+			threads[i].done = true;
 	pthread_mutex_unlock(&all_lock);
 	return NULL;
 }
@@ -158,12 +181,21 @@ static void *thread_main(void *arg)
 struct monitor *monitor_start(const char *reader)
 {
 	struct monitor *m = calloc(1, sizeof(*m));
-	pthread_attr_t attr;
-	pthread_t thread;
+	struct thread_entry *more;
 	int err;
 
 	if (!m)
 		return NULL;
+	pthread_mutex_lock(&all_lock);
+	reap();
+	more = realloc(threads, (n_threads + 1) * sizeof(*threads));
+	if (more)
+		threads = more;
+	pthread_mutex_unlock(&all_lock);
+	if (!more) {
+		free(m);
+		return NULL;
+	}
 	m->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (m->efd < 0) {
 		free(m);
@@ -172,17 +204,13 @@ struct monitor *monitor_start(const char *reader)
 	pthread_mutex_init(&m->lock, NULL);
 	snprintf(m->reader, sizeof(m->reader), "%s", reader);
 	m->refs = 2;
+	/* under all_lock: the thread finds itself in the list when it ends */
 	pthread_mutex_lock(&all_lock);
-	running++;
+	err = pthread_create(&threads[n_threads].thread, NULL, thread_main, m);
+	if (!err)
+		threads[n_threads++].done = false;
 	pthread_mutex_unlock(&all_lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	err = pthread_create(&thread, &attr, thread_main, m);
-	pthread_attr_destroy(&attr);
 	if (err) {
-		pthread_mutex_lock(&all_lock);
-		running--;
-		pthread_mutex_unlock(&all_lock);
 		close(m->efd);
 		pthread_mutex_destroy(&m->lock);
 		free(m);
@@ -221,8 +249,17 @@ void monitor_stop(struct monitor *m)
 
 void monitor_wait_all(void)
 {
+	struct thread_entry *list;
+	size_t n;
+
+	/* join outside the lock: a thread takes it once more as it ends */
 	pthread_mutex_lock(&all_lock);
-	while (running)
-		pthread_cond_wait(&all_cond, &all_lock);
+	list = threads;
+	n = n_threads;
+	threads = NULL;
+	n_threads = 0;
 	pthread_mutex_unlock(&all_lock);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(list[i].thread, NULL);
+	free(list);
 }

@@ -36,5 +36,5 @@ int monitor_fd(const struct monitor *m);
 void monitor_read(struct monitor *m, struct monitor_state *state);
 /* Stop the thread (without waiting for it) and let go of @m. */
 void monitor_stop(struct monitor *m);
-/* Wait until every monitor thread has ended (at plugin unload). */
+/* Join every monitor thread, stopped beforehand (at plugin unload). */
 void monitor_wait_all(void);

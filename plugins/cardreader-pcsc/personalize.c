@@ -126,6 +126,8 @@ int chip_personalize(struct chip *c, const struct chip_personalize_args *args)
 		err = chip_write_file(c, &args->files[i]);
 		done += args->files[i].size;
 	}
+	if (!err)
+		c->lifecycle = CHIP_PERSONALIZED;
 	if (!err && args->lock) {
 		progress(c, "locking", 0.78, "Locking the chip");
 		err = chip_lock(c);
