@@ -36,3 +36,9 @@ bench-card: tests/bench/bench-card-loop tests/data/make-card-blob daemon/rekamd 
 
 TESTS += tests/integration/test-cardreader.sh
 EXTRA_DIST += tests/integration/test-cardreader.sh
+
+check_PROGRAMS += tests/unit/test-card-blob
+TESTS += tests/unit/test-card-blob
+tests_unit_test_card_blob_SOURCES = tests/unit/test-card-blob.c \
+	plugins/cardreader-pcsc/blob.c plugins/cardreader-pcsc/blob.h
+tests_unit_test_card_blob_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/lib
