@@ -42,3 +42,9 @@ TESTS += tests/unit/test-card-blob
 tests_unit_test_card_blob_SOURCES = tests/unit/test-card-blob.c \
 	plugins/cardreader-pcsc/blob.c plugins/cardreader-pcsc/blob.h
 tests_unit_test_card_blob_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/lib
+
+# test-cardreader.sh's helper that cancels a personalization from the claim's holder
+check_PROGRAMS += tests/integration/card-cancel
+tests_integration_card_cancel_SOURCES = tests/integration/card-cancel.c
+tests_integration_card_cancel_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
+tests_integration_card_cancel_LDADD = $(DBUS_LIBS)

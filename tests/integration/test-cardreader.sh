@@ -9,7 +9,9 @@
 # that fails authentication, a torn write (the card left detectably
 # incomplete), a write failure, the wrong card, a bad or oversized blob, no
 # card, a card that stops answering (the APDU watchdog), a job that runs out
-# of time (cancelled between APDUs), and pcscd going away and coming back.
+# of time and one that the client cancels (stopped between APDUs; the helper
+# tests/integration/card-cancel holds the claim), and pcscd going away and
+# coming back.
 #
 # Starts pcscd: on a shared machine run it under flock /tmp/rekam-pcscd.lock.
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
@@ -227,6 +229,16 @@ like "$ERR" "Timeout" "personalize with timeout=20 ms: Timeout"
 check "the reader is idle again" wait_for 15 device_idle
 job uid
 is "$RC" 0 "... and answers the next job"
+
+# --- Cancel from the client that holds the claim --------------------------------------------
+new_card
+out=$("$top_builddir/tests/integration/card-cancel" "$DEV" "$BLOB")
+like "$out" "^id.rekam.Station1.Error.Cancelled: " "Device.Cancel while the card is written: Cancelled"
+check "the reader is idle again" wait_for 15 device_idle
+is "$(sim_field lifecycle)" "personalized" "... the card was written in part, not locked"
+job read
+is "$(json_get 'd["results"]["Complete"], d["results"]["Empty"]')" "False False" \
+	"read: the cancelled card is written in part, not complete"
 
 # --- pcscd goes away and comes back ----------------------------------------------------------
 stop_pcscd
