@@ -228,6 +228,7 @@ int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 
 	*reply = NULL;
 	bus->error_name[0] = '\0';
+	bus->error_message[0] = '\0';
 	if (!bus->conn) {
 		ctl_err("not connected to a bus");
 		return -ENOTCONN;
@@ -241,6 +242,8 @@ int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 		return 0;
 	}
 	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
+	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
+		error.message ? error.message : "");
 	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
 	dbus_error_free(&error);
 	return err;
@@ -297,6 +300,7 @@ int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_
 
 	*reply = NULL;
 	bus->error_name[0] = '\0';
+	bus->error_message[0] = '\0';
 	if (!bus->conn) {
 		ctl_err("not connected to a bus");
 		return -ENOTCONN;
@@ -334,6 +338,8 @@ int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_
 	}
 	dbus_message_unref(answer);
 	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
+	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
+		error.message ? error.message : "");
 	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
 	dbus_error_free(&error);
 	return err;

@@ -37,6 +37,7 @@ struct ctl_bus {
 	DBusConnection *conn; /* private; NULL until ctl_bus_open() */
 	char where[256];      /* "the system bus", "the bus at ADDRESS", ... */
 	char error_name[256]; /* the D-Bus error of the last failed call, "" if none */
+	char error_message[512]; /* ... and its message */
 };
 
 /* "rekamctl: " + message + newline on stderr. */

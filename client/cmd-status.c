@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/commands.h"
 
@@ -91,6 +92,33 @@ static bool format_config_path(const json_t *value)
 	return true;
 }
 
+static bool format_since(const json_t *value)
+{
+	time_t t;
+	struct tm tm;
+	char buf[64];
+
+	if (!json_is_integer(value) || json_integer_value(value) < 0)
+		return false;
+	if (json_integer_value(value) == 0) {
+		fputs("-", stdout);
+		return true;
+	}
+	t = (time_t)json_integer_value(value);
+	if (!localtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z", &tm))
+		return false;
+	printf("%s (%lld s ago)", buf, (long long)(time(NULL) - t));
+	return true;
+}
+
+static bool format_reachable(const json_t *value)
+{
+	if (!json_is_boolean(value))
+		return false;
+	fputs(json_is_true(value) ? "reachable" : "not reachable", stdout);
+	return true;
+}
+
 /* In the order people read them; keys missing from an older rekamd are skipped. */
 static const struct status_field fields[] = {
 	{ "StationId", "Station", NULL },
@@ -102,6 +130,9 @@ static const struct status_field fields[] = {
 	{ "SchemaVersion", "Database", format_schema },
 	{ "ConfigPath", "Configuration", format_config_path },
 	{ "ConfigError", "Config error", NULL }, /* only when there is one */
+	{ "UploadQueueLength", "Upload queue", NULL },
+	{ "OldestQueuedSince", "Oldest queued", format_since },
+	{ "CentralReachable", "Central server", format_reachable },
 };
 
 static const struct status_field *known_field(const char *key)

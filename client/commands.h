@@ -26,6 +26,7 @@ struct ctl {
 	char **data;        /* --data KEY=FILE arguments, for job */
 	size_t n_data;
 	const char *save_dir; /* --save=DIR: capture and job save their artifacts */
+	const char *output;   /* -o FILE: diag writes an HTML report */
 };
 
 struct ctl_command {
@@ -48,6 +49,9 @@ int cmd_capture(struct ctl *ctl, int argc, char **argv);
 int cmd_selftest(struct ctl *ctl, int argc, char **argv);
 int cmd_job(struct ctl *ctl, int argc, char **argv);
 int cmd_artifact(struct ctl *ctl, int argc, char **argv);
+int cmd_audit(struct ctl *ctl, int argc, char **argv);
+int cmd_diag(struct ctl *ctl, int argc, char **argv);
+int cmd_monitor(struct ctl *ctl, int argc, char **argv);
 
 /* cmd-artifact.c: the table of artifacts (an array of their a{sv} as JSON),
  * and saving each as DIR/<kind>.<ext> (adding "File" to its object). */

@@ -12,6 +12,9 @@ client_rekamctl_SOURCES = \
 	client/session.c client/session.h \
 	client/cmd-capture.c \
 	client/cmd-job.c \
-	client/cmd-artifact.c
+	client/cmd-artifact.c \
+	client/cmd-audit.c \
+	client/cmd-diag.c \
+	client/cmd-monitor.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)
 client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS)

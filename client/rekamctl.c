@@ -33,6 +33,12 @@ static const struct ctl_command commands[] = {
 		2, 2, true, cmd_job },
 	{ "artifact", "save HANDLE FILE", "Save the bytes of an artifact rekamd keeps", 3, 3, true,
 		cmd_artifact },
+	{ "audit", "[verify]", "List the audit trail, or verify its hash chain", 0, 1, true,
+		cmd_audit },
+	{ "diag", "[DEVICE]", "Self-test every device and check the station; a report", 0, 1,
+		true, cmd_diag },
+	{ "monitor", "", "Follow rekamd's events (devices, states, progress) until Ctrl-C", 0, 0,
+		true, cmd_monitor },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
 		cmd_help },
 };
@@ -88,6 +94,7 @@ static void print_usage(void)
 	       "                         repeatable; e.g. a card image or a personalization blob\n"
 	       "      --save=DIR         capture, job: save each artifact's bytes as\n"
 	       "                         DIR/<kind>.<ext> (DIR is created when missing)\n"
+	       "  -o, --output=FILE      diag: also write the report as an HTML page\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -119,6 +126,8 @@ static void print_usage(void)
 	       "  rekamctl capture camera0 --save=photos\n"
 	       "  rekamctl job printer0 print --data front=front.png --data back=back.png\n"
 	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
+	       "  rekamctl audit verify\n"
+	       "  rekamctl diag -o station-report.html\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
 		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
@@ -170,6 +179,7 @@ enum {
 	OPT_OPTION,
 	OPT_DATA,
 	OPT_SAVE,
+	OPT_OUTPUT,
 };
 
 static const struct option options[] = {
@@ -181,6 +191,7 @@ static const struct option options[] = {
 	{ "option", required_argument, NULL, OPT_OPTION },
 	{ "data", required_argument, NULL, OPT_DATA },
 	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -244,7 +255,7 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 	int c, err;
 
 	opterr = 0; /* our own messages, without the program's path */
-	while ((c = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVo:", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_SYSTEM:
 			ctl->bus.kind = CTL_BUS_SYSTEM;
@@ -278,6 +289,13 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 			err = add_pair("data", &ctl->data, &ctl->n_data, optarg);
 			if (err)
 				return err;
+			break;
+		case 'o':
+			if (!*optarg) {
+				ctl_err("-o needs a file name");
+				return -EINVAL;
+			}
+			ctl->output = optarg;
 			break;
 		case OPT_SAVE:
 			if (!*optarg) {
@@ -352,6 +370,10 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->n_data && cmd->run != cmd_job) {
 		ctl_err("--data is for job only");
+		return -EINVAL;
+	}
+	if (ctl->output && cmd->run != cmd_diag) {
+		ctl_err("-o is for diag only");
 		return -EINVAL;
 	}
 	if (ctl->save_dir && cmd->run != cmd_capture && cmd->run != cmd_job) {

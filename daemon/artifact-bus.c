@@ -15,6 +15,7 @@
 
 #include "daemon/artifact-bus.h"
 #include "daemon/artifact.h"
+#include "daemon/audit-bus.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
@@ -99,6 +100,8 @@ static void read_done(void *data)
 		msg = rk_dbus_error(job->call, RK_DBUS_ERROR_FAILED,
 			"Artifact %s cannot be read: %s", job->meta.handle,
 			err == -ESHUTDOWN ? "rekamd is stopping" : strerror(-err));
+	rk_audit_note(job->d, job->call, "artifact.read", err ? "failed" : "ok", "%s %s (%s)",
+		job->meta.handle, job->meta.kind, job->meta.device ? job->meta.device : "");
 	if (msg && !dbus_message_get_no_reply(job->call))
 		rk_dbus_send_reply(job->d->dbus, msg);
 	else if (msg)

@@ -3,20 +3,23 @@
  * rekam - KTP-el recording station daemon
  *
  * artifact.c - captured data kept as one file per artifact plus a row in the
- * artifacts table (see artifact.h).
+ * artifacts table (see artifact.h). The files hold the bytes sealed by the
+ * vault (vault.h: AES-256-GCM under a data key of their own, wrapped by the
+ * station key): no plaintext of an artifact ever reaches the disk.
  *
  * Writing an artifact, in this order, so that a crash at any instant leaves
  * either nothing usable-looking or a complete, checked artifact:
- *   1. <dir>/.tmp-<handle> created with O_EXCL|O_NOFOLLOW, mode 0600, all
- *      bytes written, fsync'ed, closed;
+ *   1. <dir>/.tmp-<handle> created with O_EXCL|O_NOFOLLOW, mode 0600, the
+ *      sealed bytes written, fsync'ed, closed;
  *   2. renamed to <dir>/<handle> (never over an existing file), and the
  *      directory fsync'ed;
  *   3. the row inserted (autocommit, or the caller's transaction). If that
  *      fails the file is removed again.
  * A crash before 3 leaves a .tmp- file (removed by rk_artifact_cleanup()) or
- * a file without a row, which no handle ever reaches. Reading checks the
- * size and the SHA-256 stored in the row, so a damaged file is never handed
- * out as good data. Deleting removes the row first, then the file.
+ * a file without a row, which no handle ever reaches. Reading opens the
+ * seal (which fails for an altered, cut or renamed file) and checks the size
+ * and the SHA-256 stored in the row, so a damaged file is never handed out
+ * as good data. Deleting removes the row first, then the file.
  *
  * Handles are 128 random bits as 32 lowercase hex digits; anything else is
  * refused before it gets near a path, so a handle cannot name a file
@@ -44,6 +47,7 @@
 #include "daemon/artifact.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "daemon/vault.h"
 
 #define MAX_KIND 48
 #define MAX_FORMAT 64
@@ -138,41 +142,6 @@ static int sha256_hex(const void *data, size_t size, char hex[65])
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t size)
-{
-	ssize_t n;
-
-	while (size > 0) {
-		n = write(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
-}
-
-/* 0, or -EBADMSG when the file ends before @size bytes. */
-static int read_all(int fd, unsigned char *p, size_t size)
-{
-	ssize_t n;
-
-	while (size > 0) {
-		n = read(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EBADMSG;
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Open @dir, creating it 0700 if it does not exist. */
 static int open_dir(const char *dir)
 {
@@ -198,8 +167,10 @@ static void sync_dir(int dfd, const char *dir)
 
 /* --- writing ------------------------------------------------------------------- */
 
-/* Write @data to @tmp in @dfd, durably. On failure nothing is left behind. */
-static int write_tmp(int dfd, const char *dir, const char *tmp, const void *data, size_t size)
+/* Seal @data (named @handle) into @tmp in @dfd, durably. On failure nothing
+ * is left behind. */
+static int write_tmp(int dfd, const char *dir, const char *tmp, const char *handle,
+	const void *data, size_t size)
 {
 	int fd, err;
 
@@ -208,7 +179,7 @@ static int write_tmp(int dfd, const char *dir, const char *tmp, const void *data
 		rk_error("artifact: cannot create %s/%s: %s", dir, tmp, strerror(errno));
 		return -EIO;
 	}
-	err = write_all(fd, data, size);
+	err = rk_vault_seal(fd, handle, data, size);
 	if (err == 0 && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && err == 0)
@@ -289,7 +260,7 @@ int rk_artifact_write(const char *dir, struct rk_artifact_meta *meta, const void
 	if (dfd < 0)
 		return dfd;
 	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s", m.handle);
-	err = write_tmp(dfd, dir, tmp, data, size);
+	err = write_tmp(dfd, dir, tmp, m.handle, data, size);
 	if (err == 0)
 		err = publish(dfd, dir, tmp, m.handle);
 	if (err == 0)
@@ -409,10 +380,10 @@ int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_a
 	return err;
 }
 
-/* The bytes of the file @path, which must be exactly @size bytes long. */
-static int read_file(const char *path, uint64_t size, unsigned char **out)
+/* The bytes sealed in the file @path, named @handle, which must open to
+ * exactly @size bytes. */
+static int read_file(const char *path, const char *handle, uint64_t size, unsigned char **out)
 {
-	unsigned char *buf;
 	struct stat st;
 	int fd, err;
 
@@ -421,26 +392,20 @@ static int read_file(const char *path, uint64_t size, unsigned char **out)
 		rk_error("artifact: cannot open %s: %s", path, strerror(errno));
 		return -EIO;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size ||
-		size == 0 || size > RK_ARTIFACT_MAX_SIZE) {
-		rk_error("artifact: %s is not the %" PRIu64 "-byte file recorded", path, size);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || size == 0 ||
+			size > RK_ARTIFACT_MAX_SIZE) {
+		rk_error("artifact: %s is not the %" PRIu64 "-byte artifact recorded", path, size);
 		close(fd);
 		return -EBADMSG;
 	}
-	buf = malloc(size);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	err = read_all(fd, buf, size);
+	err = rk_vault_unseal(fd, handle, size, out);
 	close(fd);
-	if (err < 0) {
+	if (err == -EBADMSG)
+		rk_error("artifact: %s does not open: altered, cut short or not this artifact's",
+			path);
+	else if (err < 0)
 		rk_error("artifact: cannot read %s: %s", path, strerror(-err));
-		free(buf);
-		return err == -EBADMSG ? err : -EIO;
-	}
-	*out = buf;
-	return 0;
+	return err == -EBADMSG || err == -ENOMEM ? err : err < 0 ? -EIO : 0;
 }
 
 int rk_artifact_load(const char *dir, const struct rk_artifact_meta *meta, void **data,
@@ -457,7 +422,7 @@ int rk_artifact_load(const char *dir, const struct rk_artifact_meta *meta, void 
 	*size = 0;
 	if (asprintf(&path, "%s/%s", dir, meta->handle) < 0)
 		return -ENOMEM;
-	err = read_file(path, meta->size, &buf);
+	err = read_file(path, meta->handle, meta->size, &buf);
 	if (err == 0)
 		err = sha256_hex(buf, meta->size, sha);
 	if (err == 0 && strcmp(sha, meta->sha256) != 0) {

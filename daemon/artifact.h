@@ -3,10 +3,11 @@
  * rekam - KTP-el recording station daemon
  *
  * artifact.h - captured data (portraits, fingerprints, signatures, scans)
- * kept by rekamd: the bytes in a file per artifact under the state
- * directory, the metadata in the artifacts table. Callers get metadata and
- * a handle, never megabytes over D-Bus. This is the one module that touches
- * artifact bytes, so that encryption at rest can be added here alone.
+ * kept by rekamd: the bytes sealed by the vault (vault.h) in a file per
+ * artifact under the state directory, the metadata in the artifacts table.
+ * Callers get metadata and a handle, never megabytes over D-Bus. This is the
+ * one module that touches artifact files; the station key must be loaded
+ * (rk_vault_open()) before anything is written or read (else -ENOKEY).
  */
 #pragma once
 

@@ -45,6 +45,7 @@ enum section {
 	SEC_STATION,
 	SEC_CENTRAL,
 	SEC_PLUGINS,
+	SEC_PHOTO,
 	SEC_DEVICE,
 	N_SECTIONS
 };
@@ -53,6 +54,7 @@ static const char *const section_names[N_SECTIONS] = {
 	[SEC_STATION] = "station",
 	[SEC_CENTRAL] = "central",
 	[SEC_PLUGINS] = "plugins",
+	[SEC_PHOTO] = "photo",
 	[SEC_DEVICE] = "device",
 };
 
@@ -159,6 +161,20 @@ static int parse_url(const struct key_def *def, void *base, const char *value)
 	return parse_string(def, base, value);
 }
 
+/* A decimal number from 1 to type->max. */
+static int parse_uint(const struct key_def *def, void *base, const char *value)
+{
+	unsigned long v = 0;
+
+	if (strspn(value, DIGIT) != strlen(value) || strlen(value) > 9 || !*value)
+		return -EINVAL;
+	v = strtoul(value, NULL, 10);
+	if (v < 1 || v > def->type->max)
+		return -EINVAL;
+	*(unsigned int *)field_of(def, base) = (unsigned int)v;
+	return 0;
+}
+
 static int parse_bool(const struct key_def *def, void *base, const char *value)
 {
 	static const char *const words[] = { "false", "true", "no", "yes", "off", "on", "0", "1" };
@@ -236,6 +252,29 @@ static int parse_office_hours(const struct key_def *def, void *base, const char 
 	return 0;
 }
 
+/* "red" or "blue": a backdrop colour of the photo rules. */
+static int parse_colour(const struct key_def *def, void *base, const char *value)
+{
+	if (strcmp(value, "red") != 0 && strcmp(value, "blue") != 0)
+		return -EINVAL;
+	return set_string(def, base, value);
+}
+
+/* A whole number from 0 to type->max. */
+static int parse_uint0(const struct key_def *def, void *base, const char *value)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(value, &end, 10);
+	if (errno || end == value || *end || value[0] == '-' || value[0] == '+' ||
+			n > def->type->max)
+		return -EINVAL;
+	*(unsigned int *)field_of(def, base) = (unsigned int)n;
+	return 0;
+}
+
 /* --- the schema ------------------------------------------------------------ */
 
 static const struct value_type type_station_id = { STORE_STRING, parse_string,
@@ -253,8 +292,19 @@ static const struct value_type type_plugin = { STORE_STRING, parse_string,
 	name_chars, 64, "a plugin name of 1 to 64 characters of a-z 0-9 _ -" };
 static const struct value_type type_connection = { STORE_STRING, parse_string,
 	NULL, 1024, "at most 1024 bytes" };
+static const struct value_type type_concurrency = { STORE_OTHER, parse_uint,
+	NULL, 16, "a number from 1 to 16" };
+static const struct value_type type_ms = { STORE_OTHER, parse_uint,
+	NULL, 86400000, "milliseconds, from 1 to 86400000" };
 static const struct value_type type_bool = { STORE_BOOL, parse_bool,
 	NULL, 0, "true, false, yes, no, on, off, 1 or 0" };
+
+static const struct value_type type_colour = { STORE_STRING, parse_colour,
+	NULL, 0, "red or blue" };
+static const struct value_type type_sharpness = { STORE_OTHER, parse_uint0,
+	NULL, 100000, "a whole number from 0 to 100000" };
+static const struct value_type type_percent = { STORE_OTHER, parse_uint0,
+	NULL, 50, "a whole number of percent from 0 to 50" };
 
 #define CFG(field) offsetof(struct rk_config, field)
 #define DEV(field) offsetof(struct rk_device_config, field)
@@ -273,10 +323,28 @@ static const struct key_def schema[] = {
 		"PEM file of the station's client certificate" },
 	{ SEC_CENTRAL, "key", &type_path, CFG(central_key), NULL, 0,
 		"PEM file of the station's client key" },
+	{ SEC_CENTRAL, "signing-key", &type_path, CFG(central_signing_key), NULL, 0,
+		"PEM file of the key that signs packets (default: key)" },
+	{ SEC_CENTRAL, "encryption-cert", &type_path, CFG(central_encryption_cert), NULL, 0,
+		"PEM certificate or public key the packets are encrypted for" },
+	{ SEC_CENTRAL, "max-concurrent", &type_concurrency, CFG(central_max_concurrent), "2", 0,
+		"uploads and status requests at once" },
+	{ SEC_CENTRAL, "backoff-initial-ms", &type_ms, CFG(central_backoff_initial), "1000", 0,
+		"first delay before a failed request is tried again" },
+	{ SEC_CENTRAL, "backoff-max-ms", &type_ms, CFG(central_backoff_max), "300000", 0,
+		"longest delay between tries" },
 	{ SEC_PLUGINS, "enable", &type_globs, CFG(plugins_enable), "*", 0,
 		"plugins to load (glob patterns)" },
 	{ SEC_PLUGINS, "disable", &type_globs, CFG(plugins_disable), "", 0,
 		"plugins never to load, even when enabled (glob patterns)" },
+	{ SEC_PHOTO, "background-odd", &type_colour, CFG(photo_background_odd), "red", 0,
+		"backdrop of applicants born in odd years (KTP-el: red)" },
+	{ SEC_PHOTO, "background-even", &type_colour, CFG(photo_background_even), "blue", 0,
+		"backdrop of applicants born in even years (KTP-el: blue)" },
+	{ SEC_PHOTO, "min-sharpness", &type_sharpness, CFG(photo_min_sharpness), "50", 0,
+		"least variance of the Laplacian over the head; 0: not checked" },
+	{ SEC_PHOTO, "max-off-centre", &type_percent, CFG(photo_max_off_centre), "10", 0,
+		"how far the head may be off the middle, in percent of the width; 0: not checked" },
 	{ SEC_DEVICE, "plugin", &type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
 		"plugin that drives the device" },
 	{ SEC_DEVICE, "connection", &type_connection, DEV(connection), NULL, 0,

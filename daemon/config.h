@@ -3,7 +3,8 @@
  * rekam - KTP-el recording station daemon
  *
  * config.h - /etc/rekam/rekamd.conf: an INI/keyfile file with [station],
- * [central], [plugins] and one [device NAME] section per configured device.
+ * [central], [plugins], [photo] and one [device NAME] section per configured
+ * device.
  * Every key is described by a schema table in config.c; unknown keys and bad
  * values are errors reported as "FILE:LINE: message". docs/rekamd.conf.md is
  * the reference for users.
@@ -46,10 +47,21 @@ struct rk_config {
 	char *central_ca;   /* ca=   PEM file of the CA the server certificate must chain to */
 	char *central_cert; /* cert= station client certificate (PEM) */
 	char *central_key;  /* key=  station client key (PEM) */
+	char *central_signing_key;     /* signing-key= signs manifests (PEM); default: key */
+	char *central_encryption_cert; /* encryption-cert= the central encryption key (PEM) */
+	unsigned int central_max_concurrent;  /* max-concurrent= 1-16, default 2 */
+	unsigned int central_backoff_initial; /* backoff-initial-ms= default 1000 */
+	unsigned int central_backoff_max;     /* backoff-max-ms= default 300000 */
 
 	/* [plugins] */
 	char **plugins_enable;  /* enable=  comma-separated globs, NULL-terminated; default {"*"} */
 	char **plugins_disable; /* disable= comma-separated globs, NULL-terminated; default {} */
+
+	/* [photo] (the portrait checks of photo-check.c) */
+	char *photo_background_odd;  /* background-odd=  "red" or "blue"; default red */
+	char *photo_background_even; /* background-even= default blue */
+	unsigned int photo_min_sharpness;  /* min-sharpness=  default 50; 0: off */
+	unsigned int photo_max_off_centre; /* max-off-centre= percent, default 10; 0: off */
 
 	struct rk_device_config *devices;
 	size_t n_devices;

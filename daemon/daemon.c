@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/audit-bus.h"
+#include "daemon/audit.h"
+#include "daemon/central.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-mainloop.h"
@@ -31,6 +34,7 @@
 #include "daemon/sd-notify.h"
 #include "daemon/store.h"
 #include "daemon/usb.h"
+#include "daemon/vault.h"
 #include "daemon/worker.h"
 
 #define WORKER_THREADS 2
@@ -111,6 +115,8 @@ static void reload_config(struct rk_daemon *d)
 		set_state(d, RK_STATE_DEGRADED);
 		rk_sd_notify("READY=1\nSTATUS=Configuration reload failed; running with the "
 			     "previous configuration");
+		rk_audit_note(d, NULL, "config.reload", "failed", "the previous configuration "
+			"stays in force");
 		return;
 	}
 
@@ -129,6 +135,8 @@ static void reload_config(struct rk_daemon *d)
 	free(d->config_error);
 	d->config_error = NULL;
 	rk_info("configuration reloaded from %s", config->path ? config->path : "built-in defaults");
+	rk_audit_note(d, NULL, "config.reload", "ok", "%s",
+		config->path ? config->path : "built-in defaults");
 	set_state(d, RK_STATE_READY);
 	rk_sd_notify("READY=1\nSTATUS=Ready");
 }
@@ -397,8 +405,15 @@ static int setup_events(struct rk_daemon *d)
 
 static void teardown(struct rk_daemon *d)
 {
+	if (d->store && d->state != RK_STATE_STARTING) {
+		rk_audit_note(d, NULL, "rekamd.stop", "ok", "exit status %d", d->exit_status);
+		if (rk_audit_checkpoint(d->store) < 0)
+			rk_error("audit: cannot record a checkpoint");
+	}
 	/* Finish the workers first: their done callbacks complete operations. */
 	rk_worker_pool_free(d->workers);
+	d->workers = NULL; /* a plugin's close() may still submit: -ESHUTDOWN */
+	rk_central_stop(d);
 	rk_usb_stop(d);
 	rk_devices_free(d->devices);
 	d->devices = NULL;
@@ -426,6 +441,21 @@ static void teardown(struct rk_daemon *d)
 	free(d->state_dir);
 }
 
+/* The station key that seals every artifact (vault.h); made on first start. */
+static int open_vault(struct rk_daemon *d)
+{
+	char *path;
+	int err;
+
+	if (asprintf(&path, "%s/%s", d->state_dir, RK_VAULT_KEY_FILE) < 0)
+		return EX_OSERR;
+	err = rk_vault_open(path);
+	free(path);
+	if (err == -EINVAL)
+		return EX_CONFIG; /* a key file in the wrong shape: a person must look */
+	return err ? EX_IOERR : 0;
+}
+
 static int start(struct rk_daemon *d)
 {
 	char *errors = NULL;
@@ -448,6 +478,8 @@ static int start(struct rk_daemon *d)
 
 	status = lock_state_dir(d);
 	if (!status)
+		status = open_vault(d);
+	if (!status)
 		status = open_store(d);
 	if (!status)
 		status = setup_events(d);
@@ -455,6 +487,8 @@ static int start(struct rk_daemon *d)
 		status = setup_bus(d);
 	if (!status)
 		status = setup_devices(d);
+	if (!status && rk_central_start(d) < 0)
+		status = EX_OSERR;
 	if (!status)
 		status = request_name(d);
 	return status;
@@ -476,17 +510,21 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 	status = start(&d);
 	if (status) {
 		teardown(&d);
+		rk_vault_close();
 		return status;
 	}
 
 	set_state(&d, RK_STATE_READY);
 	rk_sd_notifyf("READY=1\nSTATUS=Ready: station %s", d.config->station_id);
 	rk_notice("ready: station %s", d.config->station_id);
+	rk_audit_note(&d, NULL, "rekamd.start", "ok", "rekamd %s, station %s", PACKAGE_VERSION,
+		d.config->station_id);
 
 	event_base_dispatch(d.base);
 
 	status = d.exit_status;
 	teardown(&d);
+	rk_vault_close();
 	rk_info("stopped");
 	return status;
 }

@@ -49,6 +49,7 @@ struct rk_worker_pool;
 struct rk_plugins;
 struct rk_devices;
 struct rk_usb;
+struct rk_central;
 
 struct rk_daemon {
 	struct rk_daemon_options opts;
@@ -73,6 +74,7 @@ struct rk_daemon {
 	struct rk_plugins *plugins;
 	struct rk_devices *devices;
 	struct rk_usb *usb; /* NULL when libusb cannot be used */
+	struct rk_central *central; /* the central server link (central.h) */
 
 	struct event *sigterm, *sigint, *sighup, *watchdog;
 };

@@ -24,6 +24,7 @@ static const char *const error_names[RK_DBUS_ERROR_N_CODES] = {
 	[RK_DBUS_ERROR_TIMEOUT] = RK_DBUS_ERROR_PREFIX "Timeout",
 	[RK_DBUS_ERROR_DEVICE] = RK_DBUS_ERROR_PREFIX "DeviceError",
 	[RK_DBUS_ERROR_NOT_FOUND] = RK_DBUS_ERROR_PREFIX "NotFound",
+	[RK_DBUS_ERROR_CHECK_FAILED] = RK_DBUS_ERROR_PREFIX "CheckFailed",
 };
 
 const char *rk_dbus_error_name(enum rk_dbus_error_code code)

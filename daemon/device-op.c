@@ -13,15 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/artifact-bus.h"
 #include "daemon/artifact.h"
+#include "daemon/audit-bus.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
 #include "daemon/device-private.h"
 #include "daemon/device.h"
 #include "daemon/log.h"
+#include "daemon/photo-check.h"
 #include "daemon/worker.h"
 
 #define CANCEL_DEADLINE_MS 5000
@@ -336,6 +339,9 @@ struct persist_job {
 	struct rk_options results;
 	bool ran;
 	int err;
+	int birth_year; /* > 0: check the portrait first (photo-check.c) */
+	struct rk_photo_rules rules;
+	char why[RK_PHOTO_WHY_SIZE]; /* why the check failed */
 };
 
 static void persist_free(struct persist_job *job)
@@ -358,6 +364,11 @@ static void persist_work(void *data)
 	size_t written = 0;
 
 	job->ran = true;
+	for (size_t i = 0; job->birth_year && i < job->n && !job->err; i++)
+		if (strcmp(job->artifacts[i].meta.kind, "portrait") == 0 &&
+				rk_photo_check(&job->rules, job->birth_year, job->artifacts[i].data,
+					job->artifacts[i].size, job->why) < 0)
+			job->err = -EBADMSG; /* keep nothing */
 	for (; written < job->n && !job->err; written++) {
 		struct rk_pending_artifact *a = &job->artifacts[written];
 
@@ -379,13 +390,14 @@ static bool append_results(DBusMessageIter *iter, const struct rk_options *resul
 
 	for (size_t i = 0; ok && i < results->n; i++) {
 		const struct rk_option *r = &results->items[i];
-		dbus_bool_t b = r->v.b;
+		dbus_bool_t b;
 
-		if (r->type == DBUS_TYPE_STRING)
+		if (r->type == DBUS_TYPE_STRING) {
 			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_STRING, &r->v.s);
-		else if (r->type == DBUS_TYPE_BOOLEAN)
+		} else if (r->type == DBUS_TYPE_BOOLEAN) {
+			b = r->v.b; /* read the member the value is in */
 			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_BOOLEAN, &b);
-		else
+		} else
 			ok = rk_dbus_dict_append(&dict, r->key, DBUS_TYPE_INT64, &r->v.i);
 	}
 	return ok && dbus_message_iter_close_container(iter, &dict);
@@ -431,8 +443,21 @@ static void persist_done(void *data)
 		for (size_t i = kept; i < job->n; i++)
 			rk_artifact_discard(job->dir, job->artifacts[i].meta.handle);
 	}
-	if (!err)
+	if (!err) {
+		char handles[400] = "";
+		size_t used = 0;
+
+		for (size_t i = 0; i < job->n && used + 40 < sizeof(handles); i++)
+			used += (size_t)snprintf(handles + used, sizeof(handles) - used, " %s",
+				job->artifacts[i].meta.handle);
+		rk_audit_note(job->d, job->call, job->job ? "device.job" : "device.capture", "ok",
+			"%s: %zu artifact%s%s", job->device, job->n, job->n == 1 ? "" : "s", handles);
 		msg = persist_reply(job);
+	} else if (err == -EBADMSG && job->why[0]) {
+		rk_audit_note(job->d, job->call, "device.capture", "check-failed", "%s: %s",
+			job->device, job->why);
+		msg = rk_dbus_error(job->call, RK_DBUS_ERROR_CHECK_FAILED, "%s", job->why);
+	}
 	if (!msg)
 		msg = rk_dbus_error(job->call, RK_DBUS_ERROR_FAILED,
 			"The captured data could not be stored: %s",
@@ -442,6 +467,26 @@ static void persist_done(void *data)
 	else
 		dbus_message_unref(msg);
 	persist_free(job);
+}
+
+/* The birth-year option of a camera capture (photo checks): 0 when absent,
+ * -1 when it is not a year from 1900 to this one. */
+static int photo_birth_year(struct rk_op *op)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (op->type != RK_OP_CAPTURE || op->dev->plugin->device_class != RK_DEVICE_CAMERA ||
+			!gmtime_r(&now, &tm))
+		return 0;
+	for (size_t i = 0; i < op->options.n; i++) {
+		const struct rk_option *o = &op->options.items[i];
+
+		if (strcmp(o->key, "birth-year") == 0)
+			return o->type == DBUS_TYPE_INT64 && o->v.i >= 1900 &&
+				o->v.i <= tm.tm_year + 1900 ? (int)o->v.i : -1;
+	}
+	return 0;
 }
 
 /* Hand the artifacts of @op to a worker; NULL, or an error reply when that fails. */
@@ -462,6 +507,9 @@ static DBusMessage *capture_persist(struct rk_op *op)
 	job->results = op->results;
 	op->results = (struct rk_options){ 0 };
 	job->device = strdup(op->dev->path);
+	job->birth_year = photo_birth_year(op);
+	if (job->birth_year)
+		rk_photo_rules_from_config(d->config, &job->rules);
 	if (asprintf(&job->dir, "%s/artifacts", d->state_dir) < 0)
 		job->dir = NULL;
 	if (job->device && job->dir &&
@@ -510,10 +558,17 @@ static void finish(struct rk_op *op, int err, const char *message)
 	if (err) {
 		rk_info("%s: %s failed: %s", dev->path, op_name(op),
 			message && *message ? message : strerror(-err));
+		rk_audit_note(dev->devices->daemon, op->call, op->type == RK_OP_JOB ? "device.job" :
+			op->type == RK_OP_CAPTURE ? "device.capture" : "device.self-test",
+			err == -ECANCELED ? "cancelled" : err == -ETIMEDOUT ? "timeout" : "failed",
+			"%s %s: %s", dev->name, op_name(op),
+			message && *message ? message : strerror(-err));
 		if (err != -ECANCELED && err != -ETIMEDOUT)
 			rk_device_set_error(dev, message && *message ? message : strerror(-err));
 		msg = error_reply(op, err, message);
 	} else if (op->type == RK_OP_SELF_TEST) {
+		rk_audit_note(dev->devices->daemon, op->call, "device.self-test", "ok", "%s",
+			dev->name);
 		msg = self_test_reply(op);
 		if (!msg)
 			msg = rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED, "Out of memory");
@@ -660,6 +715,11 @@ int rk_op_start(struct rk_op *op)
 		err = ops->job(dev, op, op->action, &op->options);
 		break;
 	default:
+		if (photo_birth_year(op) < 0) {
+			rk_op_complete(op, -EINVAL, "Option birth-year must be a year from 1900 "
+				"to this year");
+			return -EINVAL;
+		}
 		err = ops->capture(dev, op, &op->options);
 		break;
 	}

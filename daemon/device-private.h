@@ -160,6 +160,8 @@ void rk_device_close(struct rk_device *dev);
 /* Backoff for the next reopen: doubles up to a few seconds. */
 unsigned int rk_device_next_retry(struct rk_device *dev);
 struct event_base *rk_device_base(struct rk_device *dev);
+/* The device at @index of rk_devices_count(), or NULL. */
+struct rk_device *rk_devices_get(struct rk_devices *devices, size_t index);
 
 /* device-op.c */
 struct rk_op *rk_op_new(struct rk_device *dev, enum rk_op_type type, DBusMessage *call,

@@ -16,6 +16,7 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "daemon/audit-bus.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
 #include "daemon/device-private.h"
@@ -187,6 +188,7 @@ static DBusMessage *claim(DBusConnection *conn, DBusMessage *msg, void *data)
 	if (!dev->claimed_by)
 		return NULL;
 	rk_info("%s: claimed by %s", dev->path, dev->claimed_by);
+	rk_audit_note(dev->devices->daemon, msg, "device.claim", "ok", "%s", dev->name);
 	rk_device_changed(dev, "ClaimedBy");
 	return dbus_message_new_method_return(msg);
 }
@@ -204,6 +206,7 @@ static DBusMessage *do_release(DBusConnection *conn, DBusMessage *msg, void *dat
 	if (!claimed_by_caller(dev, msg))
 		return not_claimed(dev, msg);
 	rk_info("%s: released by %s", dev->path, dev->claimed_by);
+	rk_audit_note(dev->devices->daemon, msg, "device.release", "ok", "%s", dev->name);
 	release(dev);
 	return dbus_message_new_method_return(msg);
 }
@@ -632,6 +635,11 @@ size_t rk_devices_count(struct rk_devices *devices)
 const char *rk_devices_path(struct rk_devices *devices, size_t index)
 {
 	return devices->items[index]->path;
+}
+
+struct rk_device *rk_devices_get(struct rk_devices *devices, size_t index)
+{
+	return index < devices->n ? devices->items[index] : NULL;
 }
 
 unsigned int rk_device_next_retry(struct rk_device *dev)

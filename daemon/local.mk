@@ -17,16 +17,29 @@ daemon_librekamd_la_SOURCES = \
 	daemon/worker.c daemon/worker.h \
 	daemon/artifact.c daemon/artifact.h \
 	daemon/artifact-bus.c daemon/artifact-bus.h \
+	daemon/vault.c daemon/vault.h \
+	daemon/audit.c daemon/audit.h \
+	daemon/audit-bus.c daemon/audit-bus.h \
+	daemon/diag.c daemon/diag.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \
+	daemon/photo-check.c daemon/photo-check.h \
 	daemon/host.c \
 	daemon/usb.c daemon/usb.h \
+	daemon/packet.c daemon/packet.h daemon/packet-crypto.c daemon/packet-mime.c \
+	daemon/curl-event.c daemon/curl-event.h \
+	daemon/central-reply.c daemon/central-reply.h \
+	daemon/uploader.c daemon/uploader.h daemon/uploader-private.h daemon/uploader-request.c \
+	daemon/central.c daemon/central.h \
+	daemon/cardface.c daemon/cardface.h daemon/cardface-private.h \
+	daemon/cardface-check.c daemon/cardface-text.c daemon/cardface-image.c \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
-	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS)
+	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS) $(CARDFACE_CFLAGS) $(JPEG_CFLAGS) \
+	$(LIBCURL_CFLAGS)
 daemon_librekamd_la_LIBADD = $(LIBEVENT_LIBS) $(DBUS_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) \
-	$(JANSSON_LIBS) $(LIBUSB_LIBS) -lpthread
+	$(JANSSON_LIBS) $(LIBUSB_LIBS) $(CARDFACE_LIBS) $(JPEG_LIBS) $(LIBCURL_LIBS) -lm -lpthread
 
 sbin_PROGRAMS += daemon/rekamd
 daemon_rekamd_SOURCES = daemon/main.c

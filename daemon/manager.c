@@ -11,10 +11,13 @@
 #include <string.h>
 
 #include "daemon/artifact-bus.h"
+#include "daemon/audit-bus.h"
+#include "daemon/central.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/dbus-object.h"
+#include "daemon/diag.h"
 #include "daemon/device.h"
 #include "daemon/manager.h"
 #include "daemon/store.h"
@@ -66,6 +69,30 @@ static bool get_devices(DBusMessageIter *iter, void *data)
 	return ok && dbus_message_iter_close_container(iter, &array);
 }
 
+static bool get_queue_length(DBusMessageIter *iter, void *data)
+{
+	struct rk_daemon *d = data;
+	dbus_uint32_t n = rk_central_queue_length(d->central);
+
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT32, &n);
+}
+
+static bool get_oldest(DBusMessageIter *iter, void *data)
+{
+	struct rk_daemon *d = data;
+	dbus_uint64_t t = (dbus_uint64_t)rk_central_oldest(d->central);
+
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT64, &t);
+}
+
+static bool get_reachable(DBusMessageIter *iter, void *data)
+{
+	struct rk_daemon *d = data;
+	dbus_bool_t b = rk_central_reachable(d->central);
+
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_BOOLEAN, &b);
+}
+
 static DBusMessage *ping(DBusConnection *conn, DBusMessage *msg, void *data)
 {
 	return dbus_message_new_method_return(msg);
@@ -81,6 +108,9 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 	dbus_uint64_t uptime = rk_daemon_uptime(d);
 	dbus_uint32_t starts = (dbus_uint32_t)d->starts;
 	dbus_uint32_t schema = (dbus_uint32_t)rk_store_schema_version(d->store);
+	dbus_uint32_t queue = rk_central_queue_length(d->central);
+	dbus_uint64_t oldest = (dbus_uint64_t)rk_central_oldest(d->central);
+	dbus_bool_t reachable = rk_central_reachable(d->central);
 	DBusMessageIter iter, dict;
 	DBusMessage *reply;
 	char hours[12];
@@ -102,6 +132,9 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 		rk_dbus_dict_append(&dict, "SchemaVersion", DBUS_TYPE_UINT32, &schema) &&
 		rk_dbus_dict_append(&dict, "ConfigPath", DBUS_TYPE_STRING, &config_path) &&
 		rk_dbus_dict_append(&dict, "ConfigError", DBUS_TYPE_STRING, &config_error) &&
+		rk_dbus_dict_append(&dict, "UploadQueueLength", DBUS_TYPE_UINT32, &queue) &&
+		rk_dbus_dict_append(&dict, "OldestQueuedSince", DBUS_TYPE_UINT64, &oldest) &&
+		rk_dbus_dict_append(&dict, "CentralReachable", DBUS_TYPE_BOOLEAN, &reachable) &&
 		dbus_message_iter_close_container(&iter, &dict);
 	if (!ok) {
 		dbus_message_unref(reply);
@@ -115,6 +148,13 @@ static const struct rk_dbus_method manager_methods[] = {
 	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
 	{ "ReadArtifact", RK_DBUS_ARGS({ "handle", "s" }),
 		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read },
+	{ "VerifyAudit", RK_DBUS_NO_ARGS,
+		RK_DBUS_ARGS({ "ok", "b" }, { "entries", "t" }, { "first_bad", "t" },
+			{ "reason", "s" }), rk_audit_bus_verify },
+	{ "GetAuditLog", RK_DBUS_ARGS({ "after", "t" }, { "max", "u" }),
+		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log },
+	{ "Diagnose", RK_DBUS_NO_ARGS,
+		RK_DBUS_ARGS({ "checks", "a(sss)" }, { "usb", "a(qqyyss)" }), rk_diag_bus_diagnose },
 	{}
 };
 
@@ -124,6 +164,9 @@ static const struct rk_dbus_property manager_properties[] = {
 	{ "State", "s", get_state },
 	{ "OfficeHours", "s", get_office_hours },
 	{ "Devices", "ao", get_devices },
+	{ "UploadQueueLength", "u", get_queue_length },
+	{ "OldestQueuedSince", "t", get_oldest },
+	{ "CentralReachable", "b", get_reachable },
 	{}
 };
 

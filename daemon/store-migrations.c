@@ -30,6 +30,31 @@ const struct rk_migration rk_store_migrations[] = {
 		       "quality INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, "
 		       "created INTEGER NOT NULL) STRICT;",
 	},
+	{
+		.version = 3,
+		.description = "the audit trail",
+		.sql = "CREATE TABLE audit (seq INTEGER PRIMARY KEY NOT NULL, "
+		       "time INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, "
+		       "action TEXT NOT NULL, enrollment TEXT NOT NULL, nik TEXT NOT NULL, "
+		       "result TEXT NOT NULL, detail TEXT NOT NULL, prev TEXT NOT NULL, "
+		       "hash TEXT NOT NULL) STRICT;"
+		       "CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY NOT NULL, "
+		       "hash TEXT NOT NULL, time INTEGER NOT NULL, mac TEXT NOT NULL) STRICT;",
+	},
+	{
+		.version = 4,
+		.description = "upload queue of enrollment packets",
+		.sql = "CREATE TABLE uploads (packet_id TEXT PRIMARY KEY NOT NULL, "
+		       "state TEXT NOT NULL CHECK (state IN ('queued', 'submitted', "
+		       "'print_ready', 'duplicate', 'rejected', 'failed')), "
+		       "queued_since INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+		       "failures INTEGER NOT NULL DEFAULT 0, "
+		       "next_attempt INTEGER NOT NULL DEFAULT 0, "
+		       "bytes_total INTEGER NOT NULL DEFAULT 0, submitted_at INTEGER, "
+		       "finished_at INTEGER, reason TEXT, duplicate_of TEXT, last_error TEXT) "
+		       "STRICT;"
+		       "CREATE INDEX uploads_due ON uploads (state, next_attempt);",
+	},
 };
 
 const unsigned int rk_store_n_migrations =

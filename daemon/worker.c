@@ -315,6 +315,8 @@ int rk_worker_submit(struct rk_worker_pool *pool, rk_worker_fn work, rk_worker_f
 	struct job *job;
 	int err = 0;
 
+	if (!pool)
+		return -ESHUTDOWN; /* freed already (rekamd is stopping) */
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return -ENOMEM;

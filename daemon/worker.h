@@ -20,7 +20,7 @@ struct rk_worker_pool *rk_worker_pool_new(struct event_base *base, unsigned int 
 /*
  * Queue a job: @work(data) on a worker, then @done(data) on the loop (either
  * may be NULL). Jobs start in the order they were submitted. 0, -ENOMEM, or
- * -ESHUTDOWN once the pool is being freed.
+ * -ESHUTDOWN once the pool is being freed (or for a NULL pool: freed already).
  */
 int rk_worker_submit(struct rk_worker_pool *pool, rk_worker_fn work, rk_worker_fn done, void *data);
 

@@ -7,12 +7,20 @@ dist_doc_DATA = \
 	docs/architecture.md \
 	docs/camera.md \
 	docs/card.md \
+	docs/card-face.md \
 	docs/central-api.md \
 	docs/PERFORMANCE.md \
+	docs/SECURITY.md \
 	docs/device-protocol.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
+	docs/rekamctl-diag.schema.json \
+	docs/scanner.md \
 	docs/usb.md
+
+# the pictures the pages show, kept next to them
+docimagesdir = $(docdir)/images
+dist_docimages_DATA = docs/images/card-face-sample.png
 
 dist_man_MANS = \
 	docs/rekamd.8 \

@@ -11,6 +11,8 @@ rekamplugin_LTLIBRARIES =
 # One fragment per plugin, each adding itself to rekamplugin_LTLIBRARIES.
 include plugins/sigpad-sim.mk
 include plugins/cardreader-pcsc.mk
+include plugins/camera-gphoto2.mk
+include plugins/scanner-sane.mk
 
 # make check runs rekamd with this directory of links to the built plugins.
 all-local: plugins/.dir

@@ -5,8 +5,8 @@
 # It uses what rekam-sim-station exports (REKAM_BUS_ADDRESS, REKAM_STATE_DIR,
 # REKAM_STATION_DIR, REKAMCTL) and shows, one heading per step: the station,
 # its devices, the signature pad's self-test, a signature capture, and where
-# the signature is (copied to OUTDIR/signature.png and
-# OUTDIR/signature-strokes.json). With REKAM_DEMO_KEEP=1 the station stays up
+# the signature is (saved with rekamctl artifact save to OUTDIR/signature.png
+# and OUTDIR/signature-strokes.json: rekamd itself keeps it sealed). With REKAM_DEMO_KEEP=1 the station stays up
 # afterwards until Ctrl-C.
 #
 # Later work extends this demo to a full applicant through the ten SOP steps
@@ -55,12 +55,12 @@ if [ -z "$image" ] || [ -z "$strokes" ]; then
 	exit 1
 fi
 mkdir -p "$out"
-cp "$REKAM_STATE_DIR/artifacts/$image" "$out/signature.png"
-cp "$REKAM_STATE_DIR/artifacts/$strokes" "$out/signature-strokes.json"
+step "Where the signature is: rekamd keeps it sealed (AES-256-GCM); save copies" \
+	"artifact save $image $out/signature.png"
+ctl artifact save "$image" "$out/signature.png"
+ctl artifact save "$strokes" "$out/signature-strokes.json"
 
-n=$((n + 1))
-printf '\n--- %d. Where the signature is\n' "$n"
-printf 'rekamd keeps every artifact as $REKAM_STATE_DIR/artifacts/HANDLE; copies of this one:\n'
+printf 'The station dir holds only sealed files ($REKAM_STATE_DIR/artifacts/HANDLE); the copies:\n'
 printf '  signature image:   %s\n' "$out/signature.png"
 printf '  signature strokes: %s\n' "$out/signature-strokes.json"
 

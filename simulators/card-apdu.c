@@ -85,6 +85,8 @@ static int parse(const uint8_t *b, size_t len, struct apdu *a)
 		return -EINVAL;
 	}
 	a->extended = true;
+	if (len < 7)
+		return -EINVAL; /* an extended length needs its two more bytes */
 	if (len == 7) {
 		a->le = (size_t)(b[5] << 8 | b[6]);
 		a->le_max = a->le == 0;
@@ -481,7 +483,7 @@ size_t card_apdu(struct card *card, const uint8_t *cmd, size_t len, uint8_t *res
 		r.len = 0;
 	resp[r.len++] = (uint8_t)(sw >> 8);
 	resp[r.len++] = (uint8_t)sw;
-	sim_debug("apdu %02X %02X %02X %02X (%zu bytes) -> %04X, %zu bytes", cmd[0],
+	sim_debug("apdu %02X %02X %02X %02X (%zu bytes) -> %04X, %zu bytes", len ? cmd[0] : 0,
 			len > 1 ? cmd[1] : 0, len > 2 ? cmd[2] : 0, len > 3 ? cmd[3] : 0, len,
 			(unsigned int)sw, r.len - 2);
 	return r.len;

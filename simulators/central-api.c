@@ -208,9 +208,6 @@ static const char *check_manifest(json_t *m, char *id)
 		return "applicant must be an object with a name";
 	if (!json_is_object(json_object_get(m, "sop")))
 		return "sop must be an object of step timestamps";
-	enc = json_object_get(m, "encryption");
-	if (enc && !(json_is_string(enc) && strcmp(json_string_value(enc), "none") == 0))
-		return "this simulator accepts only \"encryption\": \"none\"";
 	if (!json_is_array(arts) || json_array_size(arts) == 0 ||
 			json_array_size(arts) > PARTS_MAX - 2)
 		return "artifacts must be a non-empty array";
@@ -233,13 +230,20 @@ static const char *check_manifest(json_t *m, char *id)
 			if (strcmp(name, str(json_array_get(arts, j), "name")) == 0)
 				return "two artifacts have the same name";
 	}
+	enc = json_object_get(m, "encryption");
+	if (enc && !(json_is_string(enc) && strcmp(json_string_value(enc), "none") == 0) &&
+			!central_encryption_valid(enc, arts))
+		return "encryption must be \"none\" or an object with scheme, key_wrap, "
+			"recipient, ephemeral_public_key and wrapped_key, and every artifact then "
+			"needs a nonce and a tag";
 	return NULL;
 }
 
 /* Verify what the packet claims: fills p->verdict and p->reason. */
-static void verify(struct central_packet *p, SSL *ssl, const char *cn, const char *station,
-		const struct part *sig, json_t *arts)
+static void verify(struct central *c, struct central_packet *p, SSL *ssl, const char *cn,
+		const char *station, const struct part *sig, json_t *m)
 {
+	json_t *arts = json_object_get(m, "artifacts"), *enc = json_object_get(m, "encryption");
 	json_t *a;
 	size_t i;
 
@@ -267,6 +271,9 @@ static void verify(struct central_packet *p, SSL *ssl, const char *cn, const cha
 			return;
 		}
 	}
+	/* the signed hashes are of what came; the plain bytes are what counts now */
+	if (json_is_object(enc) && central_decrypt(c, p, enc, arts) < 0)
+		return;
 	p->verdict = "print_ready";
 }
 
@@ -369,7 +376,7 @@ static void submit(struct central *c, struct evhttp_request *req)
 			.len = part->len };
 		sim_sha256_hex(part->data, part->len, p.artifacts[i].sha256);
 	}
-	verify(&p, central_request_ssl(req), cn, str(m, "station_id"), sig, arts);
+	verify(c, &p, central_request_ssl(req), cn, str(m, "station_id"), sig, m);
 	if (strcmp(p.verdict, "rejected") != 0 && central_db_match(c, &p) < 0) {
 		central_error(req, 500, "internal", "database error");
 		goto out;
@@ -390,6 +397,8 @@ out:
 	free(old_sha);
 	free(answer);
 	free((char *)p.manifest);
+	for (i = 0; p.artifacts && i < p.n_artifacts; i++)
+		free(p.artifacts[i].plain);
 	free(p.artifacts);
 	json_decref(m);
 }

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -204,9 +206,15 @@ int central_http_accept(struct central *c)
 {
 	if (c->bound)
 		return -EALREADY;
+	int one = 1;
+
 	c->bound = evhttp_bind_socket_with_handle(c->http, "127.0.0.1", (ev_uint16_t)c->port);
 	if (!c->bound)
 		return errno ? -errno : -EADDRINUSE;
+	/* answers go out at once, not after the client's delayed ACK (Linux
+	 * gives accepted sockets the listening socket's TCP_NODELAY) */
+	setsockopt(evhttp_bound_socket_get_fd(c->bound), IPPROTO_TCP, TCP_NODELAY, &one,
+			sizeof(one));
 	return 0;
 }
 

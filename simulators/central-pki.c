@@ -4,7 +4,8 @@
  *
  * central-pki.c - rekam-sim-central's test PKI: --make-pki writes a CA, a
  * server certificate for 127.0.0.1/localhost, two station client
- * certificates and a document signer (all ECDSA P-256, PEM, keys 0600); at
+ * certificates, a document signer and the encryption key packets are
+ * encrypted for (all P-256, PEM, keys 0600); at
  * start the TLS contexts (client certificates required, and a second one
  * whose certificate comes from a CA made up on the spot for the wrong-cert
  * fault), station signature checks and document-signer signatures.
@@ -81,7 +82,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 		r |= add_ext(cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
 	} else {
 		r |= add_ext(cert, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		r |= add_ext(cert, issuer, NID_key_usage, "critical,digitalSignature");
+		r |= add_ext(cert, issuer, NID_key_usage, strcmp(kind, "enc") == 0 ?
+				"critical,keyAgreement" : "critical,digitalSignature");
 	}
 	if (strcmp(kind, "server") == 0) {
 		r |= add_ext(cert, issuer, NID_ext_key_usage, "serverAuth");
@@ -171,6 +173,9 @@ int central_pki_make(const char *dir)
 		r = issue(dir, "station2", CENTRAL_STATION_2, ca, ca_key, "client", NULL, NULL);
 	if (r == 0)
 		r = issue(dir, "ds", "rekam test document signer", ca, ca_key, "signer", NULL,
+				NULL);
+	if (r == 0)
+		r = issue(dir, "enc", "rekam test central encryption", ca, ca_key, "enc", NULL,
 				NULL);
 	X509_free(ca);
 	EVP_PKEY_free(ca_key);
@@ -298,6 +303,14 @@ int central_pki_load(struct central *c)
 		sim_err("cannot load the document signer ds.key and ds.pem from %s", c->pki_dir);
 		return -EINVAL;
 	}
+	snprintf(path, sizeof(path), "%s/enc.key", c->pki_dir);
+	f = fopen(path, "re");
+	if (f) {
+		c->enc_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!c->enc_key)
+		sim_info("no encryption key %s: encrypted packets will be rejected", path);
 	return 0;
 }
 
@@ -306,6 +319,8 @@ void central_pki_free(struct central *c)
 	SSL_CTX_free(c->tls);
 	SSL_CTX_free(c->tls_wrong);
 	EVP_PKEY_free(c->ds_key);
+	EVP_PKEY_free(c->enc_key);
+	c->enc_key = NULL;
 	free(c->ds_cert_pem);
 	c->tls = c->tls_wrong = NULL;
 	c->ds_key = NULL;

@@ -7,7 +7,8 @@
  * (evhttp over bufferevent_openssl, mutual TLS) and the network faults,
  * central-api.c the /v1 routes, central-db.c the SQLite state and the
  * duplicate search, central-pki.c the test PKI, signatures and TLS contexts,
- * central-card.c the personalization data and the issuance report.
+ * central-card.c the personalization data and the issuance report,
+ * central-crypt.c the decryption of encrypted packets.
  * Internal functions return 0 or a negative errno.
  */
 #pragma once
@@ -45,6 +46,7 @@ struct central {
 	SSL_CTX *tls;       /* the real server certificate, client certs required */
 	SSL_CTX *tls_wrong; /* a certificate from a CA nobody trusts */
 	EVP_PKEY *ds_key;   /* the document signer */
+	EVP_PKEY *enc_key;  /* artifacts are encrypted for it (enc.key); NULL if absent */
 	char *ds_cert_pem;
 
 	struct evhttp *http;
@@ -85,6 +87,18 @@ int central_peer_verify(SSL *ssl, const void *data, size_t len, const void *sig,
 int central_ds_sign(struct central *c, const void *data, size_t len, unsigned char **sig,
 		size_t *siglen);
 
+struct central_packet;
+
+/* --- central-crypt.c ---------------------------------------------------------- */
+
+/* The manifest's encryption object has the documented shape (and every
+ * artifact its nonce and tag). */
+bool central_encryption_valid(json_t *enc, json_t *arts);
+/* Unwrap the packet key and decrypt every artifact in place (data, len and
+ * sha256 then describe the plain bytes). -EBADMSG with p->reason set when
+ * the packet is not for us or does not decrypt. */
+int central_decrypt(struct central *c, struct central_packet *p, json_t *enc, json_t *arts);
+
 /* --- central-db.c ----------------------------------------------------------- */
 
 struct central_artifact {
@@ -94,6 +108,7 @@ struct central_artifact {
 	const void *data;
 	size_t len;
 	char sha256[SIM_SHA256_HEX_LEN + 1]; /* of data */
+	void *plain; /* the decrypted bytes (data points here then), malloc'd */
 };
 
 struct central_packet {

@@ -11,6 +11,7 @@ simulators_rekam_sim_central_SOURCES = \
 	simulators/central-http.c \
 	simulators/central-api.c \
 	simulators/central-card.c \
+	simulators/central-crypt.c \
 	simulators/central-db.c \
 	simulators/central-pki.c
 simulators_rekam_sim_central_CFLAGS = $(sim_cflags) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)

@@ -59,3 +59,4 @@ EXTRA_DIST += scripts/demo-station.sh
 include simulators/central.mk
 include simulators/camera.mk
 include simulators/card.mk
+include simulators/scanner.mk

@@ -246,7 +246,10 @@ static const struct sim_descriptor descriptor = {
 		"SHA-256 differs from the manifest makes it rejected, and fingerprint bytes\n"
 		"seen in an earlier packet, or an earlier packet with the same NIK, make it\n"
 		"duplicate. The state is kept in SQLite (--db), so a restart keeps it.\n"
-		"Artifacts are accepted in plain form only (\"encryption\": \"none\").\n"
+		"Artifacts come encrypted for the central encryption key (enc.key: ECDH-ES\n"
+		"P-256, HKDF-SHA256, AES key wrap, AES-256-GCM; docs/central-api.md); one that\n"
+		"does not decrypt makes the packet rejected. \"encryption\": \"none\" is\n"
+		"accepted too, for tests with curl.\n"
 		"\n"
 		"The framework's --socket is an information endpoint here: a client that\n"
 		"connects gets one line with the HTTPS URL; unplug/replug only affect it,\n"
@@ -265,6 +268,7 @@ static const struct sim_descriptor descriptor = {
 		"  station1.pem station1.key  a station client certificate, CN " CENTRAL_STATION_1 "\n"
 		"  station2.pem station2.key  another one, CN " CENTRAL_STATION_2 "\n"
 		"  ds.pem ds.key              the document signer of security objects\n"
+		"  enc.pem enc.key            the key artifacts are encrypted for\n"
 		"  Exit status of --make-pki: 0 written, 73 could not be written.\n"
 		"  Starting without a usable --pki exits with 70, as does a port in use.\n",
 	.example =

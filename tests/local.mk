@@ -31,6 +31,7 @@ unit_tests = \
 	tests/unit/test-store \
 	tests/unit/test-worker \
 	tests/unit/test-artifact \
+	tests/unit/test-vault \
 	tests/unit/test-config \
 	tests/unit/test-dbus-object
 check_PROGRAMS += $(unit_tests)
@@ -47,6 +48,10 @@ tests_unit_test_worker_LDADD = daemon/librekamd.la
 tests_unit_test_artifact_SOURCES = tests/unit/test-artifact.c
 tests_unit_test_artifact_CFLAGS = $(test_cflags)
 tests_unit_test_artifact_LDADD = daemon/librekamd.la
+
+tests_unit_test_vault_SOURCES = tests/unit/test-vault.c
+tests_unit_test_vault_CFLAGS = $(test_cflags)
+tests_unit_test_vault_LDADD = daemon/librekamd.la
 
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CFLAGS = $(test_cflags)
@@ -121,10 +126,15 @@ integration_sh_tests = \
 	tests/integration/test-rekamctl.sh \
 	tests/integration/test-rekamctl-jobs.sh \
 	tests/integration/test-unit-security.sh \
+	tests/integration/test-audit.sh \
+	tests/integration/test-diag.sh \
+	tests/integration/test-monitor.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
+include tests/fuzz.mk
+include tests/stress.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios
@@ -139,4 +149,10 @@ tests_bench_bench_dbus_LDADD = $(DBUS_LIBS)
 
 bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-camera \
+		$(BENCH_CAMERA_ARGS)
 .PHONY: bench
+
+include tests/central.mk
+# the card face renderer: its unit test and benchmark
+include tests/cardface.mk

@@ -208,10 +208,19 @@ rekamd_alive() {
 }
 
 wait_rekamd() { # wait for rekamd to exit; its status in REKAMD_STATUS
+	local i
 	REKAMD_STATUS=
 	wait "$REKAMD_PID"
 	REKAMD_STATUS=$?
 	REKAMD_PID=
+	# The bus may not have seen the disconnect yet: a rekamd started next
+	# must not find the name still owned by this one.
+	if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+		for i in $(seq 100); do
+			name_has_owner || break
+			sleep 0.05
+		done
+	fi
 }
 
 stop_rekamd() { # SIGTERM and wait; the exit status in REKAMD_STATUS

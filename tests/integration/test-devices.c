@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dbus/dbus.h>
@@ -151,26 +152,6 @@ static void test_self_test(void)
 	tap_is_int(n, 2, "... reporting its two steps");
 }
 
-static void sha256_file(const char *path, char hex[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-	char *data;
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	hex[0] = '\0';
-	if (!f)
-		return;
-	data = malloc(1 << 20);
-	n = fread(data, 1, 1 << 20, f);
-	fclose(f);
-	EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < len; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	free(data);
-}
-
 static void test_capture(void)
 {
 	DBusMessage *reply;
@@ -206,9 +187,23 @@ static void test_capture(void)
 	dbus_message_unref(reply);
 	tap_is_int(strlen(handle), 32, "Capture returns an artifact handle");
 	tap_is_int(size, 1024, "... with its size");
-	snprintf(path, sizeof(path), "%s/artifacts/%s", state_dir, handle);
-	sha256_file(path, actual);
-	tap_is_str(actual, sha, "... and the stored file has the SHA-256 the reply gives");
+	{
+		size_t len = 0;
+		char *bytes = tc_read_artifact(a, handle, &len);
+		unsigned char md[32];
+		unsigned int md_len = 0;
+		struct stat st;
+
+		actual[0] = '\0';
+		if (bytes && EVP_Digest(bytes, len, md, &md_len, EVP_sha256(), NULL))
+			for (unsigned int i = 0; i < md_len; i++)
+				sprintf(actual + 2 * i, "%02x", md[i]);
+		tap_is_str(actual, sha, "... and the bytes kept have the SHA-256 the reply gives");
+		snprintf(path, sizeof(path), "%s/artifacts/%s", state_dir, handle);
+		tap_ok(stat(path, &st) == 0 && (uint64_t)st.st_size > size,
+			"... sealed in the state dir, not as plain bytes");
+		free(bytes);
+	}
 
 	while ((sig = dbus_connection_pop_message(a))) {
 		if (dbus_message_is_signal(sig, DEVICE_IFACE, "Progress"))

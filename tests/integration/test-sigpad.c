@@ -130,14 +130,7 @@ static int parse_artifacts(DBusMessage *reply, struct artifact *out, int max)
 
 static char *artifact_bytes(const struct artifact *a, size_t *len)
 {
-	char path[256];
-	char *data;
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/artifacts/%s", state_dir, a->handle);
-	data = testbus_read_file(path);
-	*len = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
-	return data;
+	return tc_read_artifact(conn, a->handle, len);
 }
 
 /* A capture that must work: its two artifacts checked. */

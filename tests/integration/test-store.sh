@@ -3,7 +3,7 @@
 # tests/integration/test-store.sh - the station database as rekamd uses it:
 # created on first start in WAL mode, kept across restarts, and a corrupt,
 # newer or unwritable database refused with a clear message and exit status,
-# never silently replaced.
+# never silently replaced; the same for the station key that seals artifacts.
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_tools sqlite3 cmp
@@ -24,6 +24,33 @@ is "$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'station-id'")" 6305-TES
 	"the station id is recorded"
 version=$(sqlite3 "$db" 'PRAGMA user_version')
 like "$version" "^[1-9][0-9]*$" "the schema version is set ($version)"
+key=$state/station.key
+is "$(stat -c '%a %s' "$key" 2>/dev/null)" "600 32" "a 32-byte station key is made with mode 0600"
+like "$(cat "$REKAM_TMP/rekamd.log")" "<5>vault: created a new station key in $key" \
+	"... and that is logged"
+cp "$key" "$REKAM_TMP/key.copy"
+
+# --- the station key ------------------------------------------------------------------
+start_rekamd
+stop_rekamd
+check "a second start keeps the station key" cmp -s "$key" "$REKAM_TMP/key.copy"
+chmod 0644 "$key"
+: >"$REKAM_TMP/rekamd.log"
+start_rekamd_nowait
+wait_rekamd
+is "$REKAMD_STATUS" 78 "a station key others may read is refused (exit 78)"
+like "$(cat "$REKAM_TMP/rekamd.log")" "<3>vault: the station key $key may be read by others" \
+	"... saying why"
+chmod 0600 "$key"
+printf 'short' >"$key"
+: >"$REKAM_TMP/rekamd.log"
+start_rekamd_nowait
+wait_rekamd
+is "$REKAMD_STATUS" 78 "a station key of the wrong size is refused (exit 78)"
+like "$(cat "$REKAM_TMP/rekamd.log")" "<3>vault: the station key .* is 5 bytes, not 32" \
+	"... saying why"
+check "... and never replaced" test "$(cat "$key")" = short
+cp "$REKAM_TMP/key.copy" "$key"
 
 # --- a database from a newer rekamd -------------------------------------------------
 sqlite3 "$db" 'PRAGMA user_version = 999'

@@ -155,3 +155,32 @@ bool tc_dict_get(DBusMessageIter *dict, const char *key, int type, void *value)
 	}
 	return false;
 }
+
+char *tc_read_artifact(DBusConnection *c, const char *handle, size_t *len)
+{
+	DBusMessage *msg = tc_new_call(TC_ROOT, TC_NAME, "ReadArtifact"), *reply;
+	DBusMessageIter iter, bytes;
+	const unsigned char *data = NULL;
+	char *copy = NULL;
+	int n = 0;
+
+	*len = 0;
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &handle, DBUS_TYPE_INVALID);
+	reply = tc_call_msg(c, msg, 10000);
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
+			!strcmp(dbus_message_get_signature(reply), "a{sv}ay")) {
+		dbus_message_iter_init(reply, &iter);
+		dbus_message_iter_next(&iter);
+		dbus_message_iter_recurse(&iter, &bytes);
+		dbus_message_iter_get_fixed_array(&bytes, &data, &n);
+		copy = malloc((size_t)n + 1);
+		if (copy) {
+			if (n)
+				memcpy(copy, data, (size_t)n);
+			copy[n] = '\0';
+			*len = (size_t)n;
+		}
+	}
+	dbus_message_unref(reply);
+	return copy;
+}

@@ -48,3 +48,7 @@ void tc_is_prop(DBusConnection *c, const char *path, const char *name, const cha
  * @key if it is of basic @type: true and *@value set (strings point into the
  * message). */
 bool tc_dict_get(DBusMessageIter *dict, const char *key, int type, void *value);
+
+/* The bytes of artifact @handle through ReadArtifact (malloc'd, NUL added
+ * after them), their number in *@len; NULL when rekamd refuses. */
+char *tc_read_artifact(DBusConnection *c, const char *handle, size_t *len);

@@ -29,6 +29,7 @@
 
 #include "daemon/artifact.h"
 #include "daemon/store.h"
+#include "daemon/vault.h"
 #include "tap.h"
 
 #define UNIQUE_PUTS 1000
@@ -94,6 +95,24 @@ static int64_t rows(void)
 		n = sqlite3_column_int64(stmt, 0);
 	sqlite3_finalize(stmt);
 	return n;
+}
+
+/* The whole file @path (malloc'd), its length in *@len; NULL when unreadable. */
+static unsigned char *read_whole(const char *path, size_t *len)
+{
+	struct stat st;
+	unsigned char *buf;
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fstat(fileno(f), &st) < 0) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	*len = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+	fclose(f);
+	return buf;
 }
 
 static void write_file(const char *path, const void *data, size_t len)
@@ -198,7 +217,16 @@ static void test_round_trip(void)
 	path = art_path(m.handle);
 	tap_ok(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600,
 		"round trip: the file <dir>/<handle> has mode 0600");
-	tap_is_int(st.st_size, sizeof(data), "round trip: ... and the size of the data");
+	tap_is_int(st.st_size, sizeof(data) + RK_VAULT_OVERHEAD,
+		"round trip: ... and the size of the data, sealed");
+	{
+		size_t n = 0;
+		unsigned char *sealed = read_whole(path, &n);
+
+		tap_ok(sealed && n > 64 && !memmem(sealed, n, data + 100, 64),
+			"round trip: the file does not hold the plaintext");
+		free(sealed);
+	}
 	free(path);
 	tap_is_int(count_entries(dir), 1, "round trip: no temporary file is left");
 
@@ -353,8 +381,9 @@ static void test_limits(void)
 
 static void test_damaged(void)
 {
-	unsigned char data[4096], byte;
+	unsigned char data[4096], byte, *sealed;
 	char handle[RK_ARTIFACT_HANDLE_LEN + 1], *path;
+	size_t sealed_len = 0;
 	void *back = (void *)1;
 	size_t len = 1;
 	int fd, err;
@@ -363,6 +392,9 @@ static void test_damaged(void)
 	if (!put_ok(data, sizeof(data), handle))
 		tap_bail("cannot put");
 	path = art_path(handle);
+	sealed = read_whole(path, &sealed_len);
+	if (!sealed)
+		tap_bail("cannot read %s", path);
 
 	/* one flipped bit in the middle */
 	fd = open(path, O_RDWR);
@@ -376,7 +408,7 @@ static void test_damaged(void)
 	tap_ok(back == NULL && len == 0, "damaged: ... with no data handed out");
 
 	/* restored, then truncated */
-	write_file(path, data, sizeof(data));
+	write_file(path, sealed, sealed_len);
 	tap_is_int(rk_artifact_read(store, dir, handle, &back, &len), 0,
 		"damaged: the restored file reads again");
 	free(back);
@@ -387,7 +419,7 @@ static void test_damaged(void)
 		err);
 
 	/* longer than recorded */
-	write_file(path, data, sizeof(data));
+	write_file(path, sealed, sealed_len);
 	fd = open(path, O_WRONLY | O_APPEND);
 	if (fd < 0 || write(fd, "more", 4) != 4 || close(fd) < 0)
 		tap_bail("cannot append to %s", path);
@@ -398,7 +430,7 @@ static void test_damaged(void)
 	{
 		char *copy = tmp_path("copy");
 
-		write_file(copy, data, sizeof(data));
+		write_file(copy, sealed, sealed_len);
 		unlink(path);
 		if (symlink(copy, path) < 0)
 			tap_bail("symlink: %s", strerror(errno));
@@ -412,6 +444,25 @@ static void test_damaged(void)
 	unlink(path);
 	err = rk_artifact_read(store, dir, handle, &back, &len);
 	tap_ok(err == -EIO, "damaged: a missing file with its row is -EIO (%d)", err);
+
+	/* another artifact's sealed file under this handle does not open */
+	{
+		char other[RK_ARTIFACT_HANDLE_LEN + 1];
+		size_t n = 0;
+		unsigned char *bytes;
+		char *other_path;
+
+		if (!put_ok(data, sizeof(data), other))
+			tap_bail("cannot put");
+		other_path = art_path(other);
+		bytes = read_whole(other_path, &n);
+		write_file(path, bytes, n);
+		tap_is_int(rk_artifact_read(store, dir, handle, &back, &len), -EBADMSG,
+			"damaged: the sealed file of another artifact does not open under this handle");
+		free(bytes);
+		free(other_path);
+	}
+	free(sealed);
 	free(path);
 }
 
@@ -594,6 +645,13 @@ int main(void)
 	dir = tmp_path("artifacts");
 	if (rk_store_open(db, &store, NULL, &error) < 0)
 		tap_bail("cannot open %s: %s", db, error);
+	{
+		char *key = tmp_path("station.key");
+
+		if (rk_vault_open(key) < 0)
+			tap_bail("cannot make a station key in %s", key);
+		free(key);
+	}
 
 	test_refused();
 	test_round_trip();
@@ -607,6 +665,7 @@ int main(void)
 	test_cleanup();
 
 	rk_store_close(store);
+	rk_vault_close();
 	if (nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
 		tap_diag("cannot remove %s: %s", tmp_dir, strerror(errno));
 	free(db);

@@ -305,7 +305,8 @@ static void test_full(void)
 static void test_example(void)
 {
 	static const char *const keys[] = { "id", "office-hours", "url", "ca", "cert", "key",
-		"enable", "disable", "plugin", "connection", "enabled" };
+		"signing-key", "encryption-cert", "max-concurrent", "backoff-initial-ms",
+		"backoff-max-ms", "enable", "disable", "plugin", "connection", "enabled" };
 	const char *top = getenv("top_srcdir");
 	char *path = printf_alloc("%s/docs/rekamd.conf.example", top && *top ? top : ".");
 	struct rk_config *c = NULL;
@@ -421,6 +422,11 @@ static void test_bad_values(void)
 		"t.conf:2: url: expected an https:// URL", "http URL");
 	refuse("[central]\nca = tls/ca.pem\n", "t.conf:2: ca: expected an absolute path",
 		"relative path");
+	refuse("[central]\nmax-concurrent = 17\n",
+		"t.conf:2: max-concurrent: expected a number from 1 to 16, got '17'",
+		"too many concurrent uploads");
+	refuse("[central]\nbackoff-initial-ms = 1.5\n",
+		"t.conf:2: backoff-initial-ms: expected milliseconds", "fractional milliseconds");
 	refuse("[device d]\nplugin = p\nenabled = maybe\n",
 		"t.conf:3: enabled: expected true, false, yes, no, on, off, 1 or 0, got 'maybe'",
 		"bad bool");

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * vault.h - encryption at rest. Every byte of personal data rekamd keeps
+ * on disk (portraits, fingerprints, irises, signatures, scans) is sealed
+ * with AES-256-GCM under a data key of its own; the data key is stored next
+ * to it wrapped (AES-256-GCM again) by the station key, which lives in one
+ * file only rekamd can read. Destroying a data key destroys the data
+ * (crypto-shredding); losing the station key loses everything, so back it
+ * up as the site's procedure says (docs/SECURITY.md).
+ *
+ * A sealed blob, as written to a file:
+ *   "RKV1"                         4 bytes, the format
+ *   key nonce                     12 bytes
+ *   wrapped data key              32 bytes  AES-256-GCM(station key, data key)
+ *   key tag                       16 bytes  AAD: "RKV1" || label
+ *   data nonce                    12 bytes
+ *   ciphertext                     n bytes  AES-256-GCM(data key, plaintext)
+ *   data tag                      16 bytes  AAD: "RKV1" || label || n (8 bytes, big-endian)
+ * The label (an artifact's handle) binds a blob to its name: a blob copied
+ * under another name, cut short or altered does not open.
+ *
+ * The station key is loaded once, before worker threads start, and only
+ * read afterwards: sealing and unsealing are safe on any thread.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RK_VAULT_KEY_SIZE 32
+#define RK_VAULT_OVERHEAD (4 + 12 + 32 + 16 + 12 + 16) /* bytes a sealed blob adds */
+#define RK_VAULT_KEY_FILE "station.key" /* in the state directory */
+
+/*
+ * Load the station key from @path, creating it (32 random bytes, mode 0600,
+ * written durably) when the file does not exist. A key file that is not a
+ * regular file of exactly 32 bytes, or that others may read or write, is
+ * refused: 0, -EINVAL (with a log line saying what is wrong), -EIO.
+ * This is the one function a TPM-sealed key would replace.
+ */
+int rk_vault_open(const char *path);
+/* Forget the station key (wiped from memory). */
+void rk_vault_close(void);
+
+/* A key for @purpose (e.g. "rekam audit checkpoint"), derived from the
+ * station key with HKDF-SHA-256: 0, -ENOKEY, -EIO. Wipe it after use. */
+int rk_vault_derive_key(const char *purpose, unsigned char out[RK_VAULT_KEY_SIZE]);
+
+/* Seal @size bytes of @data under a fresh data key and write the blob to
+ * @fd. 0, -ENOKEY (no station key loaded), -EIO, -ENOMEM, -errno of write(). */
+int rk_vault_seal(int fd, const char *label, const void *data, size_t size);
+
+/* Read the blob of a @size-byte plaintext from @fd (at its start) and open
+ * it: *@out (malloc'd) holds the plaintext. 0, -ENOKEY, -EBADMSG (not a
+ * blob of @label and @size, or altered), -EIO, -ENOMEM. */
+int rk_vault_unseal(int fd, const char *label, uint64_t size, unsigned char **out);
