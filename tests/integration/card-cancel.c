@@ -12,6 +12,8 @@
  */
 #include <config.h>
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,32 @@ static DBusMessage *blocking(DBusConnection *c, DBusMessage *msg)
 
 	dbus_message_unref(msg);
 	return reply;
+}
+
+struct state {
+	DBusConnection *c;
+	const char *path;
+	bool cancelled;
+};
+
+/* Progress "Writing DG2": cancel (once). */
+static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *msg, void *data)
+{
+	struct state *st = data;
+	const char *stage = "", *message = "";
+	double fraction;
+
+	if (!st->cancelled && dbus_message_is_signal(msg, DEVICE, "Progress") &&
+			dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &stage, DBUS_TYPE_DOUBLE,
+				&fraction, DBUS_TYPE_STRING, &message, DBUS_TYPE_INVALID) &&
+			strcmp(message, "Writing DG2") == 0) {
+		DBusMessage *cancel = device_call(st->path, "Cancel");
+
+		st->cancelled = true;
+		dbus_connection_send(c, cancel, NULL);
+		dbus_message_unref(cancel);
+	}
+	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 
 static uint8_t *read_file(const char *path, size_t *size)
@@ -57,7 +85,7 @@ int main(int argc, char **argv)
 	DBusMessageIter it, dict, entry, var, array;
 	DBusPendingCall *pending = NULL;
 	const char *action = "personalize", *key = "blob";
-	bool cancelled = false;
+	struct state st = { 0 };
 	uint8_t *blob;
 	size_t size;
 	char rule[256];
@@ -72,6 +100,9 @@ int main(int argc, char **argv)
 	snprintf(rule, sizeof(rule), "type='signal',interface='%s',member='Progress',path='%s'",
 		DEVICE, argv[1]);
 	dbus_bus_add_match(c, rule, NULL);
+	st.c = c;
+	st.path = argv[1];
+	dbus_connection_add_filter(c, on_message, &st, NULL);
 	reply = blocking(c, device_call(argv[1], "Claim"));
 	if (!reply || dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_METHOD_RETURN) {
 		printf("claim failed\n");
@@ -95,27 +126,12 @@ int main(int argc, char **argv)
 	dbus_connection_send_with_reply(c, msg, &pending, 60000);
 	dbus_message_unref(msg);
 
-	/* Wait for "Writing DG2", cancel, then for the job's answer. */
-	while (!dbus_pending_call_get_completed(pending)) {
-		DBusMessage *sig;
-		const char *stage = "", *message = "";
-		double fraction;
-
-		dbus_connection_read_write(c, 100);
-		while ((sig = dbus_connection_pop_message(c))) {
-			if (!cancelled && dbus_message_is_signal(sig, DEVICE, "Progress") &&
-					dbus_message_get_args(sig, NULL, DBUS_TYPE_STRING, &stage,
-						DBUS_TYPE_DOUBLE, &fraction, DBUS_TYPE_STRING,
-						&message, DBUS_TYPE_INVALID) &&
-					strcmp(message, "Writing DG2") == 0) {
-				DBusMessage *r = blocking(c, device_call(argv[1], "Cancel"));
-
-				if (r)
-					dbus_message_unref(r);
-				cancelled = true;
-			}
-			dbus_message_unref(sig);
-		}
+	/* Wait for "Writing DG2", cancel, then for the job's answer (60 s at most). */
+	for (int i = 0; i < 600 && !dbus_pending_call_get_completed(pending); i++)
+		dbus_connection_read_write_dispatch(c, 100);
+	if (!dbus_pending_call_get_completed(pending)) {
+		printf("no answer within 60 s\n");
+		return 1;
 	}
 	reply = dbus_pending_call_steal_reply(pending);
 	dbus_pending_call_unref(pending);
@@ -123,10 +139,10 @@ int main(int argc, char **argv)
 		const char *text = "";
 
 		dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
-		printf("%s%s: %s\n", cancelled ? "" : "(not cancelled) ",
+		printf("%s%s: %s\n", st.cancelled ? "" : "(not cancelled) ",
 			dbus_message_get_error_name(reply), text);
 	} else {
-		printf("%sok\n", cancelled ? "(cancelled too late) " : "");
+		printf("%sok\n", st.cancelled ? "(cancelled too late) " : "");
 	}
 	dbus_message_unref(reply);
 	dbus_connection_unref(c);
