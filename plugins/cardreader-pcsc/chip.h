@@ -9,10 +9,10 @@
  * thread, the card benchmark in a plain loop.
  *
  * A failing call returns -errno and leaves a message "<key>: <sentence>" in
- * chip->message; the keys (no-card, card-removed, wrong-card, auth-failed,
- * write-failed, verify-mismatch, card-locked, card-not-blank, card-timeout,
- * reader-gone, reader-busy, reader-error, cancelled) are listed with their
- * meaning in docs/card.md, section 9.
+ * chip->message; the keys (no-card, card-removed, card-reset, wrong-card,
+ * auth-failed, write-failed, verify-mismatch, card-locked, card-not-blank,
+ * blob-too-big, card-timeout, reader-gone, reader-busy, reader-error,
+ * cancelled) are listed with their meaning in docs/card.md, section 9.3.
  */
 #pragma once
 
