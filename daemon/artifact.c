@@ -98,7 +98,7 @@ static bool is_handle(const char *handle)
 
 static bool meta_valid(const struct rk_artifact_meta *meta)
 {
-	return is_token(meta->kind, MAX_KIND, "-") && is_token(meta->format, MAX_FORMAT, ".+/-") &&
+	return is_token(meta->kind, MAX_KIND, "_-") && is_token(meta->format, MAX_FORMAT, ".+/-") &&
 	       (!meta->device || strlen(meta->device) <= MAX_DEVICE) && meta->quality >= -1 &&
 	       meta->quality <= 100;
 }

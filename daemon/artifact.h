@@ -21,7 +21,7 @@ struct rk_store;
 
 struct rk_artifact_meta {
 	char handle[RK_ARTIFACT_HANDLE_LEN + 1]; /* random, unguessable */
-	char *kind;    /* "signature-image", ... ([a-z0-9-]{1,48}) */
+	char *kind;    /* "signature-image", ... ([a-z0-9_-]{1,48}) */
 	char *format;  /* media type ("image/png"; [a-z0-9.+/-]{1,64}) */
 	char *device;  /* D-Bus path of the device that captured it, or "" */
 	uint32_t width, height, dpi; /* 0 when not known */

@@ -46,6 +46,8 @@ enum section {
 	SEC_CENTRAL,
 	SEC_PLUGINS,
 	SEC_PHOTO,
+	SEC_QUALITY,
+	SEC_METRICS,
 	SEC_DEVICE,
 	N_SECTIONS
 };
@@ -55,6 +57,8 @@ static const char *const section_names[N_SECTIONS] = {
 	[SEC_CENTRAL] = "central",
 	[SEC_PLUGINS] = "plugins",
 	[SEC_PHOTO] = "photo",
+	[SEC_QUALITY] = "quality",
+	[SEC_METRICS] = "metrics",
 	[SEC_DEVICE] = "device",
 };
 
@@ -275,6 +279,29 @@ static int parse_uint0(const struct key_def *def, void *base, const char *value)
 	return 0;
 }
 
+/* "HOST:PORT" with a loopback HOST (127.x.y.z, [::1] or localhost) and a
+ * port of 1-65535: metrics are for the Prometheus on this machine only. */
+static int parse_listen(const struct key_def *def, void *base, const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	size_t host_len = colon ? (size_t)(colon - value) : 0;
+	unsigned long port;
+	char *end;
+
+	if (!colon || !host_len || strlen(value) > 64)
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port < 1 || port > 65535 || colon[1] == '+')
+		return -EINVAL;
+	if (!((host_len == 9 && !strncmp(value, "localhost", 9)) ||
+			(host_len == 5 && !strncmp(value, "[::1]", 5)) ||
+			(!strncmp(value, "127.", 4) &&
+				strspn(value, "0123456789.") == host_len)))
+		return -EINVAL;
+	return set_string(def, base, value);
+}
+
 /* --- the schema ------------------------------------------------------------ */
 
 static const struct value_type type_station_id = { STORE_STRING, parse_string,
@@ -305,6 +332,12 @@ static const struct value_type type_sharpness = { STORE_OTHER, parse_uint0,
 	NULL, 100000, "a whole number from 0 to 100000" };
 static const struct value_type type_percent = { STORE_OTHER, parse_uint0,
 	NULL, 50, "a whole number of percent from 0 to 50" };
+static const struct value_type type_score = { STORE_OTHER, parse_uint0,
+	NULL, 100, "a whole number from 0 to 100" };
+static const struct value_type type_retries = { STORE_OTHER, parse_uint0,
+	NULL, 10, "a whole number from 0 to 10" };
+static const struct value_type type_listen = { STORE_STRING, parse_listen,
+	NULL, 0, "a loopback HOST:PORT such as 127.0.0.1:9464 (metrics stay on this machine)" };
 
 #define CFG(field) offsetof(struct rk_config, field)
 #define DEV(field) offsetof(struct rk_device_config, field)
@@ -345,6 +378,14 @@ static const struct key_def schema[] = {
 		"least variance of the Laplacian over the head; 0: not checked" },
 	{ SEC_PHOTO, "max-off-centre", &type_percent, CFG(photo_max_off_centre), "10", 0,
 		"how far the head may be off the middle, in percent of the width; 0: not checked" },
+	{ SEC_QUALITY, "finger-threshold", &type_score, CFG(quality_finger), "40", 0,
+		"lowest fingerprint quality accepted (MOSIP slap default 40)" },
+	{ SEC_QUALITY, "iris-threshold", &type_score, CFG(quality_iris), "60", 0,
+		"lowest iris quality accepted (MOSIP default 60)" },
+	{ SEC_QUALITY, "retries", &type_retries, CFG(quality_retries), "3", 0,
+		"captures repeated at most this often while under the threshold" },
+	{ SEC_METRICS, "listen", &type_listen, CFG(metrics_listen), NULL, 0,
+		"where to serve Prometheus metrics (GET /metrics); unset: not served" },
 	{ SEC_DEVICE, "plugin", &type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
 		"plugin that drives the device" },
 	{ SEC_DEVICE, "connection", &type_connection, DEV(connection), NULL, 0,

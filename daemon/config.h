@@ -3,8 +3,8 @@
  * rekam - KTP-el recording station daemon
  *
  * config.h - /etc/rekam/rekamd.conf: an INI/keyfile file with [station],
- * [central], [plugins], [photo] and one [device NAME] section per configured
- * device.
+ * [central], [plugins], [photo], [quality], [metrics] and one [device NAME] section per
+ * configured device.
  * Every key is described by a schema table in config.c; unknown keys and bad
  * values are errors reported as "FILE:LINE: message". docs/rekamd.conf.md is
  * the reference for users.
@@ -62,6 +62,14 @@ struct rk_config {
 	char *photo_background_even; /* background-even= default blue */
 	unsigned int photo_min_sharpness;  /* min-sharpness=  default 50; 0: off */
 	unsigned int photo_max_off_centre; /* max-off-centre= percent, default 10; 0: off */
+
+	/* [quality] (daemon/biometric-quality.h applies them) */
+	unsigned int quality_finger;  /* finger-threshold= 0-100, default 40 */
+	unsigned int quality_iris;    /* iris-threshold=   0-100, default 60 */
+	unsigned int quality_retries; /* retries=          0-10,  default 3 */
+
+	/* [metrics] (metrics.c) */
+	char *metrics_listen; /* listen= loopback HOST:PORT; NULL: metrics not served */
 
 	struct rk_device_config *devices;
 	size_t n_devices;

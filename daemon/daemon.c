@@ -30,6 +30,7 @@
 #include "daemon/device.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
+#include "daemon/metrics.h"
 #include "daemon/plugins.h"
 #include "daemon/sd-notify.h"
 #include "daemon/store.h"
@@ -130,6 +131,7 @@ static void reload_config(struct rk_daemon *d)
 	}
 	if (strcmp(old_hours, new_hours) != 0)
 		rk_manager_changed(d, "OfficeHours");
+	rk_metrics_reload(d);
 	rk_config_free(old);
 
 	free(d->config_error);
@@ -414,6 +416,7 @@ static void teardown(struct rk_daemon *d)
 	rk_worker_pool_free(d->workers);
 	d->workers = NULL; /* a plugin's close() may still submit: -ESHUTDOWN */
 	rk_central_stop(d);
+	rk_metrics_stop(d->metrics);
 	rk_usb_stop(d);
 	rk_devices_free(d->devices);
 	d->devices = NULL;
@@ -489,6 +492,8 @@ static int start(struct rk_daemon *d)
 		status = setup_devices(d);
 	if (!status && rk_central_start(d) < 0)
 		status = EX_OSERR;
+	if (!status)
+		rk_metrics_start(d); /* optional: a failure is logged, rekamd goes on */
 	if (!status)
 		status = request_name(d);
 	return status;

@@ -50,6 +50,7 @@ struct rk_plugins;
 struct rk_devices;
 struct rk_usb;
 struct rk_central;
+struct rk_metrics;
 
 struct rk_daemon {
 	struct rk_daemon_options opts;
@@ -75,6 +76,7 @@ struct rk_daemon {
 	struct rk_devices *devices;
 	struct rk_usb *usb; /* NULL when libusb cannot be used */
 	struct rk_central *central; /* the central server link (central.h) */
+	struct rk_metrics *metrics; /* Prometheus metrics (metrics.h), or NULL */
 
 	struct event *sigterm, *sigint, *sighup, *watchdog;
 };

@@ -21,12 +21,14 @@ daemon_librekamd_la_SOURCES = \
 	daemon/audit.c daemon/audit.h \
 	daemon/audit-bus.c daemon/audit-bus.h \
 	daemon/diag.c daemon/diag.h \
+	daemon/metrics.c daemon/metrics.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \
 	daemon/photo-check.c daemon/photo-check.h \
 	daemon/host.c \
 	daemon/usb.c daemon/usb.h \
+	daemon/biometric-quality.c daemon/biometric-quality.h \
 	daemon/packet.c daemon/packet.h daemon/packet-crypto.c daemon/packet-mime.c \
 	daemon/curl-event.c daemon/curl-event.h \
 	daemon/central-reply.c daemon/central-reply.h \
@@ -45,3 +47,10 @@ sbin_PROGRAMS += daemon/rekamd
 daemon_rekamd_SOURCES = daemon/main.c
 daemon_rekamd_CFLAGS = $(daemon_librekamd_la_CFLAGS)
 daemon_rekamd_LDADD = daemon/librekamd.la
+
+# the quality policy of fingerprint and iris captures
+check_PROGRAMS += tests/unit/test-biometric-quality
+TESTS += tests/unit/test-biometric-quality
+tests_unit_test_biometric_quality_SOURCES = tests/unit/test-biometric-quality.c
+tests_unit_test_biometric_quality_CFLAGS = $(daemon_librekamd_la_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_biometric_quality_LDADD = daemon/librekamd.la

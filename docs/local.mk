@@ -5,6 +5,7 @@
 
 dist_doc_DATA = \
 	docs/architecture.md \
+	docs/biometric.md \
 	docs/camera.md \
 	docs/card.md \
 	docs/card-face.md \
@@ -12,9 +13,11 @@ dist_doc_DATA = \
 	docs/PERFORMANCE.md \
 	docs/SECURITY.md \
 	docs/device-protocol.md \
+	docs/printer.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
 	docs/rekamctl-diag.schema.json \
+	docs/metrics.md \
 	docs/scanner.md \
 	docs/usb.md
 

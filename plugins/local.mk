@@ -13,6 +13,8 @@ include plugins/sigpad-sim.mk
 include plugins/cardreader-pcsc.mk
 include plugins/camera-gphoto2.mk
 include plugins/scanner-sane.mk
+include plugins/biometric-sbi.mk
+include plugins/printer-ipp.mk
 
 # make check runs rekamd with this directory of links to the built plugins.
 all-local: plugins/.dir

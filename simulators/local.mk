@@ -60,3 +60,5 @@ include simulators/central.mk
 include simulators/camera.mk
 include simulators/card.mk
 include simulators/scanner.mk
+include simulators/biometric.mk
+include simulators/printer.mk

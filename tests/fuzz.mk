@@ -10,7 +10,8 @@
 
 fuzz_targets = \
 	tests/fuzz/fuzz-config \
-	tests/fuzz/fuzz-card-apdu
+	tests/fuzz/fuzz-card-apdu \
+	tests/fuzz/fuzz-sbi-reply
 check_PROGRAMS += $(fuzz_targets)
 
 if FUZZING

@@ -129,6 +129,7 @@ integration_sh_tests = \
 	tests/integration/test-audit.sh \
 	tests/integration/test-diag.sh \
 	tests/integration/test-monitor.sh \
+	tests/integration/test-metrics.sh \
 	tests/integration/test-plugin-globs.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh

@@ -425,8 +425,8 @@ static int parse_options(struct rk_device *dev, const struct rk_options *o, stru
 	int64_t left = option_number(o, "left-mm", 0), top = option_number(o, "top-mm", 0);
 	int64_t width = option_number(o, "width-mm", 210), height = option_number(o, "height-mm", 297);
 	static const char *const docs[][2] = {
-		{ "f102", "f102" }, { "kk", "kk" }, { "akta_nikah", "akta-nikah" },
-		{ "akta-nikah", "akta-nikah" }, { "ijazah", "ijazah" },
+		{ "f102", "f102" }, { "kk", "kk" }, { "akta_nikah", "akta_nikah" },
+		{ "akta-nikah", "akta_nikah" }, { "ijazah", "ijazah" },
 	};
 
 	if (res < 0 || (res && (res < 50 || res > 1200))) {

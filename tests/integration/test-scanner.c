@@ -41,39 +41,15 @@ static char control[100], state_dir[128];
 
 /* --- the simulator's control socket ------------------------------------------------ */
 
+/* The simulator's control socket. */
 static char *control_cmd(const char *cmd)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char buf[2048] = "";
-	size_t len = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", control);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-			write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return strdup("(no control socket)");
-	}
-	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	close(fd);
-	buf[strcspn(buf, "\n")] = '\0';
-	return strdup(buf);
+	return tc_sim_control(control, cmd);
 }
 
 static void control_ok(const char *cmd)
 {
-	char *answer = control_cmd(cmd);
-
-	tap_ok(strncmp(answer, "OK", 2) == 0, "simulator control: %s (%s)", cmd, answer);
-	free(answer);
+	tc_sim_control_ok(control, cmd);
 }
 
 /* One value of the simulator's status line, in @out. */
@@ -325,6 +301,18 @@ static void test_gray_jpeg(void)
 	sim_status("last-mode", mode, sizeof(mode));
 	sim_status("last-document", doc, sizeof(doc));
 	tap_ok(!strcmp(mode, "gray") && !strcmp(doc, "kk"), "the simulator scanned the card in grey");
+
+	/* the marriage certificate keeps the SOP's own name as its kind */
+	{
+		const char *akta = "akta_nikah";
+
+		control_ok("document akta_nikah");
+		n = capture(tc_capture_call(SCANNER, "format", DBUS_TYPE_STRING, &jpeg, "document",
+			DBUS_TYPE_STRING, &akta, "resolution", DBUS_TYPE_INT32, &res, NULL), art, 2,
+			"marriage certificate");
+		tap_ok(n == 1 && !strcmp(art[0].kind, "akta_nikah"),
+			"the marriage certificate is kept as kind akta_nikah");
+	}
 }
 
 static DBusMessage *adf_call(void)

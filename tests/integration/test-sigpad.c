@@ -34,40 +34,10 @@ static struct testbus tb;
 static DBusConnection *conn;
 static char control[100], state_dir[128], log_path[128];
 
-/* One command on the simulator's control socket; its answer line. */
-static char *control_cmd(const char *cmd)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char buf[512] = "";
-	size_t len = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", control);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-			write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return strdup("(no control socket)");
-	}
-	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	close(fd);
-	buf[strcspn(buf, "\n")] = '\0';
-	return strdup(buf);
-}
-
+/* The simulator's control socket. */
 static void control_ok(const char *cmd)
 {
-	char *answer = control_cmd(cmd);
-
-	tap_ok(strncmp(answer, "OK", 2) == 0, "simulator control: %s (%s)", cmd, answer);
-	free(answer);
+	tc_sim_control_ok(control, cmd);
 }
 
 /* The artifacts of a Capture reply: kinds, formats and handles. */

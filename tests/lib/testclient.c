@@ -8,8 +8,11 @@
 #include <config.h>
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -183,4 +186,39 @@ char *tc_read_artifact(DBusConnection *c, const char *handle, size_t *len)
 	}
 	dbus_message_unref(reply);
 	return copy;
+}
+
+char *tc_sim_control(const char *socket_path, const char *cmd)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char buf[1024] = "";
+	size_t len = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", socket_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+			write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return strdup("(no control socket)");
+	}
+	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	close(fd);
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+void tc_sim_control_ok(const char *socket_path, const char *cmd)
+{
+	char *answer = tc_sim_control(socket_path, cmd);
+
+	tap_ok(strncmp(answer, "OK", 2) == 0, "simulator: %s (%s)", cmd, answer);
+	free(answer);
 }

@@ -52,3 +52,10 @@ bool tc_dict_get(DBusMessageIter *dict, const char *key, int type, void *value);
 /* The bytes of artifact @handle through ReadArtifact (malloc'd, NUL added
  * after them), their number in *@len; NULL when rekamd refuses. */
 char *tc_read_artifact(DBusConnection *c, const char *handle, size_t *len);
+
+/* One command line on a simulator's control socket @socket; the first line
+ * of its answer (malloc'd), or "(no control socket)". */
+char *tc_sim_control(const char *socket, const char *cmd);
+
+/* TAP check that the simulator answers @cmd with "OK...". */
+void tc_sim_control_ok(const char *socket, const char *cmd);

@@ -340,7 +340,7 @@ static void test_refused(void)
 	big_device[256] = '\0';
 	refused("", "image/png", dev, 1, "x", 1, "empty kind");
 	refused("Portrait", "image/png", dev, 1, "x", 1, "kind with an uppercase letter");
-	refused("por_trait", "image/png", dev, 1, "x", 1, "kind with an underscore");
+	refused("por trait", "image/png", dev, 1, "x", 1, "kind with a space");
 	refused("../x", "image/png", dev, 1, "x", 1, "kind with a slash and dots");
 	refused(kind_49, "image/png", dev, 1, "x", 1, "kind of 49 characters");
 	refused(NULL, "image/png", dev, 1, "x", 1, "kind NULL");
@@ -361,7 +361,7 @@ static void test_refused(void)
 /* The limits themselves are accepted. */
 static void test_limits(void)
 {
-	static const char kind_48[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-";
+	static const char kind_48[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_-";
 	static const char format_64[] =
 		"a.+/-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	char device_255[256];
@@ -374,7 +374,7 @@ static void test_limits(void)
 	tap_ok(strlen(kind_48) == 48 && strlen(format_64) == 64,
 		"limits: the strings are 48 and 64");
 	tap_is_int(rk_artifact_put(store, dir, &m, "x", 1), 0,
-		"limits: kind of 48, format of 64 with . + / -, device of 255, quality 100");
+		"limits: kind of 48 with _ -, format of 64 with . + / -, device of 255, quality 100");
 }
 
 /* --- damaged files --------------------------------------------------------- */

@@ -77,22 +77,22 @@ static void flip(const char *path, off_t at)
 
 static void test_key_file(void)
 {
-	char *key = tmp_path("station.key");
+	char *key = tmp_path("station.key"), *nokey = tmp_path("nokey"), *blob = tmp_path("blob");
 	unsigned char *out = NULL;
 	struct stat st;
 	FILE *f;
 
-	tap_is_int(seal_file(tmp_path("nokey"), "x", "y", 1), -ENOKEY,
+	tap_is_int(seal_file(nokey, "x", "y", 1), -ENOKEY,
 		"key: nothing is sealed before a station key is loaded");
 	tap_is_int(rk_vault_open(key), 0, "key: a missing station key is made");
 	tap_ok(stat(key, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 &&
 		st.st_size == RK_VAULT_KEY_SIZE, "key: ... 32 bytes, mode 0600");
-	tap_is_int(seal_file(tmp_path("blob"), "label", "secret", 6), 0, "key: it seals");
+	tap_is_int(seal_file(blob, "label", "secret", 6), 0, "key: it seals");
 	rk_vault_close();
-	tap_is_int(unseal_file(tmp_path("blob"), "label", 6, &out), -ENOKEY,
+	tap_is_int(unseal_file(blob, "label", 6, &out), -ENOKEY,
 		"key: after close nothing opens");
 	tap_is_int(rk_vault_open(key), 0, "key: the key file is loaded again");
-	tap_ok(unseal_file(tmp_path("blob"), "label", 6, &out) == 0 && out &&
+	tap_ok(unseal_file(blob, "label", 6, &out) == 0 && out &&
 		!memcmp(out, "secret", 6), "key: ... and it is the same key");
 	free(out);
 
@@ -108,6 +108,8 @@ static void test_key_file(void)
 	tap_is_int(rk_vault_open(key), -EINVAL, "key: a directory in its place is refused");
 	rmdir(key);
 	free(key);
+	free(nokey);
+	free(blob);
 }
 
 static void test_round_trips(void)
