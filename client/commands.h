@@ -16,6 +16,12 @@
 
 #include "client/bus.h"
 
+/* An option that belongs to one command (enroll): its long name and value. */
+struct ctl_cmd_option {
+	const char *name;
+	const char *value;
+};
+
 /* Everything the global options decide. */
 struct ctl {
 	struct ctl_bus bus;
@@ -27,6 +33,8 @@ struct ctl {
 	size_t n_data;
 	const char *save_dir; /* --save=DIR: capture and job save their artifacts */
 	const char *output;   /* -o FILE: diag writes an HTML report */
+	struct ctl_cmd_option *cmd_options; /* --nik=... etc., for enroll (in order) */
+	size_t n_cmd_options;
 };
 
 struct ctl_command {
@@ -57,3 +65,8 @@ int cmd_monitor(struct ctl *ctl, int argc, char **argv);
  * and saving each as DIR/<kind>.<ext> (adding "File" to its object). */
 int ctl_print_artifacts(const json_t *artifacts);
 int ctl_save_artifacts(struct ctl_bus *bus, json_t *artifacts, const char *dir);
+int cmd_enroll(struct ctl *ctl, int argc, char **argv);
+int cmd_cards(struct ctl *ctl, int argc, char **argv);
+
+/* The long options of enroll (rekamctl.c reads them wherever they are). */
+extern const char *const ctl_enroll_options[];

@@ -15,6 +15,8 @@ client_rekamctl_SOURCES = \
 	client/cmd-artifact.c \
 	client/cmd-audit.c \
 	client/cmd-diag.c \
-	client/cmd-monitor.c
+	client/cmd-monitor.c \
+	client/cmd-enroll.c \
+	client/cmd-cards.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)
 client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS)

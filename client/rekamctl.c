@@ -39,6 +39,10 @@ static const struct ctl_command commands[] = {
 		true, cmd_diag },
 	{ "monitor", "", "Follow rekamd's events (devices, states, progress) until Ctrl-C", 0, 0,
 		true, cmd_monitor },
+	{ "enroll", "SUBCOMMAND [ARGS]", "Enrollments: submit, receive, verify, forward, return, "
+		"list, show (see 'rekamctl help enroll')", 1, -1, true, cmd_enroll },
+	{ "cards", "[add FIRST COUNT]", "Show the blank card stock, or register a batch of cards",
+		0, 3, true, cmd_cards },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
 		cmd_help },
 };
@@ -128,6 +132,10 @@ static void print_usage(void)
 	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
 	       "  rekamctl audit verify\n"
 	       "  rekamctl diag -o station-report.html\n"
+	       "  rekamctl enroll submit --file=applicant.json\n"
+	       "  rekamctl enroll receive 1 --have=f102,family-card,diploma\n"
+	       "  rekamctl enroll list\n"
+	       "  rekamctl cards add K-0001 100\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
 		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
@@ -154,6 +162,29 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 	}
 	printf("Usage: rekamctl [OPTIONS] %s%s%s\n\n%s.\n", cmd->name, *cmd->args ? " " : "",
 		cmd->args, cmd->summary);
+	if (cmd->run == cmd_enroll)
+		printf("\n"
+		       "  enroll submit --nik=NIK --name=NAME --sex=male|female --birth-place=PLACE\n"
+		       "        --birth-date=YYYY-MM-DD --religion=R --marital-status=S --street=ADDRESS\n"
+		       "        --rt=NNN --rw=NNN --village=V --district=D [--blood-type=T]\n"
+		       "        [--occupation=O] [--citizenship=WNI|WNA] [--file=APPLICANT.json]\n"
+		       "                            step 1: submit an applicant (the file holds the\n"
+		       "                            D-Bus keys, e.g. {\"Nik\": \"...\"}; options win)\n"
+		       "  enroll receive ID [--have=ITEM,...]\n"
+		       "                            step 2: the checklist (f102, family-card,\n"
+		       "                            marriage-certificate, diploma); incomplete returns\n"
+		       "  enroll verify ID [--reject=REASON]\n"
+		       "                            step 3: approve, or return with REASON\n"
+		       "  enroll forward ID         step 4: pass to recording\n"
+		       "  enroll return ID REASON   give the file back to the applicant\n"
+		       "  enroll list               every enrollment, one per line\n"
+		       "  enroll show ID            every property and the step times of one\n"
+		       "ID is the enrollment's number or its object path.\n");
+	else if (cmd->run == cmd_cards)
+		printf("\n"
+		       "  cards                     blank, issued and spoiled cards\n"
+		       "  cards add FIRST COUNT     register COUNT blank cards with consecutive\n"
+		       "                            serials from FIRST (e.g. K-0001 100)\n");
 	return 0;
 }
 
@@ -180,9 +211,10 @@ enum {
 	OPT_DATA,
 	OPT_SAVE,
 	OPT_OUTPUT,
+	OPT_COMMAND, /* an option of one command (ctl_enroll_options) */
 };
 
-static const struct option options[] = {
+static const struct option global_options[] = {
 	{ "system", no_argument, NULL, OPT_SYSTEM },
 	{ "session", no_argument, NULL, OPT_SESSION },
 	{ "address", required_argument, NULL, OPT_ADDRESS },
@@ -194,8 +226,38 @@ static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
 };
+
+#define N_GLOBAL_OPTIONS (sizeof(global_options) / sizeof(global_options[0]))
+
+/* The global options, then one per ctl_enroll_options, then the end. */
+static struct option options[N_GLOBAL_OPTIONS + 24];
+
+static void build_options(void)
+{
+	size_t n = N_GLOBAL_OPTIONS;
+
+	memcpy(options, global_options, sizeof(global_options));
+	for (size_t i = 0; ctl_enroll_options[i] && n + 1 < sizeof(options) / sizeof(options[0]); i++)
+		options[n++] = (struct option){ ctl_enroll_options[i], required_argument, NULL,
+			OPT_COMMAND };
+	options[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* --nik=... and the like: kept in order for the command. */
+static int add_cmd_option(struct ctl *ctl, const char *name, const char *value)
+{
+	struct ctl_cmd_option *list;
+
+	list = realloc(ctl->cmd_options, (ctl->n_cmd_options + 1) * sizeof(*list));
+	if (!list) {
+		ctl_err("out of memory");
+		return -ENOMEM;
+	}
+	list[ctl->n_cmd_options++] = (struct ctl_cmd_option){ name, value };
+	ctl->cmd_options = list;
+	return 0;
+}
 
 static int parse_timeout(const char *text, double *seconds)
 {
@@ -252,11 +314,17 @@ static const char *bad_option(int argc, char **argv, char *buf, size_t size)
 static int parse_options(struct ctl *ctl, int argc, char **argv)
 {
 	char buf[8];
-	int c, err;
+	int c, err, opt_index = -1;
 
+	build_options();
 	opterr = 0; /* our own messages, without the program's path */
-	while ((c = getopt_long(argc, argv, ":hVo:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVo:", options, &opt_index)) != -1) {
 		switch (c) {
+		case OPT_COMMAND:
+			err = add_cmd_option(ctl, options[opt_index].name, optarg);
+			if (err)
+				return err;
+			break;
 		case OPT_SYSTEM:
 			ctl->bus.kind = CTL_BUS_SYSTEM;
 			break;
@@ -380,6 +448,10 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		ctl_err("--save is for capture and job only");
 		return -EINVAL;
 	}
+	if (ctl->n_cmd_options && cmd->run != cmd_enroll) {
+		ctl_err("--%s is for enroll only", ctl->cmd_options[0].name);
+		return -EINVAL;
+	}
 
 	if (cmd->needs_bus) {
 		err = ctl_bus_open(&ctl->bus);
@@ -401,6 +473,7 @@ int main(int argc, char **argv)
 	status = ctl_exit_status(run(&ctl, argc, argv));
 	free(ctl.options);
 	free(ctl.data);
+	free(ctl.cmd_options);
 	dbus_shutdown(); /* libdbus's caches, so that valgrind sees nothing left */
 
 	if (status == EX_USAGE)

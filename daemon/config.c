@@ -21,36 +21,22 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "daemon/config-private.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 
 #define MAX_FILE_SIZE (1024 * 1024) /* bytes */
-#define MAX_LINE 4096               /* bytes, without the line end */
+#define MAX_LINE CFG_MAX_LINE
 #define MAX_SHOWN 64                /* bytes of a bad value quoted in a message */
 #define SHOWN_SIZE (MAX_SHOWN + 4)
 
-#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#define LOWER "abcdefghijklmnopqrstuvwxyz"
-#define DIGIT "0123456789"
+#define UPPER CFG_UPPER
+#define LOWER CFG_LOWER
+#define DIGIT CFG_DIGIT
 
-static const char station_id_chars[] = UPPER LOWER DIGIT "._-";
-static const char name_chars[] = LOWER DIGIT "_-";
-static const char glob_chars[] = UPPER LOWER DIGIT "*?._-";
+static const char station_id_chars[] = CFG_STATION_ID_CHARS;
+static const char name_chars[] = CFG_NAME_CHARS;
 static const char key_chars[] = UPPER LOWER DIGIT "._-";
-static const char blanks[] = " \t\r\f\v";
-
-enum section {
-	SEC_NONE, /* before the first section header */
-	SEC_SKIP, /* inside an unknown, duplicate or misnamed section */
-	SEC_STATION,
-	SEC_CENTRAL,
-	SEC_PLUGINS,
-	SEC_PHOTO,
-	SEC_QUALITY,
-	SEC_METRICS,
-	SEC_DEVICE,
-	N_SECTIONS
-};
 
 static const char *const section_names[N_SECTIONS] = {
 	[SEC_STATION] = "station",
@@ -59,338 +45,76 @@ static const char *const section_names[N_SECTIONS] = {
 	[SEC_PHOTO] = "photo",
 	[SEC_QUALITY] = "quality",
 	[SEC_METRICS] = "metrics",
+	[SEC_ROLES] = "roles",
 	[SEC_DEVICE] = "device",
 };
-
-struct key_def;
-
-/* A kind of value: how it is stored (for freeing), parsed, and described. */
-struct value_type {
-	enum { STORE_STRING, STORE_STRV, STORE_BOOL, STORE_OTHER } store;
-	/* 0, -EINVAL (then nothing changed) or -ENOMEM */
-	int (*parse)(const struct key_def *def, void *base, const char *value);
-	const char *chars; /* parse_string(), parse_globs(): the allowed characters */
-	size_t max;        /* parse_string(): most characters (chars) or bytes (no chars) */
-	const char *expected; /* "office-hours: expected <this>, got '...'" */
-};
-
-#define KEY_REQUIRED 0x1
-
-struct key_def {
-	enum section section;
-	const char *key;
-	const struct value_type *type;
-	size_t offset;   /* of the field in struct rk_config or struct rk_device_config */
-	const char *def; /* default, parsed like a value of the file; NULL: unset */
-	unsigned int flags;
-	const char *description;
-};
-
-/* --- values ---------------------------------------------------------------- */
-
-static void *field_of(const struct key_def *def, void *base)
-{
-	return (char *)base + def->offset;
-}
-
-/* @s is 1 to @max characters, all from @set. */
-static bool is_word(const char *s, const char *set, size_t max)
-{
-	size_t n = strspn(s, set);
-
-	return n > 0 && n <= max && s[n] == '\0';
-}
-
-static char *strip(char *s)
-{
-	size_t len;
-
-	s += strspn(s, blanks);
-	len = strlen(s);
-	while (len > 0 && strchr(blanks, s[len - 1]))
-		len--;
-	s[len] = '\0';
-	return s;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* An empty value unsets an optional string (NULL). */
-static int set_string(const struct key_def *def, void *base, const char *value)
-{
-	char **field = field_of(def, base);
-	char *copy = NULL;
-
-	if (*value && !(copy = strdup(value)))
-		return -ENOMEM;
-	free(*field);
-	*field = copy;
-	return 0;
-}
-
-/* Strings of 1 to max characters of type->chars, or at most max bytes of anything. */
-static int parse_string(const struct key_def *def, void *base, const char *value)
-{
-	const struct value_type *t = def->type;
-
-	if (t->chars ? !is_word(value, t->chars, t->max) : strlen(value) > t->max)
-		return -EINVAL;
-	return set_string(def, base, value);
-}
-
-static int parse_path(const struct key_def *def, void *base, const char *value)
-{
-	if (*value && value[0] != '/')
-		return -EINVAL;
-	return parse_string(def, base, value);
-}
-
-static int parse_url(const struct key_def *def, void *base, const char *value)
-{
-	static const char scheme[] = "https://";
-	const char *host = value + strlen(scheme);
-
-	if (!*value)
-		return set_string(def, base, value);
-	if (strncmp(value, scheme, strlen(scheme)) != 0 || *host == '\0' || strchr("/?#:@", *host))
-		return -EINVAL;
-	for (const char *c = value; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			return -EINVAL;
-	return parse_string(def, base, value);
-}
-
-/* A decimal number from 1 to type->max. */
-static int parse_uint(const struct key_def *def, void *base, const char *value)
-{
-	unsigned long v = 0;
-
-	if (strspn(value, DIGIT) != strlen(value) || strlen(value) > 9 || !*value)
-		return -EINVAL;
-	v = strtoul(value, NULL, 10);
-	if (v < 1 || v > def->type->max)
-		return -EINVAL;
-	*(unsigned int *)field_of(def, base) = (unsigned int)v;
-	return 0;
-}
-
-static int parse_bool(const struct key_def *def, void *base, const char *value)
-{
-	static const char *const words[] = { "false", "true", "no", "yes", "off", "on", "0", "1" };
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (strcasecmp(value, words[i]) == 0) {
-			*(bool *)field_of(def, base) = i % 2;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* "a, b*,c" -> {"a", "b*", "c", NULL}; an empty value is the empty list. */
-static int parse_globs(const struct key_def *def, void *base, const char *value)
-{
-	char ***field = field_of(def, base);
-	char buf[MAX_LINE + 1], *item, *next, **list;
-	size_t n = 1, len = strlen(value), i = 0;
-	int err = 0;
-
-	if (len > MAX_LINE)
-		return -EINVAL;
-	memcpy(buf, value, len + 1);
-	for (const char *c = value; *c; c++)
-		n += *c == ',';
-	list = calloc(n + 1, sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	for (item = len ? buf : NULL; item && !err; item = next) {
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		item = strip(item);
-		if (!is_word(item, def->type->chars, SIZE_MAX))
-			err = -EINVAL;
-		else if (!(list[i++] = strdup(item)))
-			err = -ENOMEM;
-	}
-	if (err) {
-		strv_free(list);
-		return err;
-	}
-	strv_free(*field);
-	*field = list;
-	return 0;
-}
-
-/* Exactly "HH:MM", 00:00 to 23:59. */
-static int parse_clock(const char *s, unsigned int *minutes)
-{
-	unsigned int h, m;
-
-	if (strspn(s, DIGIT) != 2 || s[2] != ':' || strspn(s + 3, DIGIT) != 2)
-		return -EINVAL;
-	h = (unsigned int)(s[0] - '0') * 10 + (unsigned int)(s[1] - '0');
-	m = (unsigned int)(s[3] - '0') * 10 + (unsigned int)(s[4] - '0');
-	if (h > 23 || m > 59)
-		return -EINVAL;
-	*minutes = h * 60 + m;
-	return 0;
-}
-
-/* Sets both office_open and office_close of the struct rk_config @base. */
-static int parse_office_hours(const struct key_def *def, void *base, const char *value)
-{
-	struct rk_config *config = base;
-	unsigned int open, close;
-
-	if (strlen(value) != 11 || value[5] != '-' || parse_clock(value, &open) < 0 ||
-			parse_clock(value + 6, &close) < 0 || open >= close)
-		return -EINVAL;
-	config->office_open = open;
-	config->office_close = close;
-	return 0;
-}
-
-/* "red" or "blue": a backdrop colour of the photo rules. */
-static int parse_colour(const struct key_def *def, void *base, const char *value)
-{
-	if (strcmp(value, "red") != 0 && strcmp(value, "blue") != 0)
-		return -EINVAL;
-	return set_string(def, base, value);
-}
-
-/* A whole number from 0 to type->max. */
-static int parse_uint0(const struct key_def *def, void *base, const char *value)
-{
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(value, &end, 10);
-	if (errno || end == value || *end || value[0] == '-' || value[0] == '+' ||
-			n > def->type->max)
-		return -EINVAL;
-	*(unsigned int *)field_of(def, base) = (unsigned int)n;
-	return 0;
-}
-
-/* "HOST:PORT" with a loopback HOST (127.x.y.z, [::1] or localhost) and a
- * port of 1-65535: metrics are for the Prometheus on this machine only. */
-static int parse_listen(const struct key_def *def, void *base, const char *value)
-{
-	const char *colon = strrchr(value, ':');
-	size_t host_len = colon ? (size_t)(colon - value) : 0;
-	unsigned long port;
-	char *end;
-
-	if (!colon || !host_len || strlen(value) > 64)
-		return -EINVAL;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || port < 1 || port > 65535 || colon[1] == '+')
-		return -EINVAL;
-	if (!((host_len == 9 && !strncmp(value, "localhost", 9)) ||
-			(host_len == 5 && !strncmp(value, "[::1]", 5)) ||
-			(!strncmp(value, "127.", 4) &&
-				strspn(value, "0123456789.") == host_len)))
-		return -EINVAL;
-	return set_string(def, base, value);
-}
-
-/* --- the schema ------------------------------------------------------------ */
-
-static const struct value_type type_station_id = { STORE_STRING, parse_string,
-	station_id_chars, 64, "1 to 64 characters of A-Z a-z 0-9 . _ -" };
-static const struct value_type type_office_hours = { STORE_OTHER, parse_office_hours,
-	NULL, 0, "HH:MM-HH:MM with opening before closing" };
-static const struct value_type type_url = { STORE_STRING, parse_url,
-	NULL, 2048, "an https:// URL with a host name, without spaces, at most 2048 bytes" };
-static const struct value_type type_path = { STORE_STRING, parse_path,
-	NULL, PATH_MAX - 1, "an absolute path (starting with /)" };
-static const struct value_type type_globs = { STORE_STRV, parse_globs,
-	glob_chars, SIZE_MAX, "a comma-separated list of patterns of A-Z a-z 0-9 * ? . _ - "
-	"without empty items" };
-static const struct value_type type_plugin = { STORE_STRING, parse_string,
-	name_chars, 64, "a plugin name of 1 to 64 characters of a-z 0-9 _ -" };
-static const struct value_type type_connection = { STORE_STRING, parse_string,
-	NULL, 1024, "at most 1024 bytes" };
-static const struct value_type type_concurrency = { STORE_OTHER, parse_uint,
-	NULL, 16, "a number from 1 to 16" };
-static const struct value_type type_ms = { STORE_OTHER, parse_uint,
-	NULL, 86400000, "milliseconds, from 1 to 86400000" };
-static const struct value_type type_bool = { STORE_BOOL, parse_bool,
-	NULL, 0, "true, false, yes, no, on, off, 1 or 0" };
-
-static const struct value_type type_colour = { STORE_STRING, parse_colour,
-	NULL, 0, "red or blue" };
-static const struct value_type type_sharpness = { STORE_OTHER, parse_uint0,
-	NULL, 100000, "a whole number from 0 to 100000" };
-static const struct value_type type_percent = { STORE_OTHER, parse_uint0,
-	NULL, 50, "a whole number of percent from 0 to 50" };
-static const struct value_type type_score = { STORE_OTHER, parse_uint0,
-	NULL, 100, "a whole number from 0 to 100" };
-static const struct value_type type_retries = { STORE_OTHER, parse_uint0,
-	NULL, 10, "a whole number from 0 to 10" };
-static const struct value_type type_listen = { STORE_STRING, parse_listen,
-	NULL, 0, "a loopback HOST:PORT such as 127.0.0.1:9464 (metrics stay on this machine)" };
 
 #define CFG(field) offsetof(struct rk_config, field)
 #define DEV(field) offsetof(struct rk_device_config, field)
 
 /* Every key of the file. A new key is one row here and a field in config.h. */
 static const struct key_def schema[] = {
-	{ SEC_STATION, "id", &type_station_id, CFG(station_id), NULL, 0,
+	{ SEC_STATION, "id", &rk_cfg_type_station_id, CFG(station_id), NULL, 0,
 		"station identifier sent to the central server (default: the host name)" },
-	{ SEC_STATION, "office-hours", &type_office_hours, CFG(office_open), "08:00-15:00", 0,
+	{ SEC_STATION, "office-hours", &rk_cfg_type_office_hours, CFG(office_open), "08:00-15:00", 0,
 		"when step 1 (submission) is accepted" },
-	{ SEC_CENTRAL, "url", &type_url, CFG(central_url), NULL, 0,
+	{ SEC_CENTRAL, "url", &rk_cfg_type_url, CFG(central_url), NULL, 0,
 		"base URL of the central server; unset: no uploads" },
-	{ SEC_CENTRAL, "ca", &type_path, CFG(central_ca), NULL, 0,
+	{ SEC_CENTRAL, "ca", &rk_cfg_type_path, CFG(central_ca), NULL, 0,
 		"PEM file of the CA the server certificate must chain to" },
-	{ SEC_CENTRAL, "cert", &type_path, CFG(central_cert), NULL, 0,
+	{ SEC_CENTRAL, "cert", &rk_cfg_type_path, CFG(central_cert), NULL, 0,
 		"PEM file of the station's client certificate" },
-	{ SEC_CENTRAL, "key", &type_path, CFG(central_key), NULL, 0,
+	{ SEC_CENTRAL, "key", &rk_cfg_type_path, CFG(central_key), NULL, 0,
 		"PEM file of the station's client key" },
-	{ SEC_CENTRAL, "signing-key", &type_path, CFG(central_signing_key), NULL, 0,
+	{ SEC_CENTRAL, "signing-key", &rk_cfg_type_path, CFG(central_signing_key), NULL, 0,
 		"PEM file of the key that signs packets (default: key)" },
-	{ SEC_CENTRAL, "encryption-cert", &type_path, CFG(central_encryption_cert), NULL, 0,
+	{ SEC_CENTRAL, "encryption-cert", &rk_cfg_type_path, CFG(central_encryption_cert), NULL, 0,
 		"PEM certificate or public key the packets are encrypted for" },
-	{ SEC_CENTRAL, "max-concurrent", &type_concurrency, CFG(central_max_concurrent), "2", 0,
+	{ SEC_CENTRAL, "max-concurrent", &rk_cfg_type_concurrency, CFG(central_max_concurrent), "2", 0,
 		"uploads and status requests at once" },
-	{ SEC_CENTRAL, "backoff-initial-ms", &type_ms, CFG(central_backoff_initial), "1000", 0,
+	{ SEC_CENTRAL, "backoff-initial-ms", &rk_cfg_type_ms, CFG(central_backoff_initial), "1000", 0,
 		"first delay before a failed request is tried again" },
-	{ SEC_CENTRAL, "backoff-max-ms", &type_ms, CFG(central_backoff_max), "300000", 0,
+	{ SEC_CENTRAL, "backoff-max-ms", &rk_cfg_type_ms, CFG(central_backoff_max), "300000", 0,
 		"longest delay between tries" },
-	{ SEC_PLUGINS, "enable", &type_globs, CFG(plugins_enable), "*", 0,
+	{ SEC_PLUGINS, "enable", &rk_cfg_type_globs, CFG(plugins_enable), "*", 0,
 		"plugins to load (glob patterns)" },
-	{ SEC_PLUGINS, "disable", &type_globs, CFG(plugins_disable), "", 0,
+	{ SEC_PLUGINS, "disable", &rk_cfg_type_globs, CFG(plugins_disable), "", 0,
 		"plugins never to load, even when enabled (glob patterns)" },
-	{ SEC_PHOTO, "background-odd", &type_colour, CFG(photo_background_odd), "red", 0,
+	{ SEC_PHOTO, "background-odd", &rk_cfg_type_colour, CFG(photo_background_odd), "red", 0,
 		"backdrop of applicants born in odd years (KTP-el: red)" },
-	{ SEC_PHOTO, "background-even", &type_colour, CFG(photo_background_even), "blue", 0,
+	{ SEC_PHOTO, "background-even", &rk_cfg_type_colour, CFG(photo_background_even), "blue", 0,
 		"backdrop of applicants born in even years (KTP-el: blue)" },
-	{ SEC_PHOTO, "min-sharpness", &type_sharpness, CFG(photo_min_sharpness), "50", 0,
+	{ SEC_PHOTO, "min-sharpness", &rk_cfg_type_sharpness, CFG(photo_min_sharpness), "50", 0,
 		"least variance of the Laplacian over the head; 0: not checked" },
-	{ SEC_PHOTO, "max-off-centre", &type_percent, CFG(photo_max_off_centre), "10", 0,
+	{ SEC_PHOTO, "max-off-centre", &rk_cfg_type_percent, CFG(photo_max_off_centre), "10", 0,
 		"how far the head may be off the middle, in percent of the width; 0: not checked" },
-	{ SEC_QUALITY, "finger-threshold", &type_score, CFG(quality_finger), "40", 0,
+	{ SEC_QUALITY, "finger-threshold", &rk_cfg_type_score, CFG(quality_finger), "40", 0,
 		"lowest fingerprint quality accepted (MOSIP slap default 40)" },
-	{ SEC_QUALITY, "iris-threshold", &type_score, CFG(quality_iris), "60", 0,
+	{ SEC_QUALITY, "iris-threshold", &rk_cfg_type_score, CFG(quality_iris), "60", 0,
 		"lowest iris quality accepted (MOSIP default 60)" },
-	{ SEC_QUALITY, "retries", &type_retries, CFG(quality_retries), "3", 0,
+	{ SEC_QUALITY, "retries", &rk_cfg_type_retries, CFG(quality_retries), "3", 0,
 		"captures repeated at most this often while under the threshold" },
-	{ SEC_METRICS, "listen", &type_listen, CFG(metrics_listen), NULL, 0,
+	{ SEC_METRICS, "listen", &rk_cfg_type_listen, CFG(metrics_listen), NULL, 0,
 		"where to serve Prometheus metrics (GET /metrics); unset: not served" },
-	{ SEC_DEVICE, "plugin", &type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
+	{ SEC_ROLES, "front-office", &rk_cfg_type_groups, CFG(roles[0]), NULL, 0,
+		"groups whose members act as front office (steps 1, 2)" },
+	{ SEC_ROLES, "verifier", &rk_cfg_type_groups, CFG(roles[1]), NULL, 0,
+		"groups whose members verify (step 3)" },
+	{ SEC_ROLES, "analyst", &rk_cfg_type_groups, CFG(roles[2]), NULL, 0,
+		"groups whose members forward to recording (step 4)" },
+	{ SEC_ROLES, "operator", &rk_cfg_type_groups, CFG(roles[3]), NULL, 0,
+		"groups whose members record, upload and print (steps 5-9)" },
+	{ SEC_ROLES, "handover", &rk_cfg_type_groups, CFG(roles[4]), NULL, 0,
+		"groups whose members hand cards over (step 10)" },
+	{ SEC_ROLES, "technician", &rk_cfg_type_groups, CFG(roles[5]), NULL, 0,
+		"groups whose members look after devices and card stock" },
+	{ SEC_ROLES, "supervisor", &rk_cfg_type_groups, CFG(roles[6]), NULL, 0,
+		"groups whose members may act in every role" },
+	{ SEC_DEVICE, "plugin", &rk_cfg_type_plugin, DEV(plugin), NULL, KEY_REQUIRED,
 		"plugin that drives the device" },
-	{ SEC_DEVICE, "connection", &type_connection, DEV(connection), NULL, 0,
+	{ SEC_DEVICE, "connection", &rk_cfg_type_connection, DEV(connection), NULL, 0,
 		"where the device is, in the plugin's words (e.g. usb:1-3)" },
-	{ SEC_DEVICE, "enabled", &type_bool, DEV(enabled), "true", 0,
+	{ SEC_DEVICE, "enabled", &rk_cfg_type_bool, DEV(enabled), "true", 0,
 		"false: keep the device configured but do not open it" },
 };
 
@@ -426,7 +150,7 @@ static void free_fields(enum section section, void *base)
 		if (schema[i].type->store == STORE_STRING)
 			free(*(char **)field_of(&schema[i], base));
 		else if (schema[i].type->store == STORE_STRV)
-			strv_free(*(char ***)field_of(&schema[i], base));
+			rk_cfg_strv_free(*(char ***)field_of(&schema[i], base));
 	}
 }
 
@@ -641,7 +365,7 @@ static void open_device(struct parser *p, unsigned int line, const char *name)
 	struct rk_device_config *more, *dev;
 	char buf[SHOWN_SIZE];
 
-	if (!is_word(name, name_chars, 32)) {
+	if (!rk_cfg_is_word(name, name_chars, 32)) {
 		problem(p, line, "invalid device name '%s': expected 1 to 32 characters of "
 			"a-z 0-9 _ -", shown(name, buf));
 		return;
@@ -757,7 +481,7 @@ static void handle_pair(struct parser *p, unsigned int line, const char *key, co
 		problem(p, line, "empty key before '='");
 		return;
 	}
-	if (!is_word(key, key_chars, SIZE_MAX)) {
+	if (!rk_cfg_is_word(key, key_chars, SIZE_MAX)) {
 		problem(p, line, "invalid key '%s': expected letters, digits, '.', '_' or '-'",
 			shown(key, buf));
 		return;
@@ -849,7 +573,7 @@ static void handle_line(struct parser *p, unsigned int line, const char *data, s
 	}
 	memcpy(buf, data, len);
 	buf[len] = '\0';
-	text = strip(buf);
+	text = rk_cfg_strip(buf);
 	if (*text == '\0' || *text == '#' || *text == ';')
 		return;
 	if (*text == '[') {
@@ -864,7 +588,7 @@ static void handle_line(struct parser *p, unsigned int line, const char *data, s
 		return;
 	}
 	*eq = '\0';
-	handle_pair(p, line, strip(text), strip(eq + 1));
+	handle_pair(p, line, rk_cfg_strip(text), rk_cfg_strip(eq + 1));
 }
 
 /* Hands over the configuration, or the problems as @fail (-ENOMEM before all). */

@@ -3,8 +3,8 @@
  * rekam - KTP-el recording station daemon
  *
  * config.h - /etc/rekam/rekamd.conf: an INI/keyfile file with [station],
- * [central], [plugins], [photo], [quality], [metrics] and one [device NAME] section per
- * configured device.
+ * [central], [plugins], [photo], [quality], [metrics], [roles] and one
+ * [device NAME] section per configured device.
  * Every key is described by a schema table in config.c; unknown keys and bad
  * values are errors reported as "FILE:LINE: message". docs/rekamd.conf.md is
  * the reference for users.
@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #define RK_CONFIG_DEFAULT_PATH SYSCONFDIR "/rekam/rekamd.conf"
+#define RK_CONFIG_N_ROLES 7
 
 /* A key of a [device NAME] section that the core does not interpret:
  * it belongs to the device's plugin, which validates it. */
@@ -62,6 +63,9 @@ struct rk_config {
 	char *photo_background_even; /* background-even= default blue */
 	unsigned int photo_min_sharpness;  /* min-sharpness=  default 50; 0: off */
 	unsigned int photo_max_off_centre; /* max-off-centre= percent, default 10; 0: off */
+	/* [roles]: per role (in the order of enum rk_role, roles.h) the groups
+	 * whose members have it, NULL-terminated; NULL: the key is not set. */
+	char **roles[RK_CONFIG_N_ROLES];
 
 	/* [quality] (daemon/biometric-quality.h applies them) */
 	unsigned int quality_finger;  /* finger-threshold= 0-100, default 40 */

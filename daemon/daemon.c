@@ -28,6 +28,7 @@
 #include "daemon/dbus-object.h"
 #include "daemon/device-private.h"
 #include "daemon/device.h"
+#include "daemon/enrollment.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
 #include "daemon/metrics.h"
@@ -426,6 +427,7 @@ static void teardown(struct rk_daemon *d)
 	if (d->conn && dbus_connection_get_is_connected(d->conn))
 		dbus_connection_flush(d->conn);
 	rk_dbus_free(d->dbus);
+	rk_pipeline_stop(d);
 	rk_dbus_loop_detach(d->loop);
 	if (d->conn) {
 		dbus_connection_close(d->conn);
@@ -488,6 +490,10 @@ static int start(struct rk_daemon *d)
 		status = setup_events(d);
 	if (!status)
 		status = setup_bus(d);
+	if (!status && rk_pipeline_start(d) < 0) {
+		rk_error("cannot load the enrollments from the station database");
+		status = EX_SOFTWARE;
+	}
 	if (!status)
 		status = setup_devices(d);
 	if (!status && rk_central_start(d) < 0)

@@ -51,6 +51,7 @@ struct rk_devices;
 struct rk_usb;
 struct rk_central;
 struct rk_metrics;
+struct rk_enrollments;
 
 struct rk_daemon {
 	struct rk_daemon_options opts;
@@ -77,6 +78,7 @@ struct rk_daemon {
 	struct rk_usb *usb; /* NULL when libusb cannot be used */
 	struct rk_central *central; /* the central server link (central.h) */
 	struct rk_metrics *metrics; /* Prometheus metrics (metrics.h), or NULL */
+	struct rk_enrollments *enrollments; /* the pipeline (enrollment.h) */
 
 	struct event *sigterm, *sigint, *sighup, *watchdog;
 };

@@ -25,6 +25,11 @@ static const char *const error_names[RK_DBUS_ERROR_N_CODES] = {
 	[RK_DBUS_ERROR_DEVICE] = RK_DBUS_ERROR_PREFIX "DeviceError",
 	[RK_DBUS_ERROR_NOT_FOUND] = RK_DBUS_ERROR_PREFIX "NotFound",
 	[RK_DBUS_ERROR_CHECK_FAILED] = RK_DBUS_ERROR_PREFIX "CheckFailed",
+	[RK_DBUS_ERROR_ACCESS_DENIED] = RK_DBUS_ERROR_PREFIX "AccessDenied",
+	[RK_DBUS_ERROR_WRONG_STATE] = RK_DBUS_ERROR_PREFIX "WrongState",
+	[RK_DBUS_ERROR_OUTSIDE_OFFICE_HOURS] = RK_DBUS_ERROR_PREFIX "OutsideOfficeHours",
+	[RK_DBUS_ERROR_ALREADY_ENROLLED] = RK_DBUS_ERROR_PREFIX "AlreadyEnrolled",
+	[RK_DBUS_ERROR_ALREADY_EXISTS] = RK_DBUS_ERROR_PREFIX "AlreadyExists",
 };
 
 const char *rk_dbus_error_name(enum rk_dbus_error_code code)

@@ -25,6 +25,11 @@ enum rk_dbus_error_code {
 	RK_DBUS_ERROR_DEVICE,
 	RK_DBUS_ERROR_NOT_FOUND,
 	RK_DBUS_ERROR_CHECK_FAILED,
+	RK_DBUS_ERROR_ACCESS_DENIED,   /* the caller lacks the role (roles.c) */
+	RK_DBUS_ERROR_WRONG_STATE,     /* not allowed in the enrollment's state */
+	RK_DBUS_ERROR_OUTSIDE_OFFICE_HOURS,
+	RK_DBUS_ERROR_ALREADY_ENROLLED, /* an active enrollment has the same NIK */
+	RK_DBUS_ERROR_ALREADY_EXISTS,  /* e.g. a card serial already registered */
 	RK_DBUS_ERROR_N_CODES
 };
 

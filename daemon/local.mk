@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += daemon/librekamd.la
 daemon_librekamd_la_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/config.c daemon/config.h \
+	daemon/config-values.c daemon/config-private.h \
 	daemon/store.c daemon/store.h \
 	daemon/store-migrations.c \
 	daemon/sd-notify.c daemon/sd-notify.h \
@@ -36,6 +37,10 @@ daemon_librekamd_la_SOURCES = \
 	daemon/central.c daemon/central.h \
 	daemon/cardface.c daemon/cardface.h daemon/cardface-private.h \
 	daemon/cardface-check.c daemon/cardface-text.c daemon/cardface-image.c \
+	daemon/nik.c daemon/nik.h daemon/regions.c \
+	daemon/roles.c daemon/roles.h \
+	daemon/enrollment.c daemon/enrollment.h daemon/enrollment-dbus.c \
+	daemon/inventory.c daemon/inventory.h \
 	daemon/daemon.c daemon/daemon.h
 daemon_librekamd_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) $(LIBUSB_CFLAGS) $(CARDFACE_CFLAGS) $(JPEG_CFLAGS) \

@@ -3,7 +3,9 @@
  * rekam - KTP-el recording station daemon
  *
  * manager.c - the station manager interface, id.rekam.Station1 on
- * /id/rekam/Station1 (documented in dbus/id.rekam.Station1.xml).
+ * /id/rekam/Station1 (documented in dbus/id.rekam.Station1.xml). Submit
+ * lives in enrollment-dbus.c, AddCardBatch and the card counts in
+ * inventory.c.
  */
 #include <config.h>
 
@@ -19,6 +21,8 @@
 #include "daemon/dbus-object.h"
 #include "daemon/diag.h"
 #include "daemon/device.h"
+#include "daemon/enrollment.h"
+#include "daemon/inventory.h"
 #include "daemon/manager.h"
 #include "daemon/store.h"
 
@@ -155,6 +159,10 @@ static const struct rk_dbus_method manager_methods[] = {
 		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log },
 	{ "Diagnose", RK_DBUS_NO_ARGS,
 		RK_DBUS_ARGS({ "checks", "a(sss)" }, { "usb", "a(qqyyss)" }), rk_diag_bus_diagnose },
+	{ "Submit", RK_DBUS_ARGS({ "applicant", "a{sv}" }), RK_DBUS_ARGS({ "enrollment", "o" }),
+		rk_enrollment_submit_method },
+	{ "AddCardBatch", RK_DBUS_ARGS({ "first_serial", "s" }, { "count", "u" }),
+		RK_DBUS_ARGS({ "last_serial", "s" }), rk_inventory_add_batch_method },
 	{}
 };
 
@@ -167,6 +175,9 @@ static const struct rk_dbus_property manager_properties[] = {
 	{ "UploadQueueLength", "u", get_queue_length },
 	{ "OldestQueuedSince", "t", get_oldest },
 	{ "CentralReachable", "b", get_reachable },
+	{ "CardsBlank", "u", rk_inventory_get_blank },
+	{ "CardsIssued", "u", rk_inventory_get_issued },
+	{ "CardsSpoiled", "u", rk_inventory_get_spoiled },
 	{}
 };
 

@@ -55,6 +55,39 @@ const struct rk_migration rk_store_migrations[] = {
 		       "STRICT;"
 		       "CREATE INDEX uploads_due ON uploads (state, next_attempt);",
 	},
+	{
+		.version = 5,
+		.description = "enrollments, their steps, and the card inventory",
+		/* One row per applicant's application (enrollment.c); the partial
+		 * index keeps one active enrollment per NIK. Step records are the
+		 * SOP timestamps: one per transition, never changed. */
+		.sql = "CREATE TABLE enrollments (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+		       "nik TEXT NOT NULL CHECK (length(nik) = 16), state TEXT NOT NULL, "
+		       "checklist TEXT, return_reason TEXT NOT NULL, "
+		       "name TEXT NOT NULL, sex TEXT NOT NULL, birth_place TEXT NOT NULL, "
+		       "birth_date TEXT NOT NULL, blood_type TEXT NOT NULL, "
+		       "religion TEXT NOT NULL, marital_status TEXT NOT NULL, "
+		       "occupation TEXT NOT NULL, address TEXT NOT NULL, rt TEXT NOT NULL, "
+		       "rw TEXT NOT NULL, village TEXT NOT NULL, district TEXT NOT NULL, "
+		       "citizenship TEXT NOT NULL, "
+		       "created INTEGER NOT NULL, updated INTEGER NOT NULL) STRICT;"
+		       "CREATE UNIQUE INDEX enrollments_active_nik ON enrollments (nik) "
+		       "WHERE state NOT IN ('returned', 'rejected', 'collected');"
+		       "CREATE TABLE enrollment_steps (enrollment INTEGER NOT NULL "
+		       "REFERENCES enrollments (id), seq INTEGER NOT NULL, step INTEGER NOT NULL, "
+		       "state TEXT NOT NULL, role TEXT NOT NULL, uid INTEGER NOT NULL, "
+		       "at INTEGER NOT NULL, note TEXT NOT NULL, "
+		       "PRIMARY KEY (enrollment, seq)) STRICT;"
+		       "CREATE TABLE card_batches (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+		       "first_serial TEXT NOT NULL, count INTEGER NOT NULL, "
+		       "role TEXT NOT NULL, uid INTEGER NOT NULL, added INTEGER NOT NULL) STRICT;"
+		       "CREATE TABLE cards (serial TEXT PRIMARY KEY NOT NULL, "
+		       "batch INTEGER NOT NULL REFERENCES card_batches (id), "
+		       "state TEXT NOT NULL CHECK (state IN ('blank', 'issued', 'spoiled')), "
+		       "enrollment INTEGER REFERENCES enrollments (id), "
+		       "reason TEXT NOT NULL DEFAULT '', changed INTEGER NOT NULL) STRICT;"
+		       "CREATE INDEX cards_state ON cards (state, batch, serial);",
+	},
 };
 
 const unsigned int rk_store_n_migrations =

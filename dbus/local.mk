@@ -6,7 +6,8 @@
 # templates by make rather than by configure, so that the paths in them are
 # fully expanded (configure would leave "${exec_prefix}/sbin").
 
-dbusinterfaces_DATA = dbus/id.rekam.Station1.xml dbus/id.rekam.Station1.Device.xml
+dbusinterfaces_DATA = dbus/id.rekam.Station1.xml dbus/id.rekam.Station1.Device.xml \
+	dbus/id.rekam.Station1.Enrollment.xml
 dbuspolicy_DATA = dbus/id.rekam.Station1.conf
 dbussystemservices_DATA = dbus/id.rekam.Station1.service
 systemdsystemunit_DATA = dbus/rekamd.service

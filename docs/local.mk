@@ -14,6 +14,7 @@ dist_doc_DATA = \
 	docs/SECURITY.md \
 	docs/device-protocol.md \
 	docs/printer.md \
+	docs/pipeline.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
 	docs/rekamctl-diag.schema.json \

@@ -136,12 +136,13 @@ EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk
 include tests/fuzz.mk
 include tests/stress.mk
+include tests/pipeline.mk
 
 # --- benchmarks (not part of make check) ----------------------------------------
 # `make bench` builds and runs tests/bench/*: each prints medians and ratios
 # against a baseline measured in the same run. docs/PERFORMANCE.md has the
 # figures and how to read them.
-EXTRA_PROGRAMS = tests/bench/bench-dbus
+EXTRA_PROGRAMS = tests/bench/bench-dbus tests/bench/bench-pipeline
 EXTRA_DIST += tests/bench/bench-dbus.c
 CLEANFILES += $(EXTRA_PROGRAMS)
 tests_bench_bench_dbus_SOURCES = tests/bench/bench-dbus.c tests/lib/testbus.c tests/lib/testbus.h
@@ -152,6 +153,7 @@ bench: $(EXTRA_PROGRAMS) daemon/rekamd
 	REKAMD='$(abs_top_builddir)/daemon/rekamd' tests/bench/bench-dbus $(BENCH_ARGS)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-camera \
 		$(BENCH_CAMERA_ARGS)
+	tests/bench/bench-pipeline
 .PHONY: bench
 
 include tests/central.mk

@@ -10,11 +10,12 @@ require_tools gdbus busctl dbus-send python3 xmllint
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 API_XML=$top_srcdir/dbus/id.rekam.Station1.xml
 DEVICE_XML=$top_srcdir/dbus/id.rekam.Station1.Device.xml
+ENROLLMENT_XML=$top_srcdir/dbus/id.rekam.Station1.Enrollment.xml
 [ -n "${REKAM_TEST_PLUGIN_DIR:-}" ] || skip_all "REKAM_TEST_PLUGIN_DIR is not set (run through make check)"
 CAM=$REKAM_PATH/devices/camera0
 
 start_bus
-write_config "[device cam]" "plugin = test-timer" "connection = test:1"
+write_config "office-hours = 00:00-23:59" "[device cam]" "plugin = test-timer" "connection = test:1"
 start_rekamd --session --state-dir "$REKAM_TMP/state" --config "$REKAM_TMP/rekamd.conf" \
 	--plugin-dir "$REKAM_TEST_PLUGIN_DIR" --plugins 'test-timer'
 busctl=(busctl --address="$DBUS_SESSION_BUS_ADDRESS")
@@ -34,7 +35,8 @@ like "$out" "\.Version +property +s +\"[0-9.]+\" +emits-change|\.Version +proper
 out=$("${busctl[@]}" tree $REKAM_NAME 2>&1)
 like "$out" "/id/rekam/Station1" "busctl tree walks from / down to the root object"
 
-check "the API documents are well-formed XML" xmllint --noout "$API_XML" "$DEVICE_XML"
+check "the API documents are well-formed XML" xmllint --noout "$API_XML" "$DEVICE_XML" \
+	"$ENROLLMENT_XML"
 
 # Every interface, method, argument, property and signal of each document must
 # be what rekamd answers, and the other way round.
@@ -79,6 +81,16 @@ out=$(compare_api "$DEVICE_XML" $CAM)
 like "$out" "members compared: [1-9]" "a device's live introspection parses"
 unlike "$out" "documented but not served|served but not documented" \
 	"a device's live introspection matches dbus/id.rekam.Station1.Device.xml member for member"
+out=$(gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH --method $REKAM_NAME.Submit \
+	"{'Nik': <'6305014506900001'>, 'Name': <'SITI AMINAH'>, 'Sex': <'female'>,
+	  'BirthPlace': <'Rantau'>, 'BirthDate': <'1990-06-05'>, 'Religion': <'islam'>,
+	  'MaritalStatus': <'married'>, 'Address': <'Jl. A. Yani No. 5'>, 'Rt': <'001'>,
+	  'Rw': <'002'>, 'Village': <'Rantau Kiwa'>, 'District': <'Tapin Utara'>}" 2>&1)
+is "$out" "(objectpath '$REKAM_PATH/enrollments/1',)" "Submit creates an enrollment to introspect"
+out=$(compare_api "$ENROLLMENT_XML" $REKAM_PATH/enrollments/1)
+like "$out" "members compared: [1-9]" "an enrollment's live introspection parses"
+unlike "$out" "documented but not served|served but not documented" \
+	"an enrollment's live introspection matches dbus/id.rekam.Station1.Enrollment.xml member for member"
 
 # --- properties and methods -------------------------------------------------------
 is "$("${busctl[@]}" get-property $REKAM_NAME $REKAM_PATH $REKAM_NAME State 2>&1)" 's "ready"' \
@@ -95,7 +107,7 @@ like "$out" "'Uptime': <uint64 [0-9]+>" "... Uptime as uint64"
 like "$out" "'SchemaVersion': <uint32 [1-9]" "... SchemaVersion"
 out=$(gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH \
 	--method org.freedesktop.DBus.ObjectManager.GetManagedObjects 2>&1)
-like "$out" "^\(\{objectpath '$CAM': \{'id.rekam.Station1.Device': \{'Name': <'cam'>" \
+like "$out" "objectpath '$CAM': \{'id.rekam.Station1.Device': \{'Name': <'cam'>" \
 	"GetManagedObjects lists the device with its properties"
 out=$("${busctl[@]}" get-property $REKAM_NAME $REKAM_PATH $REKAM_NAME Devices 2>&1)
 is "$out" "ao 1 \"$CAM\"" "the manager's Devices property lists it"

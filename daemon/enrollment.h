@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rekam - KTP-el recording station daemon
+ *
+ * enrollment.h - enrollments: one applicant's way through SOP 800/011 as a
+ * durable state machine. Every transition is one SQLite transaction (the
+ * new state and a step record with its time, role and user) committed
+ * before memory changes and before anything it authorises happens. The
+ * steps' durations are measured against the SOP's time standards.
+ * enrollment.c holds the state machine and its storage; enrollment-dbus.c
+ * puts each enrollment on the bus (id.rekam.Station1.Enrollment) and serves
+ * the manager's Submit.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <dbus/dbus.h>
+
+#include "daemon/nik.h"
+#include "daemon/roles.h"
+
+#define RK_ENROLLMENT_INTERFACE "id.rekam.Station1.Enrollment"
+#define RK_ENROLLMENTS_PATH "/id/rekam/Station1/enrollments"
+
+enum rk_enrollment_state {
+	RK_ENR_SUBMITTED,   /* step 1 done */
+	RK_ENR_RECEIVED,    /* 2 */
+	RK_ENR_VERIFIED,    /* 3 */
+	RK_ENR_FORWARDED,   /* 4 */
+	RK_ENR_RECORDED,    /* 5 */
+	RK_ENR_UPLOADED,    /* 6 under way: waiting for the central server */
+	RK_ENR_PRINT_READY, /* 6 */
+	RK_ENR_PRINTING,    /* 7 */
+	RK_ENR_ISSUED,      /* 8 */
+	RK_ENR_AT_HANDOVER, /* 9 */
+	RK_ENR_COLLECTED,   /* 10: the end */
+	RK_ENR_RETURNED,    /* to the applicant, with a reason: the end */
+	RK_ENR_REJECTED,    /* refused by the central server: the end */
+	RK_ENR_N_STATES
+};
+
+/* The requirement checklist of steps 2 and 3 (SP requirements). */
+enum rk_checklist_item {
+	RK_CHECK_F102,                 /* form F1.02 */
+	RK_CHECK_FAMILY_CARD,          /* copy of the family card (KK) */
+	RK_CHECK_MARRIAGE_CERTIFICATE, /* copy, required under 17 */
+	RK_CHECK_DIPLOMA,              /* copy of the school diploma */
+	RK_CHECK_N_ITEMS
+};
+
+#define RK_SOP_STEPS 10
+
+/* One transition: which SOP step it completed (or ended in), when, by whom. */
+struct rk_step_record {
+	unsigned int step;               /* 1..10 */
+	enum rk_enrollment_state state;  /* the state it led to */
+	enum rk_role role;
+	uid_t uid;
+	int64_t at_ms;       /* CLOCK_REALTIME, ms since the epoch */
+	int64_t duration_ms; /* since the previous record (0 for the first) */
+	char *note;          /* reason of a return, "" otherwise */
+};
+
+struct rk_enrollments;
+
+struct rk_enrollment {
+	struct rk_enrollments *set;
+	int64_t id;
+	char path[64];
+	struct rk_applicant applicant;
+	enum rk_enrollment_state state;
+	bool checked;            /* the checklist has been filled in (step 2) */
+	unsigned int checklist;  /* bit per item present */
+	char *return_reason;     /* "" unless returned or rejected */
+	struct rk_step_record *steps;
+	size_t n_steps;
+};
+
+struct rk_store;
+
+/* Told after every committed change of @e (new, or state changed). */
+typedef void (*rk_enrollment_changed_fn)(struct rk_enrollment *e, bool created, void *data);
+
+/* The SOP's time standard of step 1..10 in ms (60000, 60000, 600000, ...). */
+int64_t rk_sop_standard_ms(unsigned int step);
+
+const char *rk_enrollment_state_name(enum rk_enrollment_state state);
+/* The SOP step a state stands for (1..10). */
+unsigned int rk_enrollment_state_step(enum rk_enrollment_state state);
+/* Ended: returned, rejected or collected; another enrollment of the NIK may start. */
+bool rk_enrollment_state_final(enum rk_enrollment_state state);
+
+const char *rk_checklist_item_name(enum rk_checklist_item item);
+/* The item named @name, or -1. */
+int rk_checklist_item_from_name(const char *name);
+
+/* Load every enrollment from @store. NULL on failure (logged). */
+struct rk_enrollments *rk_enrollments_new(struct rk_store *store, rk_enrollment_changed_fn fn,
+		void *data);
+void rk_enrollments_free(struct rk_enrollments *set);
+
+size_t rk_enrollments_count(struct rk_enrollments *set);
+/* The @data given to rk_enrollments_new(). */
+void *rk_enrollments_data(struct rk_enrollments *set);
+struct rk_enrollment *rk_enrollments_at(struct rk_enrollments *set, size_t i);
+struct rk_enrollment *rk_enrollments_find(struct rk_enrollments *set, int64_t id);
+/* The enrollment at object path @path, or NULL. */
+struct rk_enrollment *rk_enrollments_find_path(struct rk_enrollments *set, const char *path);
+/* The enrollment of @nik that has not ended, or NULL. */
+struct rk_enrollment *rk_enrollments_find_active(struct rk_enrollments *set, const char *nik);
+
+/*
+ * Step 1: a new enrollment of @a (already checked with rk_applicant_check())
+ * in state submitted. 0 and *@out, -EEXIST (an active enrollment of the NIK),
+ * -EIO (the database; logged).
+ */
+int rk_enrollments_submit(struct rk_enrollments *set, const struct rk_applicant *a,
+		enum rk_role role, uid_t uid, struct rk_enrollment **out);
+
+/*
+ * Step 2: the front office's checklist (bits of items present) on @y-@m-@d.
+ * Complete: received. Incomplete: returned, the missing items in the reason
+ * (in @why too). 0 or -EIO.
+ */
+int rk_enrollment_receive(struct rk_enrollment *e, unsigned int checklist, int y, int m, int d,
+		enum rk_role role, uid_t uid, char *why, size_t size);
+
+/*
+ * Move @e from its current state to @to as SOP step @step, with @note (the
+ * return reason for returned/rejected, else NULL). One transaction; 0, or
+ * -EIO (nothing changed).
+ */
+int rk_enrollment_transition(struct rk_enrollment *e, enum rk_enrollment_state to,
+		unsigned int step, enum rk_role role, uid_t uid, const char *note);
+
+/* Which items @e needs: F1.02, family card, diploma, and the marriage
+ * certificate when the applicant is under 17 on @y-@m-@d. */
+unsigned int rk_enrollment_required_items(const struct rk_enrollment *e, int y, int m, int d);
+
+/* Bits of the steps whose duration exceeded the SOP standard (bit 1 = step 1). */
+unsigned int rk_enrollment_overruns(const struct rk_enrollment *e);
+
+/* --- enrollment-dbus.c --- */
+
+struct rk_daemon;
+
+/* Load the enrollments and put each on the bus. 0 or -errno. */
+int rk_pipeline_start(struct rk_daemon *d);
+/* Free them (after the bus objects are gone). */
+void rk_pipeline_stop(struct rk_daemon *d);
+
+/* The manager's Submit(a{sv} applicant) -> (o enrollment); front office. */
+DBusMessage *rk_enrollment_submit_method(DBusConnection *conn, DBusMessage *msg, void *data);
