@@ -10,6 +10,7 @@ rekamplugin_LTLIBRARIES =
 
 # One fragment per plugin, each adding itself to rekamplugin_LTLIBRARIES.
 include plugins/sigpad-sim.mk
+include plugins/cardreader-pcsc.mk
 include plugins/camera-gphoto2.mk
 include plugins/scanner-sane.mk
 include plugins/biometric-sbi.mk

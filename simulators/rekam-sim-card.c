@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <event2/bufferevent.h>
@@ -22,6 +24,7 @@
 
 #define VPCD_DEFAULT "127.0.0.1:35963"
 #define RECONNECT_MS 200 /* real time, not scaled: how often vpcd is tried */
+#define NEW_CARD_GAP_MS 1000 /* real time: how long new-card leaves the reader empty */
 
 /* vpcd's one-byte control messages */
 enum { VPCD_POWER_OFF = 0, VPCD_POWER_ON = 1, VPCD_RESET = 2, VPCD_GET_ATR = 4 };
@@ -154,6 +157,11 @@ static void card_in(void)
 
 static void link_read_cb(struct bufferevent *bev, void *arg)
 {
+	int one = 1;
+
+	/* vpcd writes a frame's length and its bytes separately: acknowledge at
+	 * once, or Nagle holds the bytes back for our delayed ACK (~40 ms per APDU) */
+	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 	if (serve(bufferevent_get_input(bev), link_write, NULL) == CARD_ACT_TEAR)
 		card_out();
 }
@@ -161,6 +169,9 @@ static void link_read_cb(struct bufferevent *bev, void *arg)
 static void link_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	if (what & BEV_EVENT_CONNECTED) {
+		int one = 1;
+
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		link.connected = true;
 		link.down_logged = false;
 		link.connections++;
@@ -339,8 +350,14 @@ static int cmd_new_card(struct sim *sim, const char *arg, char *out, size_t outl
 		card_out();
 	card_blank(&card, card.number + 1);
 	r = card_save(&card);
-	if (was_in)
-		card_in();
+	if (was_in) {
+		/* Out long enough for pcscd's presence polling (400 ms) to see
+		 * the removal: a swap it misses is no new insertion for clients. */
+		struct timeval gap = { NEW_CARD_GAP_MS / 1000, (NEW_CARD_GAP_MS % 1000) * 1000 };
+
+		link.inserted = true;
+		evtimer_add(link.retry, &gap);
+	}
 	if (r < 0) {
 		snprintf(out, outlen, "cannot save %s: %s", card.state_path, strerror(-r));
 		return r;

@@ -27,6 +27,7 @@ BUS_PID=
 REKAMD_PID=
 REKAMD_STATUS=
 SIM_PID=
+PCSCD_PID=
 
 # --- TAP ----------------------------------------------------------------------
 
@@ -126,6 +127,7 @@ _cleanup() {
 	local status=$?
 	[ -n "$REKAMD_PID" ] && kill -KILL "$REKAMD_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill -KILL "$SIM_PID" 2>/dev/null
+	[ -n "$PCSCD_PID" ] && kill -TERM "$PCSCD_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && kill -TERM "$BUS_PID" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$REKAM_TMP"
@@ -303,4 +305,73 @@ wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
 		sleep 0.05
 	done
 	return 1
+}
+
+# --- a private pcscd with the vpcd reader ------------------------------------------
+# pcscd's client socket is fixed (/run/pcscd/pcscd.comm): one pcscd per machine.
+# require_pcscd skips the test when another pcscd runs or the socket is taken
+# (run such tests under `flock /tmp/rekam-pcscd.lock make check ...` on a
+# shared machine, so they take turns). start_pcscd starts pcscd -f -c with
+# a private reader.conf.d whose vpcd entry listens on $VPCD_PORT (slot 0,
+# reader "Virtual PCD 00 00") and $VPCD_PORT+1; stop_pcscd stops exactly it.
+
+VPCD_DRIVER=${REKAM_VPCD_DRIVER:-/usr/lib/pcsc/drivers/serial/libifdvpcd.so}
+VPCD_PORT=
+PCSC_RUN=/run/pcscd
+
+require_pcscd() {
+	local running
+	require_tools pcscd opensc-tool socat
+	[ -f "$VPCD_DRIVER" ] ||
+		skip_all "the vpcd driver is not installed ($VPCD_DRIVER; Debian: vsmartcard-vpcd)"
+	running=$(ps -C pcscd -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { printf "%s ", $1 }')
+	if [ -n "$running" ]; then
+		skip_all "a pcscd is already running (pid ${running% }): its socket" \
+			"$PCSC_RUN/pcscd.comm is the only one PC/SC clients reach; stop it to run this test"
+	fi
+	if [ -S "$PCSC_RUN/pcscd.comm" ] &&
+		socat -u /dev/null "UNIX-CONNECT:$PCSC_RUN/pcscd.comm" 2>/dev/null; then
+		skip_all "$PCSC_RUN/pcscd.comm is in use (systemd's pcscd.socket?); stop it to run this test"
+	fi
+	mkdir -p "$PCSC_RUN" 2>/dev/null
+	[ -w "$PCSC_RUN" ] ||
+		skip_all "pcscd needs a writable $PCSC_RUN (run as root, or create it for this user)"
+	_vpcd_pick_port
+}
+
+_vpcd_port_free() { # nothing listens on PORT and PORT+1 (vpcd's two slots)
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null &&
+		! (exec 3<>"/dev/tcp/127.0.0.1/$(($1 + 1))") 2>/dev/null
+}
+
+_vpcd_pick_port() {
+	local p
+	for _ in $(seq 20); do
+		p=$((36100 + (RANDOM % 2000) * 2))
+		if _vpcd_port_free "$p"; then
+			VPCD_PORT=$p
+			return 0
+		fi
+	done
+	bail "no free port pair for vpcd"
+}
+
+start_pcscd() { # until opensc-tool -l shows the vpcd reader
+	mkdir -p "$REKAM_TMP/reader.conf.d"
+	cat >"$REKAM_TMP/reader.conf.d/vpcd" <<EOF
+FRIENDLYNAME "Virtual PCD"
+DEVICENAME /dev/null:$VPCD_PORT
+LIBPATH $VPCD_DRIVER
+CHANNELID $VPCD_PORT
+EOF
+	pcscd -f -c "$REKAM_TMP/reader.conf.d" >>"$REKAM_TMP/pcscd.log" 2>&1 &
+	PCSCD_PID=$!
+	wait_for 10 sh -c 'opensc-tool -l 2>/dev/null | grep -q "Virtual PCD"' ||
+		bail "pcscd did not show the vpcd reader (port $VPCD_PORT)"
+}
+
+stop_pcscd() {
+	kill -TERM "$PCSCD_PID" 2>/dev/null
+	wait "$PCSCD_PID" 2>/dev/null
+	PCSCD_PID=
 }

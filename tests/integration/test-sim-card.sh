@@ -14,49 +14,21 @@
 # path), the test is skipped rather than disturbing it.
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
-require_tools pcscd opensc-tool openssl socat od
-VPCD_DRIVER=${REKAM_VPCD_DRIVER:-/usr/lib/pcsc/drivers/serial/libifdvpcd.so}
-[ -f "$VPCD_DRIVER" ] || skip_all "the vpcd driver is not installed ($VPCD_DRIVER; Debian: vsmartcard-vpcd)"
+require_tools openssl od
+require_pcscd
 
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
 REKAM_SIM_CARD=${REKAM_SIM_CARD:-$top_builddir/simulators/rekam-sim-card}
 [ -x "$REKAM_SIM_CARD" ] || bail "rekam-sim-card is not built at $REKAM_SIM_CARD"
-
-PCSC_RUN=/run/pcscd
-running=$(ps -C pcscd -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { printf "%s ", $1 }')
-if [ -n "$running" ]; then
-	skip_all "a pcscd is already running (pid ${running% }): its socket" \
-		"$PCSC_RUN/pcscd.comm is the only one PC/SC clients reach; stop it to run this test"
-fi
-if [ -S "$PCSC_RUN/pcscd.comm" ] && socat -u /dev/null "UNIX-CONNECT:$PCSC_RUN/pcscd.comm" 2>/dev/null; then
-	skip_all "$PCSC_RUN/pcscd.comm is in use (systemd's pcscd.socket?); stop it to run this test"
-fi
-mkdir -p "$PCSC_RUN" 2>/dev/null
-[ -w "$PCSC_RUN" ] || skip_all "pcscd needs a writable $PCSC_RUN (run as root, or create it for this user)"
 
 KEY=00112233445566778899aabbccddeeff
 AID=F052454B414D01
 CTL=$REKAM_TMP/card.ctl
 SOCK=$REKAM_TMP/card.sock
 STATE=$REKAM_TMP/card.state
-PCSCD_PID=
+PORT=$VPCD_PORT
 
 # --- processes ---------------------------------------------------------------------
-
-port_free() { # nothing listens on PORT and PORT+1 (vpcd's two slots)
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null &&
-		! (exec 3<>"/dev/tcp/127.0.0.1/$(($1 + 1))") 2>/dev/null
-}
-
-PORT=
-for _ in $(seq 20); do
-	p=$((36100 + (RANDOM % 2000) * 2))
-	if port_free "$p"; then
-		PORT=$p
-		break
-	fi
-done
-[ -n "$PORT" ] || bail "no free port pair for vpcd"
 
 start_sim() { # start_sim [ARGS...]: wait for the control socket
 	# shellcheck disable=SC2046
@@ -65,19 +37,6 @@ start_sim() { # start_sim [ARGS...]: wait for the control socket
 	SIM_PID=$!
 	wait_for 20 test -S "$CTL" || bail "rekam-sim-card did not start"
 }
-
-_card_cleanup() { # stop what this test started; keep the exit status for lib.sh
-	local status=$?
-	[ -n "$SIM_PID" ] && kill -KILL "$SIM_PID" 2>/dev/null
-	if [ -n "$PCSCD_PID" ]; then
-		kill -TERM "$PCSCD_PID" 2>/dev/null
-		wait "$PCSCD_PID" 2>/dev/null
-	fi
-	(exit "$status")
-	_cleanup
-}
-trap _card_cleanup EXIT
-
 
 # --- APDUs through pcscd ---------------------------------------------------------------
 
@@ -194,26 +153,6 @@ is "$?" 70 "a malformed state file: exit 70"
 like "$(cat "$REKAM_TMP/err")" "not a rekam-sim-card state file" "... saying so"
 
 # --- pcscd with the vpcd reader on our port ---------------------------------------------
-mkdir -p "$REKAM_TMP/reader.conf.d"
-cat >"$REKAM_TMP/reader.conf.d/vpcd" <<EOF
-FRIENDLYNAME "Virtual PCD"
-DEVICENAME /dev/null:$PORT
-LIBPATH $VPCD_DRIVER
-CHANNELID $PORT
-EOF
-start_pcscd() {
-	pcscd -f -c "$REKAM_TMP/reader.conf.d" >>"$REKAM_TMP/pcscd.log" 2>&1 &
-	PCSCD_PID=$!
-	wait_for 10 sh -c 'opensc-tool -l 2>/dev/null | grep -q "Virtual PCD"' ||
-		bail "pcscd did not show the vpcd reader (port $PORT)"
-}
-
-stop_pcscd() {
-	kill -TERM "$PCSCD_PID" 2>/dev/null
-	wait "$PCSCD_PID" 2>/dev/null
-	PCSCD_PID=
-}
-
 start_pcscd
 diag "pcscd $PCSCD_PID, vpcd on port $PORT"
 
