@@ -309,9 +309,9 @@ wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
 
 # --- a private pcscd with the vpcd reader ------------------------------------------
 # pcscd's client socket is fixed (/run/pcscd/pcscd.comm): one pcscd per machine.
-# require_pcscd skips the test when another pcscd runs or the socket is taken
-# (run such tests under `flock /tmp/rekam-pcscd.lock make check ...` on a
-# shared machine, so they take turns). start_pcscd starts pcscd -f -c with
+# require_pcscd waits for /tmp/rekam-pcscd.lock, so that such tests take
+# turns, then skips the test when a pcscd it did not start runs or the socket
+# is taken. start_pcscd starts pcscd -f -c with
 # a private reader.conf.d whose vpcd entry listens on $VPCD_PORT (slot 0,
 # reader "Virtual PCD 00 00") and $VPCD_PORT+1; stop_pcscd stops exactly it.
 
@@ -321,9 +321,15 @@ PCSC_RUN=/run/pcscd
 
 require_pcscd() {
 	local running
-	require_tools pcscd opensc-tool socat
+	require_tools pcscd opensc-tool socat flock
 	[ -f "$VPCD_DRIVER" ] ||
 		skip_all "the vpcd driver is not installed ($VPCD_DRIVER; Debian: vsmartcard-vpcd)"
+	# One pcscd per machine: tests that need one take turns on this lock
+	# (make check runs them in parallel). It is held on fd 9 until this
+	# test and everything it started, pcscd included, have exited.
+	exec 9>>/tmp/rekam-pcscd.lock
+	flock -w 600 9 ||
+		skip_all "another test has held /tmp/rekam-pcscd.lock (its pcscd) for 10 minutes"
 	running=$(ps -C pcscd -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { printf "%s ", $1 }')
 	if [ -n "$running" ]; then
 		skip_all "a pcscd is already running (pid ${running% }): its socket" \

@@ -13,7 +13,7 @@
 # tests/integration/card-cancel holds the claim), and pcscd going away and
 # coming back.
 #
-# Starts pcscd: on a shared machine run it under flock /tmp/rekam-pcscd.lock.
+# Starts pcscd after its turn on /tmp/rekam-pcscd.lock (require_pcscd).
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_tools python3 busctl od
