@@ -47,98 +47,16 @@ static char control[100], state_dir[128];
 
 static char *control_cmd(const char *cmd)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char buf[1024] = "";
-	size_t len = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", control);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-			write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return strdup("(no control socket)");
-	}
-	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	close(fd);
-	buf[strcspn(buf, "\n")] = '\0';
-	return strdup(buf);
+	return tc_sim_control(control, cmd);
 }
 
 static void control_ok(const char *cmd)
 {
-	char *answer = control_cmd(cmd);
-
-	tap_ok(strncmp(answer, "OK", 2) == 0, "simulator control: %s (%s)", cmd, answer);
-	free(answer);
+	tc_sim_control_ok(control, cmd);
 }
 
-struct artifact {
-	char kind[48], format[48], handle[48];
-	unsigned int width, height, dpi;
-	int quality;
-};
 
-static int parse_artifacts(DBusMessage *reply, struct artifact *out, int max)
-{
-	DBusMessageIter iter, array, dict, entry, var;
-	int n = 0;
-
-	dbus_message_iter_init(reply, &iter);
-	dbus_message_iter_recurse(&iter, &array);
-	for (; n < max && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_ARRAY;
-			dbus_message_iter_next(&array), n++) {
-		memset(&out[n], 0, sizeof(out[n]));
-		out[n].quality = -2;
-		dbus_message_iter_recurse(&array, &dict);
-		for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-				dbus_message_iter_next(&dict)) {
-			const char *key, *s;
-			dbus_uint32_t u;
-			dbus_int32_t i;
-
-			dbus_message_iter_recurse(&dict, &entry);
-			dbus_message_iter_get_basic(&entry, &key);
-			dbus_message_iter_next(&entry);
-			dbus_message_iter_recurse(&entry, &var);
-			switch (dbus_message_iter_get_arg_type(&var)) {
-			case DBUS_TYPE_STRING:
-				dbus_message_iter_get_basic(&var, &s);
-				if (!strcmp(key, "Kind"))
-					snprintf(out[n].kind, sizeof(out[n].kind), "%s", s);
-				else if (!strcmp(key, "Format"))
-					snprintf(out[n].format, sizeof(out[n].format), "%s", s);
-				else if (!strcmp(key, "Handle"))
-					snprintf(out[n].handle, sizeof(out[n].handle), "%s", s);
-				break;
-			case DBUS_TYPE_UINT32:
-				dbus_message_iter_get_basic(&var, &u);
-				if (!strcmp(key, "Width"))
-					out[n].width = u;
-				else if (!strcmp(key, "Height"))
-					out[n].height = u;
-				else if (!strcmp(key, "Dpi"))
-					out[n].dpi = u;
-				break;
-			case DBUS_TYPE_INT32:
-				dbus_message_iter_get_basic(&var, &i);
-				if (!strcmp(key, "Quality"))
-					out[n].quality = i;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
-static char *artifact_text(const struct artifact *a)
+static char *artifact_text(const struct tc_artifact *a)
 {
 	size_t len = 0;
 
@@ -148,7 +66,7 @@ static char *artifact_text(const struct artifact *a)
 /* Capture on @dev with up to two string options; the artifacts, or -1 and
  * the error name in @error. */
 static int capture(const char *dev, const char *k1, const char *v1, const char *k2,
-		const char *v2, struct artifact *art, char *error, size_t error_len)
+		const char *v2, struct tc_artifact *art, char *error, size_t error_len)
 {
 	DBusMessage *msg = k2 ? tc_capture_call(dev, k1, DBUS_TYPE_STRING, &v1, k2,
 			DBUS_TYPE_STRING, &v2, NULL) :
@@ -158,7 +76,7 @@ static int capture(const char *dev, const char *k1, const char *v1, const char *
 	int n = -1;
 
 	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-		n = parse_artifacts(reply, art, MAX_ART);
+		n = tc_parse_artifacts(reply, art, MAX_ART);
 		dbus_message_unref(reply);
 	} else {
 		char *name = tc_result(reply);
@@ -169,7 +87,7 @@ static int capture(const char *dev, const char *k1, const char *v1, const char *
 	return n;
 }
 
-static const struct artifact *find(const struct artifact *art, int n, const char *kind)
+static const struct tc_artifact *find(const struct tc_artifact *art, int n, const char *kind)
 {
 	for (int i = 0; i < n; i++)
 		if (!strcmp(art[i].kind, kind))
@@ -183,18 +101,18 @@ static char *good(const char *what, const char *dev, const char *k1, const char 
 		const char *k2, const char *v2, const char *const *kinds, unsigned int w,
 		unsigned int h, const char *summary_kind)
 {
-	struct artifact art[MAX_ART];
+	struct tc_artifact art[MAX_ART];
 	char error[128] = "";
 	int n = capture(dev, k1, v1, k2, v2, art, error, sizeof(error)), want = 0;
 	bool images = true;
-	const struct artifact *summary;
+	const struct tc_artifact *summary;
 
 	while (kinds[want])
 		want++;
 	tap_is_int(n, want + 1, "%s: %d images and a summary%s%s", what, want, *error ? " - " : "",
 		error);
 	for (int i = 0; i < want && n > 0; i++) {
-		const struct artifact *a = find(art, n, kinds[i]);
+		const struct tc_artifact *a = find(art, n, kinds[i]);
 
 		if (!a || strcmp(a->format, "image/png") || a->width != w || a->height != h ||
 				a->quality < 0 || a->quality > 100) {
@@ -248,7 +166,7 @@ static void test_ten_fingers_two_irises(void)
 	static const char *const thumbs[] = { "fingerprint-left-thumb", "fingerprint-right-thumb",
 		NULL };
 	static const char *const eyes[] = { "iris-left", "iris-right", NULL };
-	struct artifact art[MAX_ART];
+	struct tc_artifact art[MAX_ART];
 	char error[128], *s;
 
 	control_ok("score left-index 35");
@@ -275,7 +193,7 @@ static void test_ten_fingers_two_irises(void)
 	/* the quality of the left index finger as an artifact property */
 	control_ok("score left-index 77");
 	if (capture(FINGER, NULL, NULL, NULL, NULL, art, error, sizeof(error)) > 0) {
-		const struct artifact *a = find(art, 5, "fingerprint-left-index");
+		const struct tc_artifact *a = find(art, 5, "fingerprint-left-index");
 
 		tap_ok(a && a->quality == 77 && a->dpi == 500,
 			"the artifact of the left index carries Quality 77 and 500 dpi");
@@ -291,7 +209,7 @@ static void test_exceptions(void)
 		"fingerprint-right-little", NULL };
 	static const char *const missing[] = { "fingerprint-left-index", "fingerprint-left-middle",
 		"fingerprint-left-little", NULL };
-	struct artifact art[MAX_ART];
+	struct tc_artifact art[MAX_ART];
 	char error[128] = "", *s;
 
 	s = good("right slap, ring finger bandaged", FINGER, "bio-subtype", "right-slap",
@@ -321,7 +239,7 @@ static void test_exceptions(void)
 static void expect_error(const char *what, const char *dev, const char *fault, const char *name,
 		const char *last_error)
 {
-	struct artifact art[MAX_ART];
+	struct tc_artifact art[MAX_ART];
 	char error[128] = "", *last;
 
 	if (fault)
@@ -361,7 +279,7 @@ static void test_self_test(void)
 static int attempt(struct rk_bq_round *round, const char *dev, const char *subtype,
 		const char *prefix, int n_parts, const char *const *names, char *kept, size_t kept_len)
 {
-	struct artifact art[MAX_ART];
+	struct tc_artifact art[MAX_ART];
 	int scores[RK_BQ_MAX_PARTS], n, verdict;
 	char error[128] = "", kind[64];
 
@@ -371,7 +289,7 @@ static int attempt(struct rk_bq_round *round, const char *dev, const char *subty
 	if (n < 0)
 		return -EIO;
 	for (int p = 0; p < n_parts; p++) {
-		const struct artifact *a;
+		const struct tc_artifact *a;
 
 		snprintf(kind, sizeof(kind), "%s-%s", prefix, names[p]);
 		a = find(art, n, kind);
@@ -425,7 +343,7 @@ static void test_quality_policy(void)
 static void test_power(void)
 {
 	static const char *const eyes[] = { "iris-left", "iris-right", NULL };
-	struct artifact art[MAX_ART];
+	struct tc_artifact art[MAX_ART];
 	char error[128] = "";
 
 	control_ok("power off");

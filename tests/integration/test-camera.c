@@ -65,54 +65,6 @@ static char *status_of(const char *key)
 	return value;
 }
 
-/* --- captures ---------------------------------------------------------------------- */
-
-struct artifact {
-	char kind[48], format[48], handle[48], sha[80];
-	unsigned int width, height;
-};
-
-static int parse_artifacts(DBusMessage *reply, struct artifact *out, int max)
-{
-	DBusMessageIter iter, array, dict, entry, var;
-	int n = 0;
-
-	dbus_message_iter_init(reply, &iter);
-	dbus_message_iter_recurse(&iter, &array);
-	for (; n < max && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_ARRAY;
-			dbus_message_iter_next(&array), n++) {
-		memset(&out[n], 0, sizeof(out[n]));
-		dbus_message_iter_recurse(&array, &dict);
-		for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-				dbus_message_iter_next(&dict)) {
-			const char *key, *s;
-			dbus_uint32_t u;
-
-			dbus_message_iter_recurse(&dict, &entry);
-			dbus_message_iter_get_basic(&entry, &key);
-			dbus_message_iter_next(&entry);
-			dbus_message_iter_recurse(&entry, &var);
-			if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_STRING) {
-				dbus_message_iter_get_basic(&var, &s);
-				if (!strcmp(key, "Kind"))
-					snprintf(out[n].kind, sizeof(out[n].kind), "%s", s);
-				else if (!strcmp(key, "Format"))
-					snprintf(out[n].format, sizeof(out[n].format), "%s", s);
-				else if (!strcmp(key, "Handle"))
-					snprintf(out[n].handle, sizeof(out[n].handle), "%s", s);
-				else if (!strcmp(key, "Sha256"))
-					snprintf(out[n].sha, sizeof(out[n].sha), "%s", s);
-			} else if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_UINT32) {
-				dbus_message_iter_get_basic(&var, &u);
-				if (!strcmp(key, "Width"))
-					out[n].width = u;
-				else if (!strcmp(key, "Height"))
-					out[n].height = u;
-			}
-		}
-	}
-	return n;
-}
 
 /* Files in the artifact store. */
 static int stored(void)
@@ -133,7 +85,7 @@ static int stored(void)
 
 /* Run @call; on success its one artifact into @a; "" or the error name, and
  * the error's message in @message. */
-static char *capture(DBusMessage *call, struct artifact *a, char *message, size_t size)
+static char *capture(DBusMessage *call, struct tc_artifact *a, char *message, size_t size)
 {
 	DBusMessage *reply = tc_call_msg(conn, call, 60000);
 	char *result;
@@ -142,7 +94,7 @@ static char *capture(DBusMessage *call, struct artifact *a, char *message, size_
 	if (message)
 		message[0] = '\0';
 	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
-			parse_artifacts(reply, a, 1) != 1)
+			tc_parse_artifacts(reply, a, 1) != 1)
 		strcpy(a->kind, "(not one artifact)");
 	if (message && dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
 		const char *text = "";
@@ -164,7 +116,7 @@ static DBusMessage *with_year(dbus_int64_t year)
 
 static void good_capture(const char *when)
 {
-	struct artifact a;
+	struct tc_artifact a;
 	char *r = capture(tc_capture_call(CAM, NULL), &a, NULL, 0);
 
 	tap_ok(!strcmp(r, "") && !strcmp(a.kind, "portrait") && !strcmp(a.format, "image/jpeg") &&
@@ -175,7 +127,7 @@ static void good_capture(const char *when)
 
 static void expect_error(DBusMessage *call, const char *want, const char *words, const char *what)
 {
-	struct artifact a;
+	struct tc_artifact a;
 	char message[512];
 	char *r = capture(call, &a, message, sizeof(message));
 
@@ -249,7 +201,7 @@ static void test_capture(void)
 	unsigned int md_len = 0;
 	DBusMessageIter iter, bytes;
 	DBusMessage *reply;
-	struct artifact a;
+	struct tc_artifact a;
 	int n = 0;
 	char *r;
 
@@ -295,7 +247,7 @@ static void test_capture(void)
 
 static void test_checks(void)
 {
-	struct artifact a;
+	struct tc_artifact a;
 	char *r;
 	int before;
 

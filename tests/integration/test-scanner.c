@@ -64,62 +64,12 @@ static void sim_status(const char *key, char *out, size_t size)
 	free(line);
 }
 
-/* --- captures ------------------------------------------------------------------------- */
-
-struct artifact {
-	char kind[48], format[48], handle[48];
-	unsigned int width, height, dpi;
-};
-
-static int parse_artifacts(DBusMessage *reply, struct artifact *out, int max)
-{
-	DBusMessageIter iter, array, dict, entry, var;
-	int n = 0;
-
-	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_METHOD_RETURN)
-		return -1;
-	dbus_message_iter_init(reply, &iter);
-	dbus_message_iter_recurse(&iter, &array);
-	for (; n < max && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_ARRAY;
-			dbus_message_iter_next(&array), n++) {
-		memset(&out[n], 0, sizeof(out[n]));
-		dbus_message_iter_recurse(&array, &dict);
-		for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-				dbus_message_iter_next(&dict)) {
-			const char *key, *s;
-			dbus_uint32_t u;
-
-			dbus_message_iter_recurse(&dict, &entry);
-			dbus_message_iter_get_basic(&entry, &key);
-			dbus_message_iter_next(&entry);
-			dbus_message_iter_recurse(&entry, &var);
-			if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_STRING) {
-				dbus_message_iter_get_basic(&var, &s);
-				if (!strcmp(key, "Kind"))
-					snprintf(out[n].kind, sizeof(out[n].kind), "%s", s);
-				else if (!strcmp(key, "Format"))
-					snprintf(out[n].format, sizeof(out[n].format), "%s", s);
-				else if (!strcmp(key, "Handle"))
-					snprintf(out[n].handle, sizeof(out[n].handle), "%s", s);
-			} else if (dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_UINT32) {
-				dbus_message_iter_get_basic(&var, &u);
-				if (!strcmp(key, "Width"))
-					out[n].width = u;
-				else if (!strcmp(key, "Height"))
-					out[n].height = u;
-				else if (!strcmp(key, "Dpi"))
-					out[n].dpi = u;
-			}
-		}
-	}
-	return n;
-}
 
 /* A Capture that must work: its artifacts in @art, their number returned. */
-static int capture(DBusMessage *call, struct artifact *art, int max, const char *what)
+static int capture(DBusMessage *call, struct tc_artifact *art, int max, const char *what)
 {
 	DBusMessage *reply = tc_call_msg(conn, call, 60000);
-	int n = parse_artifacts(reply, art, max);
+	int n = tc_parse_artifacts(reply, art, max);
 
 	if (n < 0) {
 		char *last = tc_prop(conn, SCANNER, TC_DEVICE, "LastError");
@@ -133,7 +83,7 @@ static int capture(DBusMessage *call, struct artifact *art, int max, const char 
 
 /* The bytes of a stored artifact, through ReadArtifact (they are sealed on disk):
  * does it start with @magic and hold @needle (when not NULL)? */
-static bool stored_is(const struct artifact *a, const void *magic, size_t len,
+static bool stored_is(const struct tc_artifact *a, const void *magic, size_t len,
 		const char *needle)
 {
 	DBusMessage *msg = tc_new_call(TC_ROOT, TC_NAME, "ReadArtifact"), *reply;
@@ -239,7 +189,7 @@ static void test_self_test(void)
 
 static void test_glass(void)
 {
-	struct artifact art[4];
+	struct tc_artifact art[4];
 	int n = capture(tc_capture_call(SCANNER, NULL), art, 4, "glass");
 
 	tap_is_int(n, 1, "a scan of the glass gives one page");
@@ -258,7 +208,7 @@ static void test_feeder(void)
 {
 	dbus_bool_t yes = TRUE;
 	const char *adf = "adf", *f102 = "f102";
-	struct artifact art[4];
+	struct tc_artifact art[4];
 	char pages0[16], pages1[16], left[16];
 	int n;
 
@@ -284,7 +234,7 @@ static void test_gray_jpeg(void)
 {
 	const char *gray = "gray", *jpeg = "jpeg", *kk = "kk";
 	dbus_int32_t res = 75;
-	struct artifact art[2];
+	struct tc_artifact art[2];
 	char mode[16], doc[16];
 	int n;
 
@@ -326,7 +276,7 @@ static DBusMessage *adf_call(void)
 
 static void test_feeder_faults(void)
 {
-	struct artifact art[4];
+	struct tc_artifact art[4];
 	int before;
 
 	control_ok("load 3 f102");
@@ -406,7 +356,7 @@ static void test_bad_options(void)
 
 static void test_unplug(void)
 {
-	struct artifact art[2];
+	struct tc_artifact art[2];
 	char *last;
 
 	control_ok("unplug");
@@ -432,7 +382,7 @@ static void test_unplug(void)
 static void test_sane_test_backend(void)
 {
 	dbus_int32_t res = 75;
-	struct artifact art[2];
+	struct tc_artifact art[2];
 	int n;
 
 	tap_ok(tc_wait_prop(conn, TESTSCAN, "State", "idle", 20000),

@@ -40,65 +40,8 @@ static void control_ok(const char *cmd)
 	tc_sim_control_ok(control, cmd);
 }
 
-/* The artifacts of a Capture reply: kinds, formats and handles. */
-struct artifact {
-	char kind[48], format[48], handle[48], sha[80];
-	unsigned int width, height;
-	unsigned long long size;
-};
 
-static int parse_artifacts(DBusMessage *reply, struct artifact *out, int max)
-{
-	DBusMessageIter iter, array, dict, entry, var;
-	int n = 0;
-
-	dbus_message_iter_init(reply, &iter);
-	dbus_message_iter_recurse(&iter, &array);
-	for (; n < max && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_ARRAY;
-			dbus_message_iter_next(&array), n++) {
-		memset(&out[n], 0, sizeof(out[n]));
-		dbus_message_iter_recurse(&array, &dict);
-		for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-				dbus_message_iter_next(&dict)) {
-			const char *key, *s;
-			dbus_uint32_t u;
-			dbus_uint64_t t;
-
-			dbus_message_iter_recurse(&dict, &entry);
-			dbus_message_iter_get_basic(&entry, &key);
-			dbus_message_iter_next(&entry);
-			dbus_message_iter_recurse(&entry, &var);
-			switch (dbus_message_iter_get_arg_type(&var)) {
-			case DBUS_TYPE_STRING:
-				dbus_message_iter_get_basic(&var, &s);
-				if (!strcmp(key, "Kind"))
-					snprintf(out[n].kind, sizeof(out[n].kind), "%s", s);
-				else if (!strcmp(key, "Format"))
-					snprintf(out[n].format, sizeof(out[n].format), "%s", s);
-				else if (!strcmp(key, "Handle"))
-					snprintf(out[n].handle, sizeof(out[n].handle), "%s", s);
-				else if (!strcmp(key, "Sha256"))
-					snprintf(out[n].sha, sizeof(out[n].sha), "%s", s);
-				break;
-			case DBUS_TYPE_UINT32:
-				dbus_message_iter_get_basic(&var, &u);
-				if (!strcmp(key, "Width"))
-					out[n].width = u;
-				else if (!strcmp(key, "Height"))
-					out[n].height = u;
-				break;
-			case DBUS_TYPE_UINT64:
-				dbus_message_iter_get_basic(&var, &t);
-				if (!strcmp(key, "Size"))
-					out[n].size = t;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
-static char *artifact_bytes(const struct artifact *a, size_t *len)
+static char *artifact_bytes(const struct tc_artifact *a, size_t *len)
 {
 	return tc_read_artifact(conn, a->handle, len);
 }
@@ -107,11 +50,11 @@ static char *artifact_bytes(const struct artifact *a, size_t *len)
 static void good_capture(const char *when)
 {
 	DBusMessage *reply = tc_call_msg(conn, tc_capture_call(PAD, NULL), 60000);
-	struct artifact art[4];
+	struct tc_artifact art[4];
 	int n = 0;
 
 	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN)
-		n = parse_artifacts(reply, art, 4);
+		n = tc_parse_artifacts(reply, art, 4);
 	else
 		tc_result(dbus_message_ref(reply));
 	dbus_message_unref(reply);

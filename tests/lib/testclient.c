@@ -222,3 +222,69 @@ void tc_sim_control_ok(const char *socket_path, const char *cmd)
 	tap_ok(strncmp(answer, "OK", 2) == 0, "simulator: %s (%s)", cmd, answer);
 	free(answer);
 }
+
+int tc_parse_artifacts(DBusMessage *reply, struct tc_artifact *out, int max)
+{
+	DBusMessageIter iter, array, dict, entry, var;
+	int n = 0;
+
+	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_METHOD_RETURN ||
+			!dbus_message_iter_init(reply, &iter))
+		return 0;
+	if (!strncmp(dbus_message_get_signature(reply), "a{sv}aa{sv}", 11))
+		dbus_message_iter_next(&iter); /* a Job reply: the results first */
+	if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
+		return 0;
+	dbus_message_iter_recurse(&iter, &array);
+	for (; n < max && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_ARRAY;
+			dbus_message_iter_next(&array), n++) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].quality = -2;
+		dbus_message_iter_recurse(&array, &dict);
+		for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
+				dbus_message_iter_next(&dict)) {
+			const char *key, *s;
+			dbus_uint32_t u;
+			dbus_int32_t i;
+			dbus_uint64_t t;
+
+			dbus_message_iter_recurse(&dict, &entry);
+			dbus_message_iter_get_basic(&entry, &key);
+			dbus_message_iter_next(&entry);
+			dbus_message_iter_recurse(&entry, &var);
+			switch (dbus_message_iter_get_arg_type(&var)) {
+			case DBUS_TYPE_STRING:
+				dbus_message_iter_get_basic(&var, &s);
+				if (!strcmp(key, "Kind"))
+					snprintf(out[n].kind, sizeof(out[n].kind), "%s", s);
+				else if (!strcmp(key, "Format"))
+					snprintf(out[n].format, sizeof(out[n].format), "%s", s);
+				else if (!strcmp(key, "Handle"))
+					snprintf(out[n].handle, sizeof(out[n].handle), "%s", s);
+				else if (!strcmp(key, "Sha256"))
+					snprintf(out[n].sha, sizeof(out[n].sha), "%s", s);
+				break;
+			case DBUS_TYPE_UINT32:
+				dbus_message_iter_get_basic(&var, &u);
+				if (!strcmp(key, "Width"))
+					out[n].width = u;
+				else if (!strcmp(key, "Height"))
+					out[n].height = u;
+				else if (!strcmp(key, "Dpi"))
+					out[n].dpi = u;
+				break;
+			case DBUS_TYPE_INT32:
+				dbus_message_iter_get_basic(&var, &i);
+				if (!strcmp(key, "Quality"))
+					out[n].quality = i;
+				break;
+			case DBUS_TYPE_UINT64:
+				dbus_message_iter_get_basic(&var, &t);
+				if (!strcmp(key, "Size"))
+					out[n].size = t;
+				break;
+			}
+		}
+	}
+	return n;
+}

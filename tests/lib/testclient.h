@@ -59,3 +59,15 @@ char *tc_sim_control(const char *socket, const char *cmd);
 
 /* TAP check that the simulator answers @cmd with "OK...". */
 void tc_sim_control_ok(const char *socket, const char *cmd);
+
+/* One artifact's metadata from a Capture or Job reply. */
+struct tc_artifact {
+	char kind[48], format[48], handle[48], sha[80];
+	unsigned int width, height, dpi;
+	int quality; /* -2 when the reply gave none */
+	unsigned long long size;
+};
+
+/* The aa{sv} of a Capture reply (or the second argument of a Job reply,
+ * when @reply's signature starts with a{sv}) into @out; how many. */
+int tc_parse_artifacts(DBusMessage *reply, struct tc_artifact *out, int max);
