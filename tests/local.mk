@@ -159,3 +159,9 @@ bench: $(EXTRA_PROGRAMS) daemon/rekamd
 include tests/central.mk
 # the card face renderer: its unit test and benchmark
 include tests/cardface.mk
+
+# Pictures tests leave in the build tree for a person to look at.
+clean-local: clean-test-samples
+clean-test-samples:
+	rm -rf tests/scanner-samples tests/biometric-samples
+.PHONY: clean-test-samples

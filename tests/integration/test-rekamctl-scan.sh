@@ -94,6 +94,9 @@ check "the PDF saved as f102-3.pdf" test -s "$SAVE/f102-3.pdf"
 is "$(od -An -tx1 -N8 "$SAVE/f102.png" | tr -d ' \n')" "89504e470d0a1a0a" "f102.png is a PNG"
 is "$(png_size "$SAVE/f102.png")" "827x1169" "... A4 at 100 dpi"
 is "$(png_ppm "$SAVE/f102.png")" 3937 "... its pHYs says 100 dpi (3937 pixels per metre)"
+# a copy stays in the build tree for a person to look at
+mkdir -p "$top_builddir/tests/scanner-samples" &&
+	cp "$SAVE/f102.png" "$SAVE/f102-2.png" "$top_builddir/tests/scanner-samples/"
 is "$(head -c 8 "$SAVE/f102-3.pdf")" "%PDF-1.4" "f102-3.pdf is a PDF"
 check_fails "the two pages differ" cmp -s "$SAVE/f102.png" "$SAVE/f102-2.png"
 
