@@ -370,10 +370,17 @@ DEVICENAME /dev/null:$VPCD_PORT
 LIBPATH $VPCD_DRIVER
 CHANNELID $VPCD_PORT
 EOF
-	pcscd -f -c "$REKAM_TMP/reader.conf.d" >>"$REKAM_TMP/pcscd.log" 2>&1 &
-	PCSCD_PID=$!
-	wait_for 10 sh -c 'opensc-tool -l 2>/dev/null | grep -q "Virtual PCD"' ||
-		bail "pcscd did not show the vpcd reader (port $VPCD_PORT)"
+	# pcscd now and then comes up without the reader on a loaded machine;
+	# a second start has always shown it
+	for attempt in 1 2; do
+		pcscd -f -c "$REKAM_TMP/reader.conf.d" >>"$REKAM_TMP/pcscd.log" 2>&1 &
+		PCSCD_PID=$!
+		wait_for 15 sh -c 'opensc-tool -l 2>/dev/null | grep -q "Virtual PCD"' && return 0
+		diag "pcscd did not show the vpcd reader (port $VPCD_PORT, attempt $attempt):"
+		tail -5 "$REKAM_TMP/pcscd.log" | sed 's/^/#   /'
+		stop_pcscd
+	done
+	bail "pcscd did not show the vpcd reader (port $VPCD_PORT)"
 }
 
 stop_pcscd() {
