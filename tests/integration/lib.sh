@@ -353,7 +353,9 @@ _vpcd_port_free() { # nothing listens on PORT and PORT+1 (vpcd's two slots)
 _vpcd_pick_port() {
 	local p
 	for _ in $(seq 20); do
-		p=$((36100 + (RANDOM % 2000) * 2))
+		# below the ephemeral range (32768-60999 on Linux), where another
+		# process's outgoing connection could hold the port vpcd binds
+		p=$((20000 + (RANDOM % 5000) * 2))
 		if _vpcd_port_free "$p"; then
 			VPCD_PORT=$p
 			return 0
@@ -364,15 +366,16 @@ _vpcd_pick_port() {
 
 start_pcscd() { # until opensc-tool -l shows the vpcd reader
 	mkdir -p "$REKAM_TMP/reader.conf.d"
-	cat >"$REKAM_TMP/reader.conf.d/vpcd" <<EOF
+	# vpcd cannot bind a port that is in use (seen: "Address already in
+	# use"); the second attempt takes another port pair
+	for attempt in 1 2; do
+		[ "$attempt" = 1 ] || _vpcd_pick_port
+		cat >"$REKAM_TMP/reader.conf.d/vpcd" <<EOF
 FRIENDLYNAME "Virtual PCD"
 DEVICENAME /dev/null:$VPCD_PORT
 LIBPATH $VPCD_DRIVER
 CHANNELID $VPCD_PORT
 EOF
-	# pcscd now and then comes up without the reader on a loaded machine;
-	# a second start has always shown it
-	for attempt in 1 2; do
 		pcscd -f -c "$REKAM_TMP/reader.conf.d" >>"$REKAM_TMP/pcscd.log" 2>&1 &
 		PCSCD_PID=$!
 		wait_for 15 sh -c 'opensc-tool -l 2>/dev/null | grep -q "Virtual PCD"' && return 0

@@ -50,7 +50,7 @@ port_free() { # nothing listens on PORT and PORT+1 (vpcd's two slots)
 }
 VPCD=
 for _ in $(seq 20); do
-	p=$((38200 + (RANDOM % 2000) * 2))
+	p=$((30000 + (RANDOM % 1300) * 2)) # below the ephemeral ports (32768-)
 	port_free "$p" && VPCD=$p && break
 done
 [ -n "$VPCD" ] || bail "no free port pair for vpcd"
