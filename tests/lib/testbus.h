@@ -33,7 +33,9 @@ pid_t testbus_spawn(struct testbus *tb, char *const argv[], char *const env[],
 		const char *log_path);
 
 /* Wait up to @timeout_ms for @pid to exit; its exit status, 128+signal, or
- * -1 on timeout. */
+ * -1 on timeout, after which @pid is killed (SIGKILL) and reaped so that it
+ * does not outlive the test. With @timeout_ms 0 it only looks: -1 while
+ * @pid runs, and nothing is killed. */
 int testbus_wait(pid_t pid, int timeout_ms);
 
 /* Read a whole file into a NUL-terminated buffer (free() it); NULL on error. */
