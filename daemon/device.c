@@ -623,6 +623,7 @@ void rk_devices_free(struct rk_devices *devices)
 		rk_dbus_unregister_all(devices->daemon->dbus, dev->path);
 		device_free(dev);
 	}
+	rk_run_free_deferred(devices);
 	free(devices->items);
 	free(devices);
 }
