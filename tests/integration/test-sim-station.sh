@@ -258,6 +258,42 @@ is "$?" 69 "no plugin for the devices: exit 69"
 like "$(cat "$REKAM_TMP/err")" "device camera0 \(camera-gphoto2, rekam-sim-camera\) is" \
 	"... naming the first device not up, with rekamd's log"
 
+# a simulator that dies at start: named, with the end of its log, nothing left
+mkdir "$REKAM_TMP/bin"
+for p in rekamd rekamctl rekam-sim-central rekam-sim-card rekam-sim-biometric \
+	rekam-sim-scanner rekam-sim-sigpad rekam-sim-printer; do
+	for d in daemon client simulators; do
+		[ -x "$top_builddir/$d/$p" ] && ln -s "$top_builddir/$d/$p" "$REKAM_TMP/bin/$p"
+	done
+done
+printf '#!/bin/sh\necho "rekam-sim-camera: the lens cap is on" >&2\nexit 70\n' \
+	>"$REKAM_TMP/bin/rekam-sim-camera"
+chmod +x "$REKAM_TMP/bin/rekam-sim-camera"
+station --no-card --bindir "$REKAM_TMP/bin" --plugin-dir "$top_builddir/plugins/built" \
+	--keep -- true >"$REKAM_TMP/out" 2>"$REKAM_TMP/err"
+is "$?" 69 "a simulator that exits at start: exit 69"
+err=$(cat "$REKAM_TMP/err")
+like "$err" "^rekam-sim-station: rekam-sim-camera did not start$" "... naming it"
+like "$err" "^    rekam-sim-camera: the lens cap is on$" "... with the end of its log"
+dir=$(printf '%s\n' "$err" | sed -n 's/^rekam-sim-station: kept the station directory //p')
+left=
+for s in central card; do
+	[ -S "$dir/$s.control" ] && left="$left $s.control"
+done
+[ -n "$dir" ] && [ -f "$dir/camera.log" ] && [ -f "$dir/card.log" ] && [ -z "$left" ]
+ok $? "... the simulators started before it are stopped (no socket left), the logs kept"
+
+# pcscd cannot run: the station comes up without the card reader, saying why
+REKAM_VPCD_DRIVER=$REKAM_TMP/no-vpcd.so station --keep -- true >"$REKAM_TMP/out" \
+	2>"$REKAM_TMP/err"
+is "$?" 0 "no vpcd driver: the station still comes up"
+like "$(cat "$REKAM_TMP/err")" "no card reader: the vpcd driver $REKAM_TMP/no-vpcd\.so is not installed" \
+	"... saying why there is no card reader"
+dir=$(sed -n "s/^REKAM_STATION_DIR='\(.*\)'$/\1/p" "$REKAM_TMP/out")
+unlike "$(cat "$dir/rekamd.conf")" "cardreader0" "... which is not in rekamd.conf"
+unlike "$(cat "$REKAM_TMP/out")" "REKAM_PCSCD_PID" "... and no pcscd runs"
+like "$(cat "$REKAM_TMP/out")" "^REKAM_CARD_CONTROL=" "... but the card simulator does, for the printer"
+
 if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
 	found=$(cat "$REKAM_TMP"/valgrind.*.log 2>/dev/null)
 	is "$found" "" "valgrind found nothing"
