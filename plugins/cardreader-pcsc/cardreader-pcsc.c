@@ -270,7 +270,8 @@ static void finish_open(struct reader *rd, struct request *r)
 		host->op_complete(op, -ENOMEM, "the card watcher could not be started");
 		return;
 	}
-	host->set_info(rd->dev, rd->name, "", "");
+	/* Model: the reader's name; Serial and Firmware when its driver tells */
+	host->set_info(rd->dev, rd->name, r->serial, r->firmware);
 	host->set_health_string(rd->dev, "Reader", rd->name);
 	host->set_health_bool(rd->dev, "ReaderPresent", true);
 	rd->card_present = false;
