@@ -206,33 +206,25 @@ void rk_device_run_cancel(struct rk_device *dev, const char *owner)
 
 /* --- completion ------------------------------------------------------------ */
 
-static void deferred_free(struct rk_deferred_done *d)
-{
-	struct rk_deferred_done **p;
-
-	for (p = &d->devices->deferred; *p && *p != d; p = &(*p)->next)
-		;
-	if (*p)
-		*p = d->next;
-	if (d->ev)
-		event_free(d->ev);
-	free(d->message);
-	free(d);
-}
-
 static void deferred_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct rk_deferred_done *d = data;
 	struct rk_options none = { 0 };
 	struct rk_device_outcome o = { .err = d->err, .message = d->message ? d->message : "",
 		.results = &none };
-	rk_device_done_fn fn = d->fn;
-	void *fn_data = d->data;
+	struct rk_deferred_done **p;
 
 	(void)fd;
 	(void)what;
-	deferred_free(d);
-	fn(&o, fn_data);
+	/* off the list first: the starter may run another operation */
+	for (p = &d->devices->deferred; *p && *p != d; p = &(*p)->next)
+		;
+	if (*p)
+		*p = d->next;
+	d->fn(&o, d->data);
+	event_free(d->ev);
+	free(d->message);
+	free(d);
 }
 
 void rk_run_fail(struct rk_op *op, int err, const char *message)

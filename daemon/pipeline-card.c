@@ -8,7 +8,7 @@
  * card reader plugin's personalization blob (docs/card.md 9.1): DG1 the
  * demographics (compact JSON, sorted keys, as the central server's DG1),
  * DG2 the portrait cropped to 180x240, DG3 the signed capture summaries of
- * the two slaps, DG7 the signature image and EF.SOD the SHA-256 of each
+ * the two slaps, DG7 the signature image scaled to fit, and EF.SOD the SHA-256 of each
  * data group. The station makes the chip data from its own record until
  * the personalization data of the central server (its document signer) is
  * fetched instead (docs/pipeline.md says so).
@@ -154,14 +154,9 @@ static int blob(struct rk_card_job *job)
 				job->data[RK_CARD_IN_RIGHT_SLAP], job->sizes[RK_CARD_IN_RIGHT_SLAP]);
 		}
 	}
-	if (!err) {
-		files[3] = malloc(job->sizes[RK_CARD_IN_SIGNATURE]);
-		sizes[3] = job->sizes[RK_CARD_IN_SIGNATURE];
-		if (!files[3])
-			err = -ENOMEM;
-		else
-			memcpy(files[3], job->data[RK_CARD_IN_SIGNATURE], sizes[3]);
-	}
+	if (!err)
+		err = rk_cardface_shrink_png(job->data[RK_CARD_IN_SIGNATURE],
+			job->sizes[RK_CARD_IN_SIGNATURE], chip_files[3].max, &files[3], &sizes[3]);
 	if (!err)
 		err = sod(job, files, sizes, &files[4], &sizes[4]);
 	for (size_t i = 0; !err && i < N_FILES; i++) {

@@ -42,6 +42,7 @@
 #define MAX_CARDS 3 /* cards one Issue may use */
 #define PRINTER_TIMEOUT_MS 120000
 #define ENCODE_TIMEOUT_MS 60000
+#define CARD_WAIT_MS 10000
 #define MAX_REASON 500
 
 struct issue_run {
@@ -335,7 +336,10 @@ static void encode(struct issue_run *r)
 		return;
 	}
 	memcpy(blob, r->card->blob, r->card->blob_size);
-	if (rk_options_add_bytes(&opts, "blob", blob, r->card->blob_size) < 0) {
+	/* the staged card reaches the reader a moment later */
+	if (rk_options_add_bytes(&opts, "blob", blob, r->card->blob_size) < 0 ||
+			rk_options_add_int(&opts, "card-wait", CARD_WAIT_MS) < 0) {
+		rk_options_clear(&opts);
 		fail(r, RK_DBUS_ERROR_FAILED, "Out of memory");
 		return;
 	}
@@ -390,6 +394,13 @@ static void take_card(struct issue_run *r)
 	rk_pipeline_progress(r->base.d, r->base.e, "stage", 0.25, "card %s to the encoder",
 		serial);
 	run_job(r, "printer", "stage", &opts, PRINTER_TIMEOUT_MS, staged);
+}
+
+static void card_work(void *data)
+{
+	struct issue_run *r = data;
+
+	rk_card_job_work(r->card);
 }
 
 static void card_done(void *data)
@@ -550,7 +561,7 @@ static DBusMessage *issue_authorized(struct rk_daemon *d, DBusMessage *msg, unsi
 		audit_card(r, "card.decision", r->spoil_reason);
 		r->spoil_first = true;
 	}
-	if (rk_worker_submit(d->workers, rk_card_job_work, card_done, r) < 0)
+	if (rk_worker_submit(d->workers, card_work, card_done, r) < 0)
 		fail(r, RK_DBUS_ERROR_FAILED, "Out of memory");
 	return NULL;
 }
