@@ -86,6 +86,8 @@ static void add_field(struct upload_job *job, const char *key, const char *value
 {
 	size_t n = job->in.n_applicant;
 
+	if (!*value)
+		return; /* an optional field left empty is not sent */
 	snprintf(job->values[n], sizeof(job->values[n]), "%s", value);
 	job->fields[n] = (struct rk_packet_field){ key, job->values[n] };
 	job->in.n_applicant++;
