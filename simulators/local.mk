@@ -42,7 +42,7 @@ TESTS += tests/integration/test-sim-sigpad.sh
 EXTRA_DIST += tests/integration/test-sim-sigpad.sh
 
 TESTS += tests/integration/test-sim-station.sh
-EXTRA_DIST += tests/integration/test-sim-station.sh
+EXTRA_DIST += tests/integration/test-sim-station.sh tests/integration/station.lsan
 
 # a whole simulated station: private bus, every simulator, rekamd
 bin_PROGRAMS += simulators/rekam-sim-station

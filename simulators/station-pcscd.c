@@ -229,6 +229,8 @@ int start_pcscd(struct station *st)
 	else if (access(driver, F_OK) != 0)
 		snprintf(why, sizeof(why), "the vpcd driver %s is not installed (Debian: "
 			"vsmartcard-vpcd)", driver);
+	else if ((mkdir(PCSCD_RUN, 0755) < 0 && errno != EEXIST) || access(PCSCD_RUN, W_OK) < 0)
+		snprintf(why, sizeof(why), "pcscd needs a writable " PCSCD_RUN " (run as root)");
 	else if (!take_lock(st, why, sizeof(why)))
 		; /* why is said */
 	else if (other_pcscd(pid, sizeof(pid)))
@@ -237,8 +239,6 @@ int start_pcscd(struct station *st)
 	else if (socket_in_use(PCSCD_RUN "/pcscd.comm"))
 		snprintf(why, sizeof(why), PCSCD_RUN "/pcscd.comm is in use (systemd's "
 			"pcscd.socket?)");
-	else if ((mkdir(PCSCD_RUN, 0755) < 0 && errno != EEXIST) || access(PCSCD_RUN, W_OK) < 0)
-		snprintf(why, sizeof(why), "pcscd needs a writable " PCSCD_RUN " (run as root)");
 	srandom((unsigned int)(getpid() ^ now_ms()));
 	for (attempt = 0; !why[0] && attempt < 2 && !st->pcscd.pid; attempt++) {
 		st->vpcd_port = pick_vpcd_port();

@@ -24,6 +24,11 @@ STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
 export REKAM_BUILDDIR=$top_builddir
 export TMPDIR=$REKAM_TMP
 
+# In an ASan build, the station's rekamd loads libgphoto2 and libsane, whose
+# own leaks test-camera and test-scanner suppress: station.lsan has both.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+export LSAN_OPTIONS="suppressions=$top_srcdir/tests/integration/station.lsan:print_suppressions=0"
+
 vg() { # the valgrind prefix when asked
 	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
 		echo valgrind --quiet --error-exitcode=98 --leak-check=full \
