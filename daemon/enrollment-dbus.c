@@ -452,10 +452,13 @@ static DBusMessage *do_return(DBusConnection *conn, DBusMessage *msg, void *data
 /* --- the interface --------------------------------------------------------- */
 
 static const struct rk_dbus_method enrollment_methods[] = {
-	{ "Receive", RK_DBUS_ARGS({ "checklist", "a{sv}" }), RK_DBUS_NO_ARGS, receive },
-	{ "Verify", RK_DBUS_ARGS({ "approve", "b" }, { "reason", "s" }), RK_DBUS_NO_ARGS, verify },
-	{ "Forward", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, forward },
-	{ "Return", RK_DBUS_ARGS({ "reason", "s" }), RK_DBUS_NO_ARGS, do_return },
+	{ "Receive", RK_DBUS_ARGS({ "checklist", "a{sv}" }), RK_DBUS_NO_ARGS, receive,
+		RK_DBUS_CHECKS_ITSELF },
+	{ "Verify", RK_DBUS_ARGS({ "approve", "b" }, { "reason", "s" }), RK_DBUS_NO_ARGS, verify,
+		RK_DBUS_CHECKS_ITSELF },
+	{ "Forward", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, forward, RK_DBUS_CHECKS_ITSELF },
+	{ "Return", RK_DBUS_ARGS({ "reason", "s" }), RK_DBUS_NO_ARGS, do_return,
+		RK_DBUS_CHECKS_ITSELF },
 	{}
 };
 
