@@ -204,8 +204,9 @@ static DBusMessage *decide(struct pending *p, DBusMessage *answer)
 		snprintf(detail, sizeof(detail), "%s on %s needs the role %s",
 			dbus_message_get_member(p->msg), dbus_message_get_path(p->msg), needed);
 		if (p->d->store && rk_audit_append(p->d->store, &(struct rk_audit_entry){
-				.actor = actor, .action = "access.denied", .result =
-				rk_dbus_error_name(RK_DBUS_ERROR_ACCESS_DENIED), .detail = detail }) < 0)
+				.actor = actor, .action = "access.denied",
+				.result = rk_dbus_error_name(RK_DBUS_ERROR_ACCESS_DENIED),
+				.detail = detail }) < 0)
 			rk_error("audit: cannot record a refused %s", dbus_message_get_member(p->msg));
 		return rk_dbus_error(p->msg, RK_DBUS_ERROR_ACCESS_DENIED,
 			"%s needs the role %s; %s has none of them (see [roles] in rekamd.conf)",

@@ -707,7 +707,8 @@ static void test_roles(struct thing *t)
 	reply = call_guarded(ROOT "/guarded");
 	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
 		"a caller without the role is refused");
-	tap_contains(error_text(reply), "Guarded needs role 0x2", "... with the authorizer's words");
+	tap_contains(error_text(reply), "Guarded needs role 0x2",
+		"... with the authorizer's words");
 	tap_is_int(authz.asked, ROLE_B, "... the authorizer was asked for the table's roles");
 	tap_is_int(authz.handled, 0, "... and the handler did not run");
 	dbus_message_unref(reply);
@@ -730,7 +731,8 @@ static void test_roles(struct thing *t)
 	authz.granted = 0;
 	reply = call(method(ROOT "/guarded", "id.rekam.Guarded1", "SelfChecked"));
 	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
-		authz.questions == 0, "a method that checks its caller itself is not checked twice");
+		authz.questions == 0,
+		"a method that checks its caller itself is not checked twice");
 	dbus_message_unref(reply);
 	reply = call(method(ROOT "/thing1", IFACE, "AsyncHello"));
 	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
