@@ -13,6 +13,8 @@
 # a device not claimed, ...), so nothing changes between runs; "yes" only
 # means the call got past the role check. Then the audit trail must name the
 # user and the role of a capture, a job and a self-test, and the refusals.
+
+# shellcheck source=tests/integration/lib.sh
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_tools gdbus dbus-send python3
@@ -41,12 +43,6 @@ config() { # config STATION-ID ROLE|none|""
 		done
 	fi
 	REKAM_STATION_ID=$id write_config "${lines[@]}"
-}
-
-station_id() {
-	dbus-send --session --print-reply=literal --dest=$REKAM_NAME $REKAM_PATH \
-		org.freedesktop.DBus.Properties.Get string:$REKAM_NAME string:StationId 2>/dev/null |
-		sed 's/^ *variant *//'
 }
 
 device_state() {
