@@ -96,6 +96,10 @@ static int print_page(struct ctl *ctl, DBusMessage *reply, json_t *all, uint64_t
 		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&t));
 		printf("%6" PRIu64 "  %s  %-18s %-8s ", (uint64_t)seq, stamp, s[2], s[5]);
 		ctl_put_clean(stdout, s[0]);
+		if (*s[1]) {
+			fputs(" as ", stdout);
+			ctl_put_clean(stdout, s[1]);
+		}
 		if (*s[3]) {
 			fputs("  enrollment ", stdout);
 			ctl_put_clean(stdout, s[3]);

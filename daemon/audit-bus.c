@@ -3,7 +3,8 @@
  * rekam - KTP-el recording station daemon
  *
  * audit-bus.c - recording actions in the audit trail (audit.c) as they
- * happen on the bus, and reading and verifying the trail over D-Bus.
+ * happen on the bus (by the user and role roles.c found for the call), and
+ * reading and verifying the trail over D-Bus.
  */
 #include <config.h>
 
@@ -19,6 +20,7 @@
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
 #include "daemon/log.h"
+#include "daemon/roles.h"
 #include "daemon/store.h"
 
 #define LOG_MAX 1000
@@ -27,8 +29,11 @@ void rk_audit_note(struct rk_daemon *d, DBusMessage *call, const char *action,
 		const char *result, const char *fmt, ...)
 {
 	const char *sender = call ? dbus_message_get_sender(call) : NULL;
-	char detail[512];
+	const char *role = "";
+	char detail[512], actor[256];
+	enum rk_role r;
 	va_list ap;
+	uid_t uid;
 	int err;
 
 	if (!d->store)
@@ -36,8 +41,19 @@ void rk_audit_note(struct rk_daemon *d, DBusMessage *call, const char *action,
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/* A checked call names its user and role; an open one only its bus name. */
+	if (rk_roles_caller(call, &uid, &r)) {
+		char user[160];
+
+		rk_roles_actor(uid, user, sizeof(user));
+		snprintf(actor, sizeof(actor), "%s via %s", user, sender ? sender : "?");
+		role = rk_role_name(r);
+	} else {
+		snprintf(actor, sizeof(actor), "%s", sender ? sender : "rekamd");
+	}
 	err = rk_audit_append(d->store, &(struct rk_audit_entry){
-		.actor = sender ? sender : "rekamd",
+		.actor = actor,
+		.role = role,
 		.action = action,
 		.result = result,
 		.detail = detail,

@@ -34,6 +34,7 @@
 #include "daemon/manager.h"
 #include "daemon/metrics.h"
 #include "daemon/plugins.h"
+#include "daemon/roles.h"
 #include "daemon/sd-notify.h"
 #include "daemon/store.h"
 #include "daemon/usb.h"
@@ -298,6 +299,8 @@ static int setup_bus(struct rk_daemon *d)
 		rk_error("cannot set up the D-Bus objects");
 		return EX_SOFTWARE;
 	}
+	/* Every method that declares roles is checked here (docs/SECURITY.md). */
+	rk_dbus_set_authorizer(d->dbus, rk_roles_check_call, d);
 	/* Claims end when their client leaves the bus. */
 	dbus_bus_add_match(d->conn, NAME_OWNER_MATCH, &error);
 	if (dbus_error_is_set(&error)) {

@@ -8,7 +8,9 @@
  * an array sorted by path, so a lookup is a binary search and the objects
  * below a path (children for introspection, managed objects for the
  * ObjectManager) are one contiguous run. The standard interfaces are answered
- * here; calls to table interfaces are checked against their signature first.
+ * here; calls to table interfaces are checked against their signature first,
+ * then, when the method needs roles, handed to the authorizer, which lets them
+ * go on through rk_dbus_authorized() (the same dispatch, without the check).
  */
 #include <config.h>
 
@@ -46,6 +48,8 @@ struct rk_dbus {
 	size_t n_objects;
 	size_t cap_objects;
 	struct event *flush_event;
+	rk_dbus_authorize_fn authorize;
+	void *authorize_data;
 };
 
 /* --- small helpers --------------------------------------------------------- */
@@ -274,6 +278,18 @@ char *rk_dbus_introspect(struct rk_dbus *bus, const char *path)
 	return xml;
 }
 
+/* --- who may call ----------------------------------------------------------- */
+
+/* The single place where a call that needs roles meets the authorizer. */
+static DBusMessage *authorize(struct rk_dbus *bus, DBusMessage *msg, unsigned int roles)
+{
+	if (!bus->authorize)
+		return rk_dbus_error(msg, RK_DBUS_ERROR_ACCESS_DENIED,
+			"%s needs a role and nothing here can grant one",
+			dbus_message_get_member(msg));
+	return bus->authorize(msg, roles, bus->authorize_data);
+}
+
 /* --- org.freedesktop.DBus.Properties --------------------------------------- */
 
 static DBusMessage *error_invalid_args(DBusMessage *msg, const char *expected)
@@ -352,7 +368,8 @@ static DBusMessage *properties_get_all(struct object *obj, DBusMessage *msg)
 	return reply;
 }
 
-static DBusMessage *properties_set(struct object *obj, DBusMessage *msg)
+static DBusMessage *properties_set(struct rk_dbus *bus, struct object *obj, DBusMessage *msg,
+		bool authorized)
 {
 	const struct rk_dbus_property *prop;
 	const char *iface_name, *name;
@@ -389,6 +406,8 @@ static DBusMessage *properties_set(struct object *obj, DBusMessage *msg)
 	if (!match)
 		return reply;
 
+	if (!authorized && !(prop->flags & RK_DBUS_OPEN))
+		return authorize(bus, msg, prop->set_roles);
 	reply = prop->set(msg, &value, reg->user_data);
 	return reply ? reply : dbus_message_new_method_return(msg);
 }
@@ -538,7 +557,8 @@ void rk_dbus_property_changed(struct rk_dbus *bus, const char *path, const char 
 
 /* --- method calls ---------------------------------------------------------- */
 
-static DBusMessage *call_table_method(struct object *obj, DBusMessage *msg, DBusConnection *conn)
+static DBusMessage *call_table_method(struct rk_dbus *bus, struct object *obj, DBusMessage *msg,
+		bool authorized)
 {
 	const char *iface_name = dbus_message_get_interface(msg);
 	const char *member = dbus_message_get_member(msg);
@@ -575,10 +595,13 @@ static DBusMessage *call_table_method(struct object *obj, DBusMessage *msg, DBus
 		return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
 			"%s.%s expects arguments (%s), got (%s)", reg->iface->name, member, expected,
 			dbus_message_get_signature(msg));
-	return method->function(conn, msg, reg->user_data);
+	if (!authorized && !(method->flags & (RK_DBUS_OPEN | RK_DBUS_CHECKS_ITSELF)))
+		return authorize(bus, msg, method->roles);
+	return method->function(bus->conn, msg, reg->user_data);
 }
 
-static DBusMessage *handle_call(struct rk_dbus *bus, DBusConnection *conn, DBusMessage *msg)
+/* @authorized: the authorizer let @msg through already. */
+static DBusMessage *handle_call(struct rk_dbus *bus, DBusMessage *msg, bool authorized)
 {
 	const char *path = dbus_message_get_path(msg);
 	const char *iface = dbus_message_get_interface(msg);
@@ -615,7 +638,7 @@ static DBusMessage *handle_call(struct rk_dbus *bus, DBusConnection *conn, DBusM
 		if (strcmp(member, "GetAll") == 0)
 			return properties_get_all(obj, msg);
 		if (strcmp(member, "Set") == 0)
-			return properties_set(obj, msg);
+			return properties_set(bus, obj, msg, authorized);
 		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_METHOD,
 			"No method %s on interface %s", member, iface);
 	}
@@ -626,7 +649,18 @@ static DBusMessage *handle_call(struct rk_dbus *bus, DBusConnection *conn, DBusM
 		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_METHOD,
 			"No method %s on interface %s", member, iface);
 	}
-	return call_table_method(obj, msg, conn);
+	return call_table_method(bus, obj, msg, authorized);
+}
+
+DBusMessage *rk_dbus_authorized(struct rk_dbus *bus, DBusMessage *msg)
+{
+	return handle_call(bus, msg, true);
+}
+
+void rk_dbus_set_authorizer(struct rk_dbus *bus, rk_dbus_authorize_fn fn, void *data)
+{
+	bus->authorize = fn;
+	bus->authorize_data = data;
 }
 
 static DBusHandlerResult message_cb(DBusConnection *conn, DBusMessage *msg, void *data)
@@ -637,7 +671,7 @@ static DBusHandlerResult message_cb(DBusConnection *conn, DBusMessage *msg, void
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 
-	reply = handle_call(bus, conn, msg);
+	reply = handle_call(bus, msg, false);
 	if (!reply)
 		return DBUS_HANDLER_RESULT_HANDLED; /* the handler replies later */
 	if (!dbus_message_get_no_reply(msg))
@@ -667,6 +701,18 @@ static bool valid_args(const struct rk_dbus_arg *args)
 	return args_signature(args, buf, sizeof(buf));
 }
 
+/* Exactly one answer to "who may call": some roles, everyone, or the handler. */
+static bool declares_callers(const char *iface, const char *member, unsigned int roles,
+		unsigned int flags)
+{
+	int answers = (roles != 0) + !!(flags & RK_DBUS_OPEN) + !!(flags & RK_DBUS_CHECKS_ITSELF);
+
+	if (answers != 1)
+		rk_error("D-Bus: %s.%s must say who may call it: roles, RK_DBUS_OPEN or "
+			"RK_DBUS_CHECKS_ITSELF (it gives %d answers)", iface, member, answers);
+	return answers == 1;
+}
+
 static bool valid_interface(const struct rk_dbus_interface *iface)
 {
 	unsigned int n = 0;
@@ -675,14 +721,17 @@ static bool valid_interface(const struct rk_dbus_interface *iface)
 		return false;
 	for (const struct rk_dbus_method *m = iface->methods; m && m->name; m++)
 		if (!dbus_validate_member(m->name, NULL) || !m->function ||
-				!valid_args(m->in_args) || !valid_args(m->out_args))
+				!valid_args(m->in_args) || !valid_args(m->out_args) ||
+				!declares_callers(iface->name, m->name, m->roles, m->flags))
 			return false;
 	for (const struct rk_dbus_signal *s = iface->signals; s && s->name; s++)
 		if (!dbus_validate_member(s->name, NULL) || !valid_args(s->args))
 			return false;
 	for (const struct rk_dbus_property *p = iface->properties; p && p->name; p++, n++)
 		if (!dbus_validate_member(p->name, NULL) || !p->get ||
-				!dbus_signature_validate_single(p->type, NULL))
+				!dbus_signature_validate_single(p->type, NULL) ||
+				(p->set && ((p->flags & RK_DBUS_CHECKS_ITSELF) || !declares_callers(
+					iface->name, p->name, p->set_roles, p->flags))))
 			return false;
 	return n <= MAX_PROPERTIES;
 }

@@ -12,6 +12,14 @@
  * incoming call against the table before a handler sees it, so handlers only
  * receive arguments of the declared types.
  *
+ * Every method declares who may call it: a set of roles (bits the daemon's
+ * authorizer understands, see rk_dbus_set_authorizer()), RK_DBUS_OPEN for
+ * anyone the bus lets in, or RK_DBUS_CHECKS_ITSELF for a handler that checks
+ * its caller itself; a writable property declares who may Set it the same
+ * way. A table that leaves one out is refused at registration. The check is
+ * made here, in one place, after the arguments' types and before the handler
+ * runs; Introspect, Properties.Get/GetAll and GetManagedObjects stay open.
+ *
  * A method handler returns its reply (or an error from rk_dbus_error()), or
  * NULL when it will reply later itself (keep a reference to the message).
  */
@@ -49,6 +57,8 @@ typedef bool (*rk_dbus_property_exists_fn)(void *user_data);
 enum {
 	RK_DBUS_DEPRECATED = 1 << 0,
 	RK_DBUS_PROPERTY_CONST = 1 << 1, /* never changes: no PropertiesChanged */
+	RK_DBUS_OPEN = 1 << 2,           /* anyone the bus lets in may call (or Set) */
+	RK_DBUS_CHECKS_ITSELF = 1 << 3,  /* a method whose handler checks the caller */
 };
 
 struct rk_dbus_method {
@@ -57,6 +67,7 @@ struct rk_dbus_method {
 	const struct rk_dbus_arg *out_args; /* idem */
 	rk_dbus_method_fn function;
 	unsigned int flags;
+	unsigned int roles; /* who may call it, unless RK_DBUS_OPEN or _CHECKS_ITSELF */
 };
 
 struct rk_dbus_signal {
@@ -72,6 +83,7 @@ struct rk_dbus_property {
 	rk_dbus_property_set_fn set; /* NULL: read-only */
 	rk_dbus_property_exists_fn exists; /* NULL: always there */
 	unsigned int flags;
+	unsigned int set_roles; /* who may Set it (with @set), unless RK_DBUS_OPEN */
 };
 
 struct rk_dbus_interface {
@@ -96,6 +108,25 @@ struct rk_dbus *rk_dbus_new(DBusConnection *conn, struct event_base *base,
 void rk_dbus_free(struct rk_dbus *bus);
 
 DBusConnection *rk_dbus_get_connection(struct rk_dbus *bus);
+
+/*
+ * Decide whether @msg, a call of a method (or a Properties.Set) that needs one
+ * of @roles, may go on. Either return an error reply for @msg (refused), or
+ * return NULL and, now or later, pass @msg to rk_dbus_authorized() and send
+ * what it returns (keep a reference to @msg meanwhile).
+ */
+typedef DBusMessage *(*rk_dbus_authorize_fn)(DBusMessage *msg, unsigned int roles, void *data);
+
+/* Check calls that need roles with @fn. Without one such calls are refused
+ * with AccessDenied. */
+void rk_dbus_set_authorizer(struct rk_dbus *bus, rk_dbus_authorize_fn fn, void *data);
+
+/*
+ * Carry out @msg, which the authorizer let through: the object, method and
+ * arguments are looked up again (the object may have gone meanwhile). Returns
+ * the reply to send, or NULL when the handler replies later itself.
+ */
+DBusMessage *rk_dbus_authorized(struct rk_dbus *bus, DBusMessage *msg);
 
 /*
  * Add @iface with @user_data to the object at @path (created if needed) and

@@ -24,6 +24,7 @@
 #include "daemon/log.h"
 #include "daemon/manager.h"
 #include "daemon/plugins.h"
+#include "daemon/roles.h"
 
 #define OPEN_TIMEOUT_MS 30000
 #define SELF_TEST_TIMEOUT_MS 60000
@@ -355,16 +356,26 @@ static DBusMessage *cancel(DBusConnection *conn, DBusMessage *msg, void *data)
 	return dbus_message_new_method_return(msg);
 }
 
+/*
+ * Who may call what (docs/SECURITY.md; the supervisor may always): the
+ * operator records and prints, the technician maintains (self-tests, device
+ * jobs such as cleaning) but takes no captures of applicants.
+ */
+#define DEVICE_USERS (RK_ROLE_BIT(RK_ROLE_OPERATOR) | RK_ROLE_BIT(RK_ROLE_TECHNICIAN) | \
+	RK_ROLE_BIT(RK_ROLE_SUPERVISOR))
+
 static const struct rk_dbus_method device_methods[] = {
-	{ "Claim", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, claim },
-	{ "Release", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, do_release },
+	{ "Claim", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, claim, .roles = DEVICE_USERS },
+	{ "Release", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, do_release, .roles = DEVICE_USERS },
 	{ "SelfTest", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "passed", "b" }, { "steps", "a(sbs)" }),
-		self_test },
+		self_test, .roles = RK_ROLE_BIT(RK_ROLE_TECHNICIAN) |
+			RK_ROLE_BIT(RK_ROLE_SUPERVISOR) },
 	{ "Capture", RK_DBUS_ARGS({ "options", "a{sv}" }), RK_DBUS_ARGS({ "artifacts", "aa{sv}" }),
-		capture },
+		capture, .roles = RK_ROLE_BIT(RK_ROLE_OPERATOR) | RK_ROLE_BIT(RK_ROLE_SUPERVISOR) },
 	{ "Job", RK_DBUS_ARGS({ "action", "s" }, { "options", "a{sv}" }),
-		RK_DBUS_ARGS({ "results", "a{sv}" }, { "artifacts", "aa{sv}" }), job },
-	{ "Cancel", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, cancel },
+		RK_DBUS_ARGS({ "results", "a{sv}" }, { "artifacts", "aa{sv}" }), job,
+		.roles = DEVICE_USERS },
+	{ "Cancel", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, cancel, .roles = DEVICE_USERS },
 	{}
 };
 

@@ -24,6 +24,7 @@
 #include "daemon/enrollment.h"
 #include "daemon/inventory.h"
 #include "daemon/manager.h"
+#include "daemon/roles.h"
 #include "daemon/store.h"
 
 static bool append_string(DBusMessageIter *iter, const char *value)
@@ -147,22 +148,37 @@ static DBusMessage *get_status(DBusConnection *conn, DBusMessage *msg, void *dat
 	return reply;
 }
 
+/*
+ * Who may call what: the matrix of docs/SECURITY.md, checked by
+ * tests/integration/test-roles-matrix.sh. The supervisor may always call.
+ * Submit and AddCardBatch check their role themselves (front office,
+ * technician) because they record it.
+ */
+#define AUDIT_READERS (RK_ROLE_BIT(RK_ROLE_TECHNICIAN) | RK_ROLE_BIT(RK_ROLE_SUPERVISOR))
+#define ARTIFACT_READERS (RK_ROLE_BIT(RK_ROLE_VERIFIER) | RK_ROLE_BIT(RK_ROLE_OPERATOR) | \
+	RK_ROLE_BIT(RK_ROLE_SUPERVISOR))
+
 static const struct rk_dbus_method manager_methods[] = {
-	{ "Ping", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, ping },
-	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status },
+	{ "Ping", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, ping, RK_DBUS_OPEN },
+	{ "GetStatus", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "status", "a{sv}" }), get_status,
+		.roles = RK_ROLES_ALL },
 	{ "ReadArtifact", RK_DBUS_ARGS({ "handle", "s" }),
-		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read },
+		RK_DBUS_ARGS({ "metadata", "a{sv}" }, { "data", "ay" }), rk_artifact_bus_read,
+		.roles = ARTIFACT_READERS },
 	{ "VerifyAudit", RK_DBUS_NO_ARGS,
 		RK_DBUS_ARGS({ "ok", "b" }, { "entries", "t" }, { "first_bad", "t" },
-			{ "reason", "s" }), rk_audit_bus_verify },
+			{ "reason", "s" }), rk_audit_bus_verify, .roles = AUDIT_READERS },
 	{ "GetAuditLog", RK_DBUS_ARGS({ "after", "t" }, { "max", "u" }),
-		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log },
+		RK_DBUS_ARGS({ "entries", "a(txssssssss)" }), rk_audit_bus_log,
+		.roles = AUDIT_READERS },
 	{ "Diagnose", RK_DBUS_NO_ARGS,
-		RK_DBUS_ARGS({ "checks", "a(sss)" }, { "usb", "a(qqyyss)" }), rk_diag_bus_diagnose },
+		RK_DBUS_ARGS({ "checks", "a(sss)" }, { "usb", "a(qqyyss)" }), rk_diag_bus_diagnose,
+		.roles = RK_ROLE_BIT(RK_ROLE_TECHNICIAN) | RK_ROLE_BIT(RK_ROLE_SUPERVISOR) },
 	{ "Submit", RK_DBUS_ARGS({ "applicant", "a{sv}" }), RK_DBUS_ARGS({ "enrollment", "o" }),
-		rk_enrollment_submit_method },
+		rk_enrollment_submit_method, RK_DBUS_CHECKS_ITSELF },
 	{ "AddCardBatch", RK_DBUS_ARGS({ "first_serial", "s" }, { "count", "u" }),
-		RK_DBUS_ARGS({ "last_serial", "s" }), rk_inventory_add_batch_method },
+		RK_DBUS_ARGS({ "last_serial", "s" }), rk_inventory_add_batch_method,
+		RK_DBUS_CHECKS_ITSELF },
 	{}
 };
 

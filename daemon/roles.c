@@ -5,6 +5,8 @@
  * roles.c - the role of a D-Bus caller (see roles.h): one asynchronous
  * GetConnectionUnixUser per call, then the user's groups from the system's
  * user database, matched against the [roles] lists of the configuration.
+ * The answer rides on the message (a libdbus data slot) so that what the
+ * call records in the audit trail names the user and the role.
  */
 #include <config.h>
 
@@ -100,6 +102,52 @@ unsigned int rk_roles_of_uid(const struct rk_config *config, bool session_bus, u
 	return roles;
 }
 
+void rk_roles_actor(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[1024];
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+		snprintf(buf, size, "uid %u (%s)", (unsigned int)uid, pw.pw_name);
+	else
+		snprintf(buf, size, "uid %u", (unsigned int)uid);
+}
+
+/* --- the caller, on the message --------------------------------------------- */
+
+struct caller {
+	uid_t uid;
+	enum rk_role role;
+};
+
+/* Allocated once, for the life of the process (libdbus keeps the slot table). */
+static dbus_int32_t caller_slot = -1;
+
+static void remember_caller(DBusMessage *msg, uid_t uid, unsigned int roles)
+{
+	struct caller *c;
+
+	if (caller_slot < 0 && !dbus_message_allocate_data_slot(&caller_slot))
+		return;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return;
+	*c = (struct caller){ .uid = uid, .role = rk_roles_first(roles) };
+	if (!dbus_message_set_data(msg, caller_slot, c, free))
+		free(c);
+}
+
+bool rk_roles_caller(DBusMessage *msg, uid_t *uid, enum rk_role *role)
+{
+	const struct caller *c;
+
+	if (!msg || caller_slot < 0 || !(c = dbus_message_get_data(msg, caller_slot)))
+		return false;
+	*uid = c->uid;
+	*role = c->role;
+	return true;
+}
+
 /* --- asking the bus -------------------------------------------------------- */
 
 struct pending {
@@ -148,21 +196,23 @@ static DBusMessage *decide(struct pending *p, DBusMessage *answer)
 	}
 	roles = rk_roles_of_uid(p->d->config, p->d->opts.session_bus, (uid_t)uid) & p->allowed;
 	if (!roles) {
-		char actor[32], detail[256];
+		char actor[160], detail[512];
 
 		needed_roles(p->allowed, needed, sizeof(needed));
 		/* A refusal leaves a trace (SECURITY.md: staff outside their role). */
-		snprintf(actor, sizeof(actor), "uid %u", (unsigned int)uid);
+		rk_roles_actor((uid_t)uid, actor, sizeof(actor));
 		snprintf(detail, sizeof(detail), "%s on %s needs the role %s",
 			dbus_message_get_member(p->msg), dbus_message_get_path(p->msg), needed);
-		if (rk_audit_append(p->d->store, &(struct rk_audit_entry){ .actor = actor,
-				.action = "access.denied", .result = rk_dbus_error_name(
-					RK_DBUS_ERROR_ACCESS_DENIED), .detail = detail }) < 0)
+		if (p->d->store && rk_audit_append(p->d->store, &(struct rk_audit_entry){
+				.actor = actor, .action = "access.denied",
+				.result = rk_dbus_error_name(RK_DBUS_ERROR_ACCESS_DENIED),
+				.detail = detail }) < 0)
 			rk_error("audit: cannot record a refused %s", dbus_message_get_member(p->msg));
 		return rk_dbus_error(p->msg, RK_DBUS_ERROR_ACCESS_DENIED,
-			"%s needs the role %s; user %u has none of them (see [roles] in "
-			"rekamd.conf)", dbus_message_get_member(p->msg), needed, (unsigned int)uid);
+			"%s needs the role %s; %s has none of them (see [roles] in rekamd.conf)",
+			dbus_message_get_member(p->msg), needed, actor);
 	}
+	remember_caller(p->msg, (uid_t)uid, roles);
 	return p->fn(p->d, p->msg, roles, (uid_t)uid, p->data);
 }
 
@@ -223,4 +273,15 @@ DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned 
 	}
 	dbus_pending_call_unref(call);
 	return NULL;
+}
+
+static DBusMessage *run_checked(struct rk_daemon *d, DBusMessage *msg, unsigned int roles,
+		uid_t uid, void *data)
+{
+	return rk_dbus_authorized(d->dbus, msg);
+}
+
+DBusMessage *rk_roles_check_call(DBusMessage *msg, unsigned int roles, void *data)
+{
+	return rk_roles_authorize(data, msg, roles, run_checked, NULL);
 }

@@ -7,7 +7,9 @@
  * asked without blocking the loop) and that user's groups, mapped to roles
  * by the [roles] section of rekamd.conf. A role whose key is not set is
  * everyone's on the session bus (development, tests) and root's only on the
- * system bus. The security issue extends this module (bus policy, audit).
+ * system bus. rk_roles_check_call() is the D-Bus layer's authorizer: the one
+ * check every method that declares roles in its table goes through (the
+ * matrix is in docs/SECURITY.md).
  */
 #pragma once
 
@@ -32,6 +34,7 @@ enum rk_role {
 };
 
 #define RK_ROLE_BIT(r) (1u << (r))
+#define RK_ROLES_ALL ((1u << RK_ROLE_N) - 1)
 
 /* "front-office", "verifier", ...; NULL for an unknown value. */
 const char *rk_role_name(enum rk_role role);
@@ -60,3 +63,20 @@ enum rk_role rk_roles_first(unsigned int roles);
  */
 DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned int allowed,
 		rk_roles_fn fn, void *data);
+
+/*
+ * The D-Bus layer's authorizer (rk_dbus_authorize_fn, @data is the daemon):
+ * rk_roles_authorize() with @roles, then the call goes on through
+ * rk_dbus_authorized().
+ */
+DBusMessage *rk_roles_check_call(DBusMessage *msg, unsigned int roles, void *data);
+
+/*
+ * Who called @msg, once rk_roles_authorize() let it through: the Unix user
+ * and the role it acts in (the first fitting one). false for a call that was
+ * not checked (an open method) and for rekamd's own actions.
+ */
+bool rk_roles_caller(DBusMessage *msg, uid_t *uid, enum rk_role *role);
+
+/* "uid 1000 (siti)", or "uid 1000" when the user database has no name. */
+void rk_roles_actor(uid_t uid, char *buf, size_t size);

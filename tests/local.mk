@@ -130,7 +130,8 @@ integration_sh_tests = \
 	tests/integration/test-diag.sh \
 	tests/integration/test-monitor.sh \
 	tests/integration/test-metrics.sh \
-	tests/integration/test-plugin-globs.sh
+	tests/integration/test-plugin-globs.sh \
+	tests/integration/test-roles-matrix.sh
 TESTS += $(integration_sh_tests)
 EXTRA_DIST += $(integration_sh_tests) tests/integration/lib.sh
 include tests/usb.mk

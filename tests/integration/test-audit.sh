@@ -41,7 +41,8 @@ is "$RC" 1 "a failed job for the trail"
 run_ctl --session audit
 is "$RC" 0 "rekamctl audit exits 0"
 like "$OUT" "rekamd\.start +ok +rekamd" "the start is recorded, by rekamd"
-like "$OUT" "device\.claim +ok +:1\.[0-9]+ +cam" "a claim is recorded with the caller's bus name"
+like "$OUT" "device\.claim +ok +uid $(id -u) \($(id -un)\) via :1\.[0-9]+ as operator +cam" \
+	"a claim is recorded with the caller's user, bus name and role"
 like "$OUT" "device\.capture +ok .*cam.*1 artifact [0-9a-f]{32}" \
 	"the capture is recorded with its artifact's handle"
 like "$OUT" "artifact\.read +ok .*test-image" "reading an artifact (--save) is recorded"

@@ -6,7 +6,9 @@
  * A service connection serves a test interface through dbus-object.c; a
  * client connection on the same private bus calls it. Both are driven by one
  * libevent loop through dbus-mainloop.c, so every call here also exercises
- * watches, timeouts and deferred dispatch.
+ * watches, timeouts and deferred dispatch. A test authorizer grants roles
+ * from a mask, answering later as roles.c does, to check the one place where
+ * calls that need roles are stopped or let through.
  */
 #include <config.h>
 
@@ -132,9 +134,12 @@ static bool get_const(DBusMessageIter *iter, void *data)
 }
 
 static const struct rk_dbus_method methods[] = {
-	{ "Echo", RK_DBUS_ARGS({ "text", "s" }), RK_DBUS_ARGS({ "text", "s" }), echo },
-	{ "Add", RK_DBUS_ARGS({ "a", "i" }, { "b", "i" }), RK_DBUS_ARGS({ "sum", "i" }), add },
-	{ "AsyncHello", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "greeting", "s" }), async_hello },
+	{ "Echo", RK_DBUS_ARGS({ "text", "s" }), RK_DBUS_ARGS({ "text", "s" }), echo,
+		RK_DBUS_OPEN },
+	{ "Add", RK_DBUS_ARGS({ "a", "i" }, { "b", "i" }), RK_DBUS_ARGS({ "sum", "i" }), add,
+		RK_DBUS_OPEN },
+	{ "AsyncHello", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "greeting", "s" }), async_hello,
+		RK_DBUS_OPEN },
 	{}
 };
 
@@ -144,7 +149,7 @@ static const struct rk_dbus_signal signals[] = {
 };
 
 static const struct rk_dbus_property properties[] = {
-	{ "Name", "s", get_name, set_name },
+	{ "Name", "s", get_name, set_name, .flags = RK_DBUS_OPEN },
 	{ "Count", "u", get_count },
 	{ "Hidden", "s", get_name, .exists = hidden_exists },
 	{ "Const", "s", get_const, .flags = RK_DBUS_PROPERTY_CONST },
@@ -545,7 +550,22 @@ static void test_object_manager(struct thing *t2)
 }
 
 static const struct rk_dbus_method bad_methods[] = {
-	{ "Bad", RK_DBUS_ARGS({ "x", "a{" }), RK_DBUS_NO_ARGS, echo },
+	{ "Bad", RK_DBUS_ARGS({ "x", "a{" }), RK_DBUS_NO_ARGS, echo, RK_DBUS_OPEN },
+	{}
+};
+
+static const struct rk_dbus_method undeclared_methods[] = {
+	{ "Anyone", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, echo },
+	{}
+};
+
+static const struct rk_dbus_method twice_declared_methods[] = {
+	{ "Both", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, echo, RK_DBUS_OPEN, .roles = 1 },
+	{}
+};
+
+static const struct rk_dbus_property undeclared_setter[] = {
+	{ "Name", "s", get_name, set_name },
 	{}
 };
 
@@ -553,12 +573,200 @@ static void test_invalid_tables(void)
 {
 	static const struct rk_dbus_interface bad_sig = { .name = IFACE, .methods = bad_methods };
 	static const struct rk_dbus_interface bad_name = { .name = "not an interface" };
+	static const struct rk_dbus_interface undeclared = { .name = IFACE,
+		.methods = undeclared_methods };
+	static const struct rk_dbus_interface twice = { .name = IFACE,
+		.methods = twice_declared_methods };
+	static const struct rk_dbus_interface setter = { .name = IFACE,
+		.properties = undeclared_setter };
 
 	tap_is_int(rk_dbus_register(bus, ROOT "/bad", &bad_sig, NULL), -EINVAL,
 		"a table with an invalid signature is refused");
 	tap_is_int(rk_dbus_register(bus, ROOT "/bad", &bad_name, NULL), -EINVAL,
 		"a table with an invalid interface name is refused");
-	tap_ok(!rk_dbus_object_exists(bus, ROOT "/bad"), "neither left an object behind");
+	tap_is_int(rk_dbus_register(bus, ROOT "/bad", &undeclared, NULL), -EINVAL,
+		"a method that does not say who may call it is refused");
+	tap_is_int(rk_dbus_register(bus, ROOT "/bad", &twice, NULL), -EINVAL,
+		"... and one that is both open and needs roles");
+	tap_is_int(rk_dbus_register(bus, ROOT "/bad", &setter, NULL), -EINVAL,
+		"... and a writable property that does not say who may set it");
+	tap_ok(!rk_dbus_object_exists(bus, ROOT "/bad"), "none left an object behind");
+}
+
+/* --- who may call ---------------------------------------------------------- */
+
+#define ROLE_A 0x1u
+#define ROLE_B 0x2u
+
+static struct {
+	unsigned int granted; /* the caller's roles */
+	unsigned int asked;   /* the roles of the last question */
+	int questions;
+	int handled;          /* Guarded handler runs */
+	DBusMessage *waiting; /* let through, to go on on the next turn */
+	struct event *later;
+	const char *remove;   /* an object to unregister before going on */
+} authz;
+
+static DBusMessage *guarded(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	authz.handled++;
+	return dbus_message_new_method_return(msg);
+}
+
+static DBusMessage *self_checked(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	return dbus_message_new_method_return(msg);
+}
+
+static void go_on(evutil_socket_t fd, short what, void *data)
+{
+	DBusMessage *msg = authz.waiting, *reply;
+
+	authz.waiting = NULL;
+	if (authz.remove)
+		rk_dbus_unregister_all(bus, authz.remove);
+	reply = rk_dbus_authorized(bus, msg);
+	if (reply)
+		rk_dbus_send_reply(bus, reply);
+	dbus_message_unref(msg);
+}
+
+/* Answers later, as roles.c does after asking the bus who is calling. */
+static DBusMessage *test_authorize(DBusMessage *msg, unsigned int roles, void *data)
+{
+	struct timeval tv = { 0, 1000 };
+
+	authz.questions++;
+	authz.asked = roles;
+	if (!(roles & authz.granted))
+		return rk_dbus_error(msg, RK_DBUS_ERROR_ACCESS_DENIED, "%s needs role %#x",
+			dbus_message_get_member(msg), roles);
+	authz.waiting = dbus_message_ref(msg);
+	evtimer_add(authz.later, &tv);
+	return NULL;
+}
+
+static const struct rk_dbus_method guarded_methods[] = {
+	{ "Guarded", RK_DBUS_ARGS({ "n", "u" }), RK_DBUS_NO_ARGS, guarded, .roles = ROLE_B },
+	{ "SelfChecked", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, self_checked, RK_DBUS_CHECKS_ITSELF },
+	{}
+};
+
+static const struct rk_dbus_property guarded_properties[] = {
+	{ "Name", "s", get_name, set_name, .set_roles = ROLE_A },
+	{}
+};
+
+static const struct rk_dbus_interface guarded_iface = {
+	.name = "id.rekam.Guarded1",
+	.methods = guarded_methods,
+	.properties = guarded_properties,
+};
+
+static DBusMessage *call_guarded(const char *path)
+{
+	DBusMessage *msg = method(path, "id.rekam.Guarded1", "Guarded");
+	dbus_uint32_t n = 1;
+
+	dbus_message_append_args(msg, DBUS_TYPE_UINT32, &n, DBUS_TYPE_INVALID);
+	return call(msg);
+}
+
+static DBusMessage *set_guarded_name(const char *value)
+{
+	DBusMessage *msg = method(ROOT "/guarded", "org.freedesktop.DBus.Properties", "Set");
+	const char *iface = "id.rekam.Guarded1", *prop = "Name";
+	DBusMessageIter iter, var;
+
+	dbus_message_iter_init_append(msg, &iter);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface);
+	dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &prop);
+	dbus_message_iter_open_container(&iter, DBUS_TYPE_VARIANT, "s", &var);
+	dbus_message_iter_append_basic(&var, DBUS_TYPE_STRING, &value);
+	dbus_message_iter_close_container(&iter, &var);
+	return call(msg);
+}
+
+static void test_roles(struct thing *t)
+{
+	DBusMessage *reply, *msg;
+
+	authz.later = evtimer_new(base, go_on, NULL);
+	tap_is_int(rk_dbus_register(bus, ROOT "/guarded", &guarded_iface, t), 0,
+		"an interface whose methods need roles registers");
+
+	reply = call_guarded(ROOT "/guarded");
+	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
+		"without an authorizer a method that needs roles is refused");
+	tap_is_int(authz.handled, 0, "... and its handler does not run");
+	dbus_message_unref(reply);
+
+	rk_dbus_set_authorizer(bus, test_authorize, NULL);
+	authz.granted = ROLE_A;
+	reply = call_guarded(ROOT "/guarded");
+	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
+		"a caller without the role is refused");
+	tap_contains(error_text(reply), "Guarded needs role 0x2",
+		"... with the authorizer's words");
+	tap_is_int(authz.asked, ROLE_B, "... the authorizer was asked for the table's roles");
+	tap_is_int(authz.handled, 0, "... and the handler did not run");
+	dbus_message_unref(reply);
+
+	authz.granted = ROLE_B;
+	reply = call_guarded(ROOT "/guarded");
+	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN,
+		"a caller with the role gets the handler's reply, after the authorizer's answer");
+	tap_is_int(authz.handled, 1, "... the handler ran once");
+	dbus_message_unref(reply);
+
+	authz.questions = 0;
+	msg = method(ROOT "/guarded", "id.rekam.Guarded1", "Guarded");
+	reply = call(msg);
+	tap_is_str(error_name(reply), "id.rekam.Station1.Error.InvalidArguments",
+		"wrong arguments are refused before any question of roles");
+	tap_is_int(authz.questions, 0, "... the authorizer was not asked");
+	dbus_message_unref(reply);
+
+	authz.granted = 0;
+	reply = call(method(ROOT "/guarded", "id.rekam.Guarded1", "SelfChecked"));
+	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
+		authz.questions == 0,
+		"a method that checks its caller itself is not checked twice");
+	dbus_message_unref(reply);
+	reply = call(method(ROOT "/thing1", IFACE, "AsyncHello"));
+	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
+		authz.questions == 0, "an open method is not checked");
+	dbus_message_unref(reply);
+	reply = props_call(ROOT "/guarded", "Get", "id.rekam.Guarded1", "Name");
+	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
+		authz.questions == 0, "Properties.Get is open");
+	dbus_message_unref(reply);
+
+	reply = set_guarded_name("Intruder");
+	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
+		"Set of a property by a caller without its role is refused");
+	tap_is_int(authz.asked, ROLE_A, "... asked for the property's roles");
+	tap_is_str(t->name, "third", "... and changes nothing");
+	dbus_message_unref(reply);
+	authz.granted = ROLE_A;
+	reply = set_guarded_name("Sari");
+	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN,
+		"Set by a caller with the role succeeds");
+	tap_is_str(t->name, "Sari", "... and changes the value");
+	dbus_message_unref(reply);
+
+	authz.granted = ROLE_B;
+	authz.handled = 0;
+	authz.remove = ROOT "/guarded";
+	reply = call_guarded(ROOT "/guarded");
+	tap_is_str(error_name(reply), DBUS_ERROR_UNKNOWN_OBJECT,
+		"an object gone while the authorizer thought is looked up again: UnknownObject");
+	tap_is_int(authz.handled, 0, "... and no handler ran on it");
+	dbus_message_unref(reply);
+	authz.remove = NULL;
+	rk_dbus_set_authorizer(bus, NULL, NULL);
+	event_free(authz.later);
 }
 
 static char *introspect(const char *path)
@@ -663,7 +871,7 @@ static void test_many_objects(void)
 int main(void)
 {
 	struct testbus tb = { 0 };
-	struct thing t1 = { .name = "first" }, t2 = { .name = "second" };
+	struct thing t1 = { .name = "first" }, t2 = { .name = "second" }, t3 = { .name = "third" };
 	DBusError err;
 
 	if (testbus_start(&tb) < 0)
@@ -697,6 +905,7 @@ int main(void)
 	test_signals();
 	test_object_manager(&t2);
 	test_invalid_tables();
+	test_roles(&t3);
 	test_introspection();
 	test_many_objects();
 
