@@ -154,7 +154,7 @@ static int issue(const char *dir, const char *file, const char *cn, X509 *ca, EV
 	return r;
 }
 
-int central_pki_make(const char *dir)
+int central_pki_make(const char *dir, const char *station)
 {
 	EVP_PKEY *ca_key = NULL;
 	X509 *ca = NULL;
@@ -168,7 +168,8 @@ int central_pki_make(const char *dir)
 	if (r == 0)
 		r = issue(dir, "server", "127.0.0.1", ca, ca_key, "server", NULL, NULL);
 	if (r == 0)
-		r = issue(dir, "station1", CENTRAL_STATION_1, ca, ca_key, "client", NULL, NULL);
+		r = issue(dir, "station1", station ? station : CENTRAL_STATION_1, ca, ca_key, "client",
+			NULL, NULL);
 	if (r == 0)
 		r = issue(dir, "station2", CENTRAL_STATION_2, ca, ca_key, "client", NULL, NULL);
 	if (r == 0)

@@ -70,9 +70,10 @@ struct central {
 
 /* --- central-pki.c ------------------------------------------------------------ */
 
-/* Write a fresh test PKI into dir (created if missing); 0 or -errno, with a
- * message on stderr. */
-int central_pki_make(const char *dir);
+/* Write a fresh test PKI into dir (created if missing), the client
+ * certificate station1 for @station (NULL: CENTRAL_STATION_1); 0 or -errno,
+ * with a message on stderr. */
+int central_pki_make(const char *dir, const char *station);
 /* Load dir's CA, server certificate and document signer; build both TLS
  * contexts. */
 int central_pki_load(struct central *c);

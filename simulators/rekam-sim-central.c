@@ -266,6 +266,7 @@ static const struct sim_descriptor descriptor = {
 		"  ca.pem ca.key              the test CA of servers and stations\n"
 		"  server.pem server.key      the server, for IP 127.0.0.1 and DNS localhost\n"
 		"  station1.pem station1.key  a station client certificate, CN " CENTRAL_STATION_1 "\n"
+		"                             (or the ID of --make-pki DIR --station-id ID)\n"
 		"  station2.pem station2.key  another one, CN " CENTRAL_STATION_2 "\n"
 		"  ds.pem ds.key              the document signer of security objects\n"
 		"  enc.pem enc.key            the key artifacts are encrypted for\n"
@@ -291,14 +292,21 @@ static const struct sim_descriptor descriptor = {
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *station = NULL;
 
+	if (argc == 5 && strcmp(argv[3], "--station-id") == 0) {
+		station = argv[4];
+		argc = 3;
+	}
 	if (argc == 3 && strcmp(argv[1], "--make-pki") == 0)
 		dir = argv[2];
 	else if (argc == 2 && strncmp(argv[1], "--make-pki=", 11) == 0)
 		dir = argv[1] + 11;
 	if (dir) {
-		int r = *dir ? central_pki_make(dir) : -EINVAL;
+		bool ok = *dir && (!station || (*station && strlen(station) <= 64 &&
+			strspn(station, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				"0123456789._-") == strlen(station)));
+		int r = ok ? central_pki_make(dir, station) : -EINVAL;
 
 		return r == 0 ? EX_OK : r == -EINVAL ? EX_USAGE : EX_CANTCREAT;
 	}

@@ -137,7 +137,9 @@ static bool read_escl(struct station *st)
 static int make_pki(struct station *st)
 {
 	char *pki = xasprintf("%s/central-pki", st->dir);
-	char *argv[] = { st->sims[SIM_CENTRAL].path, "--make-pki", pki, NULL };
+	/* the station's client certificate carries its [station] id */
+	char *argv[] = { st->sims[SIM_CENTRAL].path, "--make-pki", pki, "--station-id",
+		(char *)st->opt.station_id, NULL };
 	struct child c = { .what = "rekam-sim-central --make-pki" };
 	uint64_t deadline = now_ms() + START_TIMEOUT_MS * 3;
 	int log = open_log(st->dir, "central.log"), status = 0;

@@ -32,8 +32,7 @@ _station_cleanup() {
 }
 trap _station_cleanup EXIT
 
-# The central server's test PKI certifies the station 6305-TEST-01.
-"$STATION" --time-scale 0.01 --seed 7 --station-id 6305-TEST-01 -d "$DIR" \
+"$STATION" --time-scale 0.01 --seed 7 -d "$DIR" \
 	>"$REKAM_TMP/station.out" 2>"$REKAM_TMP/station.err" &
 STATION_PID=$!
 if ! wait_for 180 grep -q '^# try:' "$REKAM_TMP/station.out"; then
