@@ -47,6 +47,9 @@ static void usage(FILE *out)
 		"      --time-scale=X     pass --time-scale=X to every simulator: multiply every\n"
 		"                         device delay by X, 0 to 1000 (e.g. 0.01 for tests)\n"
 		"      --station-id=ID    the station's [station] id (default " STATION_ID_DEFAULT ")\n"
+		"      --office-hours=HH:MM-HH:MM\n"
+		"                         when rekamd accepts applications (default\n"
+		"                         " OFFICE_HOURS_DEFAULT ": a simulated station works at any hour)\n"
 		"      --bindir=DIR       where rekamd, rekamctl and the simulators are; each\n"
 		"                         is also looked for in DIR/../daemon, DIR/../client\n"
 		"                         and DIR/../simulators (a build tree)\n"
@@ -177,6 +180,7 @@ enum {
 	OPT_SEED = 0x100,
 	OPT_TIME_SCALE,
 	OPT_STATION_ID,
+	OPT_OFFICE_HOURS,
 	OPT_BINDIR,
 	OPT_PLUGIN_DIR,
 	OPT_NO_CARD,
@@ -212,6 +216,7 @@ static int parse_args(struct options *opt, int argc, char **argv)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
 		{ "station-id", required_argument, NULL, OPT_STATION_ID },
+		{ "office-hours", required_argument, NULL, OPT_OFFICE_HOURS },
 		{ "bindir", required_argument, NULL, OPT_BINDIR },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "no-card", no_argument, NULL, OPT_NO_CARD },
@@ -223,6 +228,7 @@ static int parse_args(struct options *opt, int argc, char **argv)
 	int c;
 
 	opt->station_id = STATION_ID_DEFAULT;
+	opt->office_hours = OFFICE_HOURS_DEFAULT;
 	/* "+": stop at the first non-option, which starts COMMAND */
 	while ((c = getopt_long(argc, argv, "+d:kvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -257,6 +263,14 @@ static int parse_args(struct options *opt, int argc, char **argv)
 				return EX_USAGE;
 			}
 			opt->station_id = optarg;
+			break;
+		case OPT_OFFICE_HOURS:
+			if (strlen(optarg) != 11 || strspn(optarg, "0123456789:-") != 11 ||
+					optarg[2] != ':' || optarg[5] != '-' || optarg[8] != ':') {
+				err("invalid --office-hours '%s': expected HH:MM-HH:MM", optarg);
+				return EX_USAGE;
+			}
+			opt->office_hours = optarg;
 			break;
 		case OPT_BINDIR:
 			opt->bindir = optarg;

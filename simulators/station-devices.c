@@ -469,8 +469,9 @@ int write_config(struct station *st)
 	}
 	fprintf(f, "# rekamd.conf of a simulated station, written by " PROG "\n"
 		   "[station]\n"
-		   "id = %s\n",
-		st->opt.station_id);
+		   "id = %s\n"
+		   "office-hours = %s\n",
+		st->opt.station_id, st->opt.office_hours);
 	if (central->child.pid)
 		fprintf(f, "\n[central]\nurl = https://127.0.0.1:%u/v1\n"
 			   "ca = %s/central-pki/ca.pem\ncert = %s/central-pki/station1.pem\n"

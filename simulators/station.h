@@ -41,6 +41,8 @@
 
 #define PROG "rekam-sim-station"
 #define STATION_ID_DEFAULT "6305-SIM-01"
+/* a simulated station takes applications at any hour (demo, CI) */
+#define OFFICE_HOURS_DEFAULT "00:00-23:59"
 #define REKAM_BUS_NAME "id.rekam.Station1"
 #define REKAM_OBJECT_PATH "/id/rekam/Station1"
 #define REKAM_DEVICE_INTERFACE REKAM_BUS_NAME ".Device"
@@ -128,6 +130,7 @@ struct options {
 	const char *seed;
 	const char *time_scale;
 	const char *station_id;
+	const char *office_hours; /* [station] office-hours: HH:MM-HH:MM */
 	const char *bindir;
 	const char *plugin_dir;
 	bool keep;
