@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/crash-point.h"
 #include "daemon/enrollment.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
@@ -757,6 +758,7 @@ static int transition(struct rk_enrollment *e, enum rk_enrollment_state to, unsi
 		e->checklist = *checklist;
 	}
 	apply_work(e, w);
+	rk_crash_point2("after", state_names[to]); /* committed, not yet answered */
 	rk_info("enrollment %" PRId64 ": %s -> %s (step %u) by %s (uid %u)%s%s", e->id,
 		state_names[from], state_names[to], step, rk_role_name(role), (unsigned int)uid,
 		*reason ? ": " : "", reason);

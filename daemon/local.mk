@@ -40,6 +40,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/cardface-check.c daemon/cardface-text.c daemon/cardface-image.c \
 	daemon/nik.c daemon/nik.h daemon/regions.c \
 	daemon/roles.c daemon/roles.h \
+	daemon/crash-point.c daemon/crash-point.h \
 	daemon/pipeline.c daemon/pipeline.h daemon/pipeline-record.c daemon/pipeline-upload.c \
 	daemon/pipeline-card.c daemon/pipeline-card.h daemon/pipeline-issue.c \
 	daemon/pipeline-desk.c \

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/crash-point.h"
 #include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -141,6 +142,7 @@ static bool run_job(struct issue_run *r, const char *cls, const char *action,
 		return false;
 	}
 	r->base.dev = dev;
+	rk_crash_point2("issue", action); /* the printer or reader is at it */
 	return true;
 }
 
@@ -278,6 +280,7 @@ static void printed(const struct rk_device_outcome *o, void *data)
 		spoiled(r);
 		return;
 	}
+	rk_crash_point("issue.printed");
 	issued(r, NULL);
 }
 
@@ -320,6 +323,7 @@ static void encoded(const struct rk_device_outcome *o, void *data)
 		reject(r, "the chip was written but not verified");
 		return;
 	}
+	rk_crash_point("issue.encoded");
 	if (!save_work(r, &(struct rk_enrollment_work){ .issue_phase = "print",
 			.chip_uid = uid && uid->type == DBUS_TYPE_STRING ? uid->v.s : "" }))
 		return;
@@ -368,6 +372,7 @@ static void staged(const struct rk_device_outcome *o, void *data)
 			"The printer could not stage a card: %s", o->message);
 		return;
 	}
+	rk_crash_point("issue.staged");
 	encode(r);
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/crash-point.h"
 #include "daemon/artifact.h"
 #include "daemon/biometric-quality.h"
 #include "daemon/daemon.h"
@@ -339,6 +340,7 @@ static void captured(const struct rk_device_outcome *o, void *data)
 		fail(r, device_error_code(o->err), "%s: %s", def->item, o->message);
 		return;
 	}
+	rk_crash_point("record.stored"); /* kept, not yet linked */
 	if (def->check == CHECK_FINGER || def->check == CHECK_IRIS) {
 		biometric_attempt(r, def, o);
 		return;
@@ -415,6 +417,7 @@ static void start_item(struct record_run *r)
 		return;
 	}
 	r->base.dev = dev;
+	rk_crash_point2("record", def->item); /* the capture under way */
 }
 
 static DBusMessage *handles_reply(struct record_run *r)

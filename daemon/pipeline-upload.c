@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/crash-point.h"
 #include "daemon/artifact.h"
 #include "daemon/central.h"
 #include "daemon/config.h"
@@ -184,6 +185,8 @@ static void build_done(void *data)
 	bool queued = false;
 	int err = job->err;
 
+	if (job->ran && !err)
+		rk_crash_point("upload.built"); /* in the outbox, not queued */
 	if (!job->ran || !e || !d->central || !d->central->uploader) {
 		reply = rk_dbus_error(job->call, RK_DBUS_ERROR_CANCELLED, "rekamd is stopping");
 	} else if (err) {
@@ -256,6 +259,7 @@ static DBusMessage *upload_authorized(struct rk_daemon *d, DBusMessage *msg, uns
 		job_free(job);
 		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "Out of memory");
 	}
+	rk_crash_point("upload.building");
 	return NULL;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/crash-point.h"
 #include "daemon/central-reply.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
@@ -167,6 +168,8 @@ int upl_start_job(struct rk_uploader *u, const char *id, enum job_kind kind)
 	u->jobs = j;
 	u->n_jobs++;
 	rk_debug("upload %s: %s", id, kind == JOB_SUBMIT ? "submitting" : "polling the status");
+	if (kind == JOB_SUBMIT)
+		rk_crash_point("upload.sending");
 	if (kind == JOB_SUBMIT) {
 		upl_update_queue(u, u->reachable);
 		upl_notify_packet(u, id);
@@ -237,6 +240,7 @@ static void submitted(struct rk_uploader *u, struct job *j, const struct rk_cent
 	unsigned int wait = r->retry_after;
 	int64_t at = upl_now_ms() + (wait ? (int64_t)wait * 1000 : u->backoff_initial_ms);
 
+	rk_crash_point("upload.accepted"); /* the server has it; our row does not say so */
 	rk_info("upload %s: accepted by the central server", j->id);
 	upl_update_row(u, "UPDATE uploads SET state = 'submitted', failures = 0, last_error = NULL, "
 			"submitted_at = ?4, next_attempt = ?5 WHERE packet_id = ?1", j->id, NULL,

@@ -54,6 +54,10 @@ static void usage(FILE *out)
 		"                         is also looked for in DIR/../daemon, DIR/../client\n"
 		"                         and DIR/../simulators (a build tree)\n"
 		"      --plugin-dir=DIR   rekamd's device plugin directory (default below)\n"
+		"      --no-rekamd        start everything but rekamd and print REKAMD,\n"
+		"                         REKAM_CONFIG, REKAM_PLUGIN_DIR and SANE_CONFIG_DIR\n"
+		"                         instead of REKAM_REKAMD_PID: COMMAND runs rekamd\n"
+		"                         itself (crash tests restart it)\n"
 		"      --no-card          no pcscd and no card reader (cardreader0); the\n"
 		"                         card simulator still runs for the printer's encoder\n"
 		"  -v, --verbose          say what happens on standard error, and run rekamd\n"
@@ -181,6 +185,7 @@ enum {
 	OPT_TIME_SCALE,
 	OPT_STATION_ID,
 	OPT_OFFICE_HOURS,
+	OPT_NO_REKAMD,
 	OPT_BINDIR,
 	OPT_PLUGIN_DIR,
 	OPT_NO_CARD,
@@ -220,6 +225,7 @@ static int parse_args(struct options *opt, int argc, char **argv)
 		{ "bindir", required_argument, NULL, OPT_BINDIR },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "no-card", no_argument, NULL, OPT_NO_CARD },
+		{ "no-rekamd", no_argument, NULL, OPT_NO_REKAMD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -280,6 +286,9 @@ static int parse_args(struct options *opt, int argc, char **argv)
 			break;
 		case OPT_NO_CARD:
 			opt->no_card = true;
+			break;
+		case OPT_NO_REKAMD:
+			opt->no_rekamd = true;
 			break;
 		case 'v':
 			opt->verbose = true;
@@ -525,7 +534,18 @@ static void announce(struct station *st)
 	}
 	if (st->pcscd.pid)
 		put_pid("REKAM_VPCD_PORT", (pid_t)st->vpcd_port);
-	put_pid("REKAM_REKAMD_PID", st->rekamd_child.pid);
+	if (st->opt.no_rekamd) {
+		/* what it takes to run rekamd in this station */
+		put_var("REKAMD", st->rekamd);
+		value = xasprintf("%s/rekamd.conf", st->dir);
+		put_var("REKAM_CONFIG", value);
+		free(value);
+		put_var("REKAM_PLUGIN_DIR", st->plugin_dir);
+		if (getenv("SANE_CONFIG_DIR"))
+			put_var("SANE_CONFIG_DIR", getenv("SANE_CONFIG_DIR"));
+	} else {
+		put_pid("REKAM_REKAMD_PID", st->rekamd_child.pid);
+	}
 	put_pid("REKAM_BUS_PID", st->bus.pid);
 	if (st->pcscd.pid)
 		put_pid("REKAM_PCSCD_PID", st->pcscd.pid);
@@ -678,9 +698,9 @@ static int start_station(struct station *st)
 			status = start_sim(st, (enum sim_id)i);
 	if (!status)
 		status = write_config(st);
-	if (!status)
+	if (!status && !st->opt.no_rekamd)
 		status = start_rekamd(st);
-	if (!status)
+	if (!status && !st->opt.no_rekamd)
 		status = wait_for_station(st);
 	return status;
 }

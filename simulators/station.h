@@ -136,6 +136,7 @@ struct options {
 	bool keep;
 	bool verbose;
 	bool no_card;
+	bool no_rekamd; /* everything but rekamd: COMMAND (a test) runs it */
 	char **command; /* NULL: wait for a signal */
 };
 
