@@ -5,7 +5,8 @@
  * pipeline-desk.c - SOP steps 9 and 10 at the hand-over desk: HandOver()
  * gives the applicant a pickup token (eight characters, read aloud or
  * printed on the receipt; only its SHA-256 is kept), and Collect(token)
- * ends the enrollment when the token matches.
+ * ends the enrollment when the token matches. HandOver again at the desk
+ * (a lost receipt) gives a new token and voids the old one.
  */
 #include <config.h>
 
@@ -50,16 +51,21 @@ static DBusMessage *hand_over_authorized(struct rk_daemon *d, DBusMessage *msg,
 	(void)data;
 	if (!e)
 		return rk_dbus_error(msg, RK_DBUS_ERROR_NOT_FOUND, "No such enrollment");
-	if (e->state != RK_ENR_ISSUED)
-		return rk_pipeline_wrong_state(msg, e, "issued");
+	/* at_handover: the receipt was lost (or never printed, rekamd stopped
+	 * before answering): a new token replaces the old one */
+	if (e->state != RK_ENR_ISSUED && e->state != RK_ENR_AT_HANDOVER)
+		return rk_pipeline_wrong_state(msg, e, "issued (or at_handover, for a new token)");
 	if (RAND_bytes(random, sizeof(random)) != 1)
 		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "No random numbers for the token");
 	for (size_t i = 0; i < TOKEN_LEN; i++)
 		token[i] = token_chars[random[i] % (sizeof(token_chars) - 1)];
 	token[TOKEN_LEN] = '\0';
 	token_hash(token, hash);
-	err = rk_enrollment_save(e, RK_ENR_AT_HANDOVER, 9, rk_roles_first(roles), uid, NULL,
-		&(struct rk_enrollment_work){ .receipt = hash }, NULL, NULL);
+	if (e->state == RK_ENR_AT_HANDOVER)
+		rk_info("enrollment %" PRId64 ": a new pickup token replaces the old one", e->id);
+	err = rk_enrollment_save(e, RK_ENR_AT_HANDOVER, e->state == RK_ENR_ISSUED ? 9 : 0,
+		rk_roles_first(roles), uid, NULL, &(struct rk_enrollment_work){ .receipt = hash },
+		NULL, NULL);
 	OPENSSL_cleanse(random, sizeof(random));
 	if (err)
 		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED, "The station database cannot be "

@@ -13,6 +13,7 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -350,6 +351,26 @@ static void upload_news(struct rk_uploader *u, const struct rk_upload_info *info
 		apply(d, e, info);
 }
 
+/* Packets an Upload built but never queued (rekamd stopped in between):
+ * the enrollment stayed recorded and its next Upload builds a new one. */
+static void remove_unqueued(struct rk_daemon *d, struct rk_uploader *u)
+{
+	DIR *dir = opendir(d->central->outbox);
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		struct rk_upload_info info;
+
+		if (!rk_packet_id_valid(de->d_name) || rk_uploader_get(u, de->d_name, &info) != -ENOENT)
+			continue;
+		rk_notice("outbox: packet %s was built but never queued; removed", de->d_name);
+		rk_packet_remove(d->central->outbox, de->d_name);
+	}
+	closedir(dir);
+}
+
 int rk_pipeline_upload_start(struct rk_daemon *d)
 {
 	struct rk_uploader *u = d->central ? d->central->uploader : NULL;
@@ -358,6 +379,7 @@ int rk_pipeline_upload_start(struct rk_daemon *d)
 		return 0;
 	if (rk_uploader_listen(u, upload_news, d) < 0)
 		return -ENOSPC;
+	remove_unqueued(d, u);
 	/* What the server said while rekamd was not running. */
 	for (size_t i = 0; i < rk_enrollments_count(d->enrollments); i++) {
 		struct rk_enrollment *e = rk_enrollments_at(d->enrollments, i);

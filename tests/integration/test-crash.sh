@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/integration/test-crash.sh - the crash matrix: rekamd killed with
+# SIGKILL (its crash points, daemon/crash-point.h) after each SOP step's
+# commit and inside each device operation of steps 5, 6 and 8, on the whole
+# simulated station (rekam-sim-station --no-rekamd: this test runs rekamd and
+# restarts it). One applicant per point is taken through the ten steps the
+# way the desks would, picking up after the restart from whatever state the
+# enrollment shows; after a cut issuance the operator looks at the printer
+# and decides (the card came out finished: issued; else: spoil). Then: every
+# enrollment is collected, every recorded artifact reads back intact (its
+# SHA-256), the central server holds each packet once, each applicant got
+# exactly one card, the inventory adds up, and the database passes
+# integrity_check.
+#
+# REKAM_CRASH_POINTS="P1 P2 ..." chooses the points; REKAM_CRASH_REPEAT=N
+# runs each N times (make check-long). By default every point runs once;
+# under REKAM_TEST_VALGRIND=1 (which does not put this rekamd under
+# valgrind) a short list runs, to keep the pass short.
+. "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
+
+require_tools socat python3
+top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
+[ -x "$STATION" ] || bail "rekam-sim-station is not built at $STATION"
+export REKAM_BUILDDIR=$top_builddir
+export TMPDIR=$REKAM_TMP
+DIR=$REKAM_TMP/station
+STATION_PID=
+RK_PID=
+
+ALL_POINTS="after.submitted after.received after.verified after.forwarded
+	record.portrait record.fingerprint-left-slap record.fingerprint-thumbs record.iris
+	record.signature record.document-kk record.stored after.recorded
+	upload.building upload.built upload.sending upload.accepted after.uploaded
+	after.print_ready after.printing issue.stage issue.staged issue.personalize issue.encoded
+	issue.print issue.printed after.issued after.at_handover after.collected"
+if [ -n "${REKAM_CRASH_POINTS:-}" ]; then
+	POINTS=$REKAM_CRASH_POINTS
+elif [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
+	POINTS="record.stored upload.accepted issue.personalize issue.print"
+else
+	POINTS=$ALL_POINTS
+fi
+REPEAT=${REKAM_CRASH_REPEAT:-1}
+
+_crash_cleanup() {
+	local status=$?
+	[ -n "$RK_PID" ] && kill -KILL "$RK_PID" 2>/dev/null && wait "$RK_PID" 2>/dev/null
+	if [ -n "$STATION_PID" ]; then
+		kill -TERM "$STATION_PID" 2>/dev/null
+		wait "$STATION_PID" 2>/dev/null
+	fi
+	(exit "$status")
+	_cleanup
+}
+trap _crash_cleanup EXIT
+
+"$STATION" --no-rekamd --time-scale 0.01 --seed 11 -d "$DIR" \
+	>"$REKAM_TMP/station.out" 2>"$REKAM_TMP/station.err" &
+STATION_PID=$!
+if ! wait_for 180 grep -q '^# try:' "$REKAM_TMP/station.out"; then
+	cat "$REKAM_TMP/station.err" >&2
+	bail "the simulated station did not come up"
+fi
+why=$(sed -n 's/^rekam-sim-station: no card reader: //p' "$REKAM_TMP/station.err")
+[ -z "$why" ] || skip_all "the station has no card reader: $why"
+eval "$(grep '^[A-Z_]*=' "$REKAM_TMP/station.out")"
+export SANE_CONFIG_DIR DBUS_SESSION_BUS_ADDRESS=$REKAM_BUS_ADDRESS
+A="--address=$REKAM_BUS_ADDRESS"
+N_DEVICES=$(grep -c '^# device ' "$REKAM_TMP/station.out")
+
+rk_start() { # rk_start [CRASH-POINT]: rekamd in the station, until every device is idle
+	REKAM_CRASH_POINT=${1:-} "$REKAMD" --session --state-dir="$REKAM_STATE_DIR" \
+		--config="$REKAM_CONFIG" --plugin-dir="$REKAM_PLUGIN_DIR" \
+		>>"$DIR/rekamd.log" 2>&1 &
+	RK_PID=$!
+	wait_for 60 sh -c "[ \"\$('$REKAMCTL' '$A' devices 2>/dev/null | grep -c ' idle ')\" -ge $N_DEVICES ]"
+}
+rk_alive() { [ -n "$RK_PID" ] && kill -0 "$RK_PID" 2>/dev/null; }
+rk_reap() { # after a crash: its status in RK_STATUS
+	wait "$RK_PID" 2>/dev/null
+	RK_STATUS=$?
+	RK_PID=
+}
+sim() { # sim NAME LINE: a line to a simulator's control socket
+	local var="REKAM_${1}_CONTROL"
+	printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:${!var}"
+}
+prop() { # prop ID PROPERTY
+	"$REKAMCTL" "$A" --json enroll show "$1" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
+}
+fronts() { ls "$REKAM_PRINTER_OUTPUT" 2>/dev/null | grep -c -- '-front\.png$'; }
+
+# The operator after a cut issuance: wait for the printer to finish what it
+# was doing, then look: a new card in the output tray means it came out.
+decide() { # decide ID CARDS-PRINTED-BEFORE
+	local i
+	for i in $(seq 100); do
+		sim PRINTER status | grep -q 'active=0' && break
+		sleep 0.1
+	done
+	if [ "$(prop "$1" IssuePhase)" = print ] && [ "$(fronts)" -gt "$2" ]; then
+		"$REKAMCTL" "$A" enroll issue "$1" --decision=issued \
+			--reason="the card came out of the printer finished" >/dev/null 2>&1
+	else
+		"$REKAMCTL" "$A" enroll issue "$1" --decision=spoil \
+			--reason="no finished card came out" >/dev/null 2>&1
+	fi
+}
+
+# One desk action for the enrollment in its current state.
+next_action() { # next_action ID NIK
+	local id=$1 nik=$2 token
+	case $(prop "$id" State) in
+	submitted) "$REKAMCTL" "$A" enroll receive "$id" --have=f102,family-card,diploma ;;
+	received) "$REKAMCTL" "$A" enroll verify "$id" ;;
+	verified) "$REKAMCTL" "$A" enroll forward "$id" ;;
+	forwarded) "$REKAMCTL" "$A" enroll record "$id" ;;
+	recorded) "$REKAMCTL" "$A" enroll upload "$id" ;;
+	uploaded) sleep 0.2 ;;
+	print_ready) "$REKAMCTL" "$A" enroll open-print "$id" "$nik" ;;
+	printing)
+		if [ "$(prop "$id" NeedsDecision)" = True ]; then
+			decide "$id" "$PRINTED"
+		else
+			"$REKAMCTL" "$A" enroll issue "$id"
+		fi ;;
+	issued | at_handover)
+		token=$("$REKAMCTL" "$A" enroll handover "$id" | sed -n 's/^Pickup token: //p')
+		[ -n "$token" ] && "$REKAMCTL" "$A" enroll collect "$id" "$token" ;;
+	collected) return 0 ;;
+	*) return 1 ;;
+	esac >/dev/null 2>&1
+	return 0
+}
+
+"$REKAMCTL" --version >/dev/null || bail "rekamctl does not run"
+rk_start || bail "rekamd did not come up in the station"
+n_points=$(echo $POINTS | wc -w)
+"$REKAMCTL" "$A" cards add K-00001 $((n_points * REPEAT * 2 + 4)) >/dev/null ||
+	bail "cannot register blank cards"
+kill -TERM "$RK_PID"
+rk_reap
+
+APPLICANTS=0
+PRINTED=0
+ids=
+k=0
+for round in $(seq "$REPEAT"); do
+for point in $POINTS; do
+	k=$((k + 1))
+	APPLICANTS=$((APPLICANTS + 1))
+	# a distinct applicant: NIK (male, born 17-03-1991, serial k), fingerprints
+	nik=$(printf '630501170391%04d' "$k")
+	sim BIOMETRIC "seed $((1000 + k))" >/dev/null
+	rk_start "$point" || { ok 1 "$point: rekamd came up"; continue; }
+	"$REKAMCTL" "$A" enroll submit --nik="$nik" --name="PEMOHON NOMOR $k" --sex=male \
+		--birth-place=RANTAU --birth-date=1991-03-17 --religion=islam \
+		--marital-status=married --street="JL. KENANGA NO. $k" --rt=001 --rw=001 \
+		--village=RANTAU --district="TAPIN UTARA" >"$REKAM_TMP/submit.out" 2>&1
+	id=$(sed -n 's/^Enrollment \([0-9]*\): submitted.*/\1/p' "$REKAM_TMP/submit.out")
+	crashed=no
+	if [ -z "$id" ] && ! rk_alive; then
+		# killed after the commit of Submit: the enrollment is there, unanswered
+		crashed=yes
+		rk_reap
+		rk_start || bail "rekamd did not come back after $point"
+		id=$("$REKAMCTL" "$A" --json enroll list | python3 -c '
+import json, sys
+print(max(e["Id"] for e in json.load(sys.stdin)))' 2>/dev/null)
+	fi
+	[ -n "$id" ] || { ok 1 "$point: the applicant was submitted"; continue; }
+	ids="$ids $id"
+	for step in $(seq 300); do
+		[ "$(prop "$id" State)" = collected ] && break
+		next_action "$id" "$nik"
+		if ! rk_alive; then
+			[ "$crashed" = yes ] && diag "$point: rekamd died a second time"
+			crashed=yes
+			rk_reap
+			rk_start || bail "rekamd did not come back after $point"
+		fi
+	done
+	[ "$(prop "$id" State)" = collected ] && PRINTED=$((PRINTED + 1))
+	ok "$([ "$crashed" = yes ] && grep -q "crash point $point:" "$DIR/rekamd.log"; echo $?)" \
+		"$point: rekamd was killed there"
+	is "$(prop "$id" State)" collected "$point: ... and the applicant still got through the ten steps"
+	kill -TERM "$RK_PID"
+	rk_reap
+	is "$RK_STATUS" 0 "$point: ... rekamd stops cleanly afterwards"
+done
+done
+
+# --- what holds after all of them -------------------------------------------------------
+rk_start || bail "rekamd did not come up for the checks"
+bad=0
+handles=0
+for id in $ids; do
+	for h in $("$REKAMCTL" "$A" --json enroll show "$id" | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["Captures"]: print(c[2])'); do
+		handles=$((handles + 1))
+		"$REKAMCTL" "$A" artifact save "$h" "$REKAM_TMP/artifact" >/dev/null 2>&1 ||
+			bad=$((bad + 1))
+	done
+done
+is "$bad" 0 "every recorded artifact reads back intact ($handles, SHA-256 checked)"
+packets=$(sim CENTRAL status | sed -n 's/.* packets=\([0-9]*\).*/\1/p')
+is "$packets" "$APPLICANTS" "the central server holds one packet per applicant"
+cards=$("$REKAMCTL" "$A" cards | tr -s ' ' | tr '\n' ' ')
+issued=$(echo "$cards" | sed -n 's/.*issued \([0-9]*\).*/\1/p')
+is "$issued" "$APPLICANTS" "exactly one card issued per applicant"
+is "$(fronts)" "$APPLICANTS" "... and one printed per applicant"
+total=$(echo "$cards" | awk '{ print $2 + $4 + $6 }')
+is "$total" "$((n_points * REPEAT * 2 + 4))" "the inventory adds up: blank + issued + spoiled ($cards)"
+kill -TERM "$RK_PID"
+rk_reap
+is "$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])' \
+	"$REKAM_STATE_DIR/rekam.db")" ok "the database passes integrity_check"
+done_testing
