@@ -617,6 +617,24 @@ void rk_devices_free(struct rk_devices *devices)
 {
 	if (!devices)
 		return;
+	/* rekamd is stopping (or did not start). Every operation is cancelled
+	 * and answered before any device is closed or leaves the bus: a plugin's
+	 * cancel may need a worker that another device's close would otherwise
+	 * take first and hold (SANE's close waits for the scan that only the
+	 * cancel ends). */
+	for (size_t i = 0; i < devices->n; i++) {
+		struct rk_device *dev = devices->items[i];
+
+		if (!dev->op)
+			continue;
+		if (dev->op->type == RK_OP_OPEN)
+			rk_info("%s: opening it is cancelled: rekamd is stopping", dev->path);
+		else
+			rk_notice("%s: its %s is cancelled: rekamd is stopping", dev->path,
+				dev->op->type == RK_OP_CAPTURE ? "capture" :
+				dev->op->type == RK_OP_SELF_TEST ? "self-test" : "job");
+		rk_op_abort(dev->op);
+	}
 	while (devices->n > 0) {
 		struct rk_device *dev = devices->items[--devices->n];
 

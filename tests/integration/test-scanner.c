@@ -10,8 +10,9 @@
  * grey JPEG of the family card; then the faults as the operator meets them
  * (a jam mid-document, an empty feeder, an open cover, cancel, a timeout,
  * bad options, unplug and replug), each a clear D-Bus error that loses
- * nothing and leaves the scanner usable; and SANE's own test backend as a
- * second path.
+ * nothing and leaves the scanner usable; SANE's own test backend as a
+ * second path; and last, rekamd told to stop in the middle of a slow scan:
+ * the scan is cancelled and rekamd exits without waiting for libsane.
  */
 #include <config.h>
 
@@ -397,6 +398,39 @@ static void test_sane_test_backend(void)
 	tc_is_result(tc_call(conn, TESTSCAN, "Release"), "", "... released");
 }
 
+/* SIGTERM while a slow page is on its way: rekamd cancels the scan, closes
+ * the scanner and exits, although libsane would wait minutes for the page. */
+static void test_stop_during_scan(pid_t rk_pid, const char *log_path)
+{
+	DBusPendingCall *pending = NULL;
+	DBusMessage *call;
+	char *log;
+
+	tc_is_result(tc_call(conn, SCANNER, "Claim"), "", "the client claims the scanner again");
+	control_ok("slow 600000");
+	call = tc_capture_call(SCANNER, NULL);
+	dbus_connection_send_with_reply(conn, call, &pending, 60000);
+	dbus_message_unref(call);
+	dbus_connection_flush(conn);
+	tap_ok(tc_wait_prop(conn, SCANNER, "State", "busy", 10000),
+		"a scan whose page takes ten minutes runs");
+	kill(rk_pid, SIGTERM);
+	dbus_pending_call_block(pending);
+	result_is(dbus_pending_call_steal_reply(pending), TC_ERR "Cancelled",
+		"SIGTERM during it: the capture ends with Cancelled");
+	dbus_pending_call_unref(pending);
+	tap_is_int(testbus_wait(rk_pid, 20000), 0, "... and rekamd stops cleanly, not waiting "
+		"for the page");
+	log = testbus_read_file(log_path);
+	tap_contains(log, SCANNER ": its capture is cancelled: rekamd is stopping",
+		"... its log says the capture was cancelled");
+	tap_ok(log && !strstr(log, "left watches or timers behind") &&
+		!strstr(log, "did not stop") && !strstr(log, "still busy"),
+		"the scanner plugin left nothing behind, and no worker held up the stop");
+	free(log);
+	control_ok("slow 0");
+}
+
 /* --- setup ------------------------------------------------------------------------------------ */
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -419,7 +453,7 @@ int main(void)
 	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
 	char sane_dir[128], text[512], escl[128], env_sane[160], env_vg[600], env_lsan[600];
 	char log_path[128];
-	char state_arg[160], *log;
+	char state_arg[160];
 	DBusError err;
 	pid_t sim_pid, rk_pid;
 
@@ -504,16 +538,8 @@ int main(void)
 	test_unplug();
 	tc_is_result(tc_call(conn, SCANNER, "Release"), "", "the client releases the scanner");
 	test_sane_test_backend();
+	test_stop_during_scan(rk_pid, log_path);
 
-	kill(rk_pid, SIGTERM);
-	/* rekamd's stop waits for its workers; one may still be inside
-	 * libsane reopening the scanner after the unplug tests (sane-airscan
-	 * gives a device up to a minute): give it that long */
-	tap_is_int(testbus_wait(rk_pid, 90000), 0, "rekamd stops cleanly");
-	log = testbus_read_file(log_path);
-	tap_ok(log && !strstr(log, "left watches or timers behind") &&
-		!strstr(log, "did not stop"), "the scanner plugin left nothing behind");
-	free(log);
 	kill(sim_pid, SIGTERM);
 	tap_is_int(testbus_wait(sim_pid, 10000), 0, "the simulator stops cleanly");
 
