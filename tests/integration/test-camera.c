@@ -159,21 +159,10 @@ static void test_open(void)
 
 static void test_self_test(void)
 {
-	DBusMessage *reply = tc_call(conn, CAM, "SelfTest");
-	DBusMessageIter iter, array;
-	dbus_bool_t passed = FALSE;
-	int n = 0;
+	bool passed;
+	int n;
 
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-		dbus_message_iter_init(reply, &iter);
-		dbus_message_iter_get_basic(&iter, &passed);
-		dbus_message_iter_next(&iter);
-		dbus_message_iter_recurse(&iter, &array);
-		for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
-				dbus_message_iter_next(&array))
-			n++;
-	}
-	dbus_message_unref(reply);
+	passed = tc_self_test(conn, CAM, 20000, &n);
 	tap_ok(passed, "the camera's self-test passes");
 	tap_is_int(n, 3, "... in three steps (connect, battery, capture)");
 
@@ -182,12 +171,7 @@ static void test_self_test(void)
 	for (int i = 0; i < 20 && passed; i++) {
 		if (i)
 			usleep(250 * 1000);
-		reply = tc_call(conn, CAM, "SelfTest");
-		if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-			dbus_message_iter_init(reply, &iter);
-			dbus_message_iter_get_basic(&iter, &passed);
-		}
-		dbus_message_unref(reply);
+		passed = tc_self_test(conn, CAM, 20000, NULL);
 	}
 	tap_ok(!passed, "with the battery at 10 %%, the self-test fails");
 	control_ok("battery 100");
