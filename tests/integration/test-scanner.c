@@ -437,11 +437,9 @@ int main(void)
 {
 	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
 	const char *top = getenv("top_builddir"), *src = getenv("top_srcdir");
-	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
+	char sim[512], sock[128], sim_log[128];
 	char sane_dir[128], text[512], escl[128], env_sane[160], env_vg[600], env_lsan[600];
 	char log_path[128];
-	char state_arg[160];
-	DBusError err;
 	pid_t sim_pid, rk_pid;
 
 	if (!rekamd || !plugins || !top || !src)
@@ -455,22 +453,18 @@ int main(void)
 	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-scanner", top);
 	snprintf(sock, sizeof(sock), "%s/scn.sock", tb.dir);
 	snprintf(control, sizeof(control), "%s/scn.control", tb.dir);
-	snprintf(config, sizeof(config), "%s/rekamd.conf", tb.dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
 	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
 	snprintf(sane_dir, sizeof(sane_dir), "%s/sane", tb.dir);
-	snprintf(rekamd_path, sizeof(rekamd_path), "%s", rekamd);
-	snprintf(plugin_dir, sizeof(plugin_dir), "%s", plugins);
-	snprintf(state_arg, sizeof(state_arg), "%s", state_dir);
 
 	/* The scanner, a hundred times faster than life, on a port of its choice. */
 	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "11",
 		"--time-scale", "0.01", "--port", "0", "--adf", "2", "--document", "f102", "--verbose",
 		NULL };
-	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
-	for (int i = 0; i < 100 && access(control, F_OK) != 0; i++)
-		usleep(50 * 1000);
+	sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
+	if (sim_pid < 0)
+		tap_bail("rekam-sim-scanner did not start");
 	/* the socket file appears at bind(), a moment before listen(): ask until it answers */
 	for (int i = 0; i < 100 && (sim_status("escl", escl, sizeof(escl)), !escl[0]); i++)
 		usleep(50 * 1000);
@@ -489,7 +483,6 @@ int main(void)
 		"[device scanner]\nplugin = scanner-sane\nconnection = sane:airscan:e0:Rekam Sim\n"
 		"resolution = 100\npresence-check = 1\n"
 		"[device testscan]\nplugin = scanner-sane\nconnection = sane:test:0\n");
-	write_file(tb.dir, "rekamd.conf", text);
 
 	snprintf(env_sane, sizeof(env_sane), "SANE_CONFIG_DIR=%s", sane_dir);
 	/* under valgrind: libsane's own leaks are suppressed (named after their
@@ -501,18 +494,7 @@ int main(void)
 	snprintf(env_lsan, sizeof(env_lsan), "LSAN_OPTIONS=suppressions=%s/tests/integration/"
 		"scanner-sane.lsan:print_suppressions=0", src);
 	char *env[] = { env_sane, env_vg, env_lsan, NULL };
-	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
-		"--plugin-dir", plugin_dir, NULL };
-	rk_pid = testbus_spawn(&tb, rk_argv, env, log_path);
-
-	dbus_error_init(&err);
-	conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
-	if (!conn)
-		tap_bail("cannot connect to the test bus");
-	for (int i = 0; i < 200 && !dbus_bus_name_has_owner(conn, TC_NAME, NULL); i++)
-		usleep(50 * 1000);
-	if (!dbus_bus_name_has_owner(conn, TC_NAME, NULL))
-		tap_bail("rekamd did not start");
+	rk_pid = testbus_start_rekamd(&tb, plugins, text, NULL, env, &conn);
 
 	test_discovery();
 	test_self_test();
