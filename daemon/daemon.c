@@ -420,19 +420,23 @@ static int setup_events(struct rk_daemon *d)
  */
 static bool stop_devices(struct rk_daemon *d)
 {
+	bool stopped = true;
+
 	rk_usb_stop(d);
-	rk_devices_free(d->devices);
-	d->devices = NULL;
+	rk_devices_stop(d->devices);
 	if (rk_worker_pool_drain(d->workers, WORKER_STOP_MS) < 0) {
 		rk_warn("a worker is still busy %u s after the devices were closed; exiting without "
 			"it", WORKER_STOP_MS / 1000);
-		d->workers = NULL; /* left to the blocked thread */
-		return false;
+		stopped = false; /* the pool is left to the blocked thread */
+	} else {
+		/* The done functions run here, with the device set still there
+		 * (empty): they answer captures stored meanwhile. */
+		rk_worker_pool_free(d->workers);
 	}
-	/* The done functions run here: they answer captures stored meanwhile. */
-	rk_worker_pool_free(d->workers);
-	d->workers = NULL; /* a done function's submit gets -ESHUTDOWN */
-	return true;
+	d->workers = NULL; /* a submit from now on gets -ESHUTDOWN */
+	rk_devices_free(d->devices);
+	d->devices = NULL;
+	return stopped;
 }
 
 /* Free what rk_daemon_run() set up; false when a blocked worker was left

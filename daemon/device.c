@@ -613,7 +613,7 @@ struct rk_devices *rk_devices_new(struct rk_daemon *d, struct rk_plugins *plugin
 	return devices;
 }
 
-void rk_devices_free(struct rk_devices *devices)
+void rk_devices_stop(struct rk_devices *devices)
 {
 	if (!devices)
 		return;
@@ -641,6 +641,13 @@ void rk_devices_free(struct rk_devices *devices)
 		rk_dbus_unregister_all(devices->daemon->dbus, dev->path);
 		device_free(dev);
 	}
+}
+
+void rk_devices_free(struct rk_devices *devices)
+{
+	if (!devices)
+		return;
+	rk_devices_stop(devices);
 	free(devices->items);
 	free(devices);
 }
