@@ -19,9 +19,8 @@
 #include <time.h>
 
 #include "client/commands.h"
+#include "client/enroll.h"
 
-#define ENROLLMENT_INTERFACE REKAM_MANAGER_INTERFACE ".Enrollment"
-#define ENROLLMENTS_PATH REKAM_OBJECT_PATH "/enrollments/"
 
 /* Option name, D-Bus key. */
 static const char *const fields[][2] = {
@@ -46,7 +45,8 @@ static const char *const fields[][2] = {
 
 const char *const ctl_enroll_options[] = { "nik", "name", "sex", "birth-place", "birth-date",
 	"blood-type", "religion", "marital-status", "occupation", "street", "rt", "rw",
-	"village", "district", "citizenship", "file", "have", "reject", NULL };
+	"village", "district", "citizenship", "file", "have", "reject", "exceptions", "decision",
+	"reason", NULL };
 
 static int out_of_memory(void)
 {
@@ -55,7 +55,7 @@ static int out_of_memory(void)
 }
 
 /* The value of --@name (the last one given), or NULL. */
-static const char *option(struct ctl *ctl, const char *name)
+const char *ctl_enroll_option(struct ctl *ctl, const char *name)
 {
 	const char *value = NULL;
 
@@ -106,6 +106,18 @@ static int enrollment_path(const char *arg, char **path)
 	}
 	ctl_err("'%s' is not an enrollment: give its number (e.g. 3) or its object path", arg);
 	return -EINVAL;
+}
+
+int ctl_enroll_prelude(struct ctl *ctl, int argc, char **argv, int want, const char *usage,
+		const char *const *allowed, char **path)
+{
+	int err = args_count(argv[0], argc, want, usage);
+
+	if (!err)
+		err = only_options(ctl, argv[0], allowed);
+	if (!err)
+		err = enrollment_path(argv[1], path);
+	return err;
 }
 
 /* --- reading enrollments --------------------------------------------------- */
@@ -165,7 +177,7 @@ static void print_state(const json_t *props)
 }
 
 /* After a step: the enrollment's state, or all of it with --json. */
-static int report(struct ctl *ctl, const char *path)
+int ctl_enroll_report(struct ctl *ctl, const char *path)
 {
 	json_t *props;
 	int err = fetch(ctl, path, &props);
@@ -182,7 +194,7 @@ static int report(struct ctl *ctl, const char *path)
 
 /* --- calling a step -------------------------------------------------------- */
 
-static int call_step(struct ctl *ctl, DBusMessage *msg, const char *path)
+int ctl_enroll_call_step(struct ctl *ctl, DBusMessage *msg, const char *path)
 {
 	DBusMessage *reply;
 	int err;
@@ -194,15 +206,16 @@ static int call_step(struct ctl *ctl, DBusMessage *msg, const char *path)
 	if (err)
 		return err;
 	dbus_message_unref(reply);
-	return report(ctl, path);
+	return ctl_enroll_report(ctl, path);
 }
 
-static DBusMessage *new_step(const char *path, const char *method)
+DBusMessage *ctl_enroll_new_step(const char *path, const char *method)
 {
 	return dbus_message_new_method_call(REKAM_BUS_NAME, path, ENROLLMENT_INTERFACE, method);
 }
 
-static bool append_entry(DBusMessageIter *dict, const char *key, int type, const void *value)
+bool ctl_enroll_append_entry(DBusMessageIter *dict, const char *key, int type,
+		const void *value)
 {
 	char sig[2] = { (char)type, '\0' };
 	DBusMessageIter entry, variant;
@@ -220,7 +233,7 @@ static bool append_entry(DBusMessageIter *dict, const char *key, int type, const
 /* The applicant from --file (D-Bus keys) with the options on top. */
 static int gather_applicant(struct ctl *ctl, json_t **out)
 {
-	const char *file = option(ctl, "file");
+	const char *file = ctl_enroll_option(ctl, "file");
 	json_t *applicant;
 	json_error_t jerr;
 
@@ -241,7 +254,7 @@ static int gather_applicant(struct ctl *ctl, json_t **out)
 			return out_of_memory();
 	}
 	for (size_t i = 0; i < N_FIELDS; i++) {
-		const char *value = option(ctl, fields[i][0]);
+		const char *value = ctl_enroll_option(ctl, fields[i][0]);
 
 		if (value && json_object_set_new(applicant, fields[i][1], json_string(value)) < 0) {
 			json_decref(applicant);
@@ -263,9 +276,9 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 	err = args_count("submit", argc, 1, "--nik=NIK --name=NAME ... | --file=APPLICANT.json");
 	if (!err)
 		err = only_options(ctl, "submit", ctl_enroll_options);
-	if (!err && (option(ctl, "have") || option(ctl, "reject"))) {
+	if (!err && (ctl_enroll_option(ctl, "have") || ctl_enroll_option(ctl, "reject"))) {
 		ctl_err("enroll submit does not take --%s",
-			option(ctl, "have") ? "have" : "reject");
+			ctl_enroll_option(ctl, "have") ? "have" : "reject");
 		err = -EINVAL;
 	}
 	if (!err)
@@ -291,7 +304,7 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 			dbus_message_unref(msg);
 			return -EINVAL;
 		}
-		ok = ok && append_entry(&dict, key, DBUS_TYPE_STRING, &text);
+		ok = ok && ctl_enroll_append_entry(&dict, key, DBUS_TYPE_STRING, &text);
 	}
 	ok = ok && dbus_message_iter_close_container(&iter, &dict);
 	if (!ok) {
@@ -307,7 +320,7 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 	err = ctl_bus_expect_signature(reply, "Submit", "o");
 	if (!err) {
 		dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
-		err = report(ctl, path);
+		err = ctl_enroll_report(ctl, path);
 	}
 	dbus_message_unref(reply);
 	return err;
@@ -318,7 +331,7 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 static int enroll_receive(struct ctl *ctl, int argc, char **argv)
 {
 	static const char *const allowed[] = { "have", NULL };
-	const char *have = option(ctl, "have");
+	const char *have = ctl_enroll_option(ctl, "have");
 	DBusMessageIter iter, dict;
 	DBusMessage *msg;
 	char *path, *items, *save = NULL;
@@ -326,15 +339,11 @@ static int enroll_receive(struct ctl *ctl, int argc, char **argv)
 	bool ok;
 	int err;
 
-	err = args_count("receive", argc, 2, "ID [--have=ITEM,...]");
-	if (!err)
-		err = only_options(ctl, "receive", allowed);
-	if (!err)
-		err = enrollment_path(argv[1], &path);
+	err = ctl_enroll_prelude(ctl, argc, argv, 2, "ID [--have=ITEM,...]", allowed, &path);
 	if (err)
 		return err;
 	items = strdup(have ? have : "");
-	msg = new_step(path, "Receive");
+	msg = ctl_enroll_new_step(path, "Receive");
 	if (!items || !msg) {
 		free(items);
 		free(path);
@@ -346,10 +355,10 @@ static int enroll_receive(struct ctl *ctl, int argc, char **argv)
 	ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
 	for (char *item = strtok_r(items, ",", &save); ok && item;
 			item = strtok_r(NULL, ",", &save))
-		ok = append_entry(&dict, item, DBUS_TYPE_BOOLEAN, &yes);
+		ok = ctl_enroll_append_entry(&dict, item, DBUS_TYPE_BOOLEAN, &yes);
 	ok = ok && dbus_message_iter_close_container(&iter, &dict);
 	free(items);
-	err = ok ? call_step(ctl, msg, path) : (dbus_message_unref(msg), out_of_memory());
+	err = ok ? ctl_enroll_call_step(ctl, msg, path) : (dbus_message_unref(msg), out_of_memory());
 	free(path);
 	return err;
 }
@@ -357,28 +366,24 @@ static int enroll_receive(struct ctl *ctl, int argc, char **argv)
 static int enroll_verify(struct ctl *ctl, int argc, char **argv)
 {
 	static const char *const allowed[] = { "reject", NULL };
-	const char *reason = option(ctl, "reject");
+	const char *reason = ctl_enroll_option(ctl, "reject");
 	dbus_bool_t approve = reason == NULL;
 	DBusMessage *msg;
 	char *path;
 	int err;
 
-	err = args_count("verify", argc, 2, "ID [--reject=REASON]");
-	if (!err)
-		err = only_options(ctl, "verify", allowed);
-	if (!err)
-		err = enrollment_path(argv[1], &path);
+	err = ctl_enroll_prelude(ctl, argc, argv, 2, "ID [--reject=REASON]", allowed, &path);
 	if (err)
 		return err;
 	if (!reason)
 		reason = "";
-	msg = new_step(path, "Verify");
+	msg = ctl_enroll_new_step(path, "Verify");
 	if (msg && !dbus_message_append_args(msg, DBUS_TYPE_BOOLEAN, &approve, DBUS_TYPE_STRING,
 			&reason, DBUS_TYPE_INVALID)) {
 		dbus_message_unref(msg);
 		msg = NULL;
 	}
-	err = call_step(ctl, msg, path);
+	err = ctl_enroll_call_step(ctl, msg, path);
 	free(path);
 	return err;
 }
@@ -388,14 +393,10 @@ static int enroll_forward(struct ctl *ctl, int argc, char **argv)
 	char *path;
 	int err;
 
-	err = args_count("forward", argc, 2, "ID");
-	if (!err)
-		err = only_options(ctl, "forward", NULL);
-	if (!err)
-		err = enrollment_path(argv[1], &path);
+	err = ctl_enroll_prelude(ctl, argc, argv, 2, "ID", NULL, &path);
 	if (err)
 		return err;
-	err = call_step(ctl, new_step(path, "Forward"), path);
+	err = ctl_enroll_call_step(ctl, ctl_enroll_new_step(path, "Forward"), path);
 	free(path);
 	return err;
 }
@@ -407,20 +408,16 @@ static int enroll_return(struct ctl *ctl, int argc, char **argv)
 	char *path;
 	int err;
 
-	err = args_count("return", argc, 3, "ID REASON");
-	if (!err)
-		err = only_options(ctl, "return", NULL);
-	if (!err)
-		err = enrollment_path(argv[1], &path);
+	err = ctl_enroll_prelude(ctl, argc, argv, 3, "ID REASON", NULL, &path);
 	if (err)
 		return err;
 	reason = argv[2];
-	msg = new_step(path, "Return");
+	msg = ctl_enroll_new_step(path, "Return");
 	if (msg && !dbus_message_append_args(msg, DBUS_TYPE_STRING, &reason, DBUS_TYPE_INVALID)) {
 		dbus_message_unref(msg);
 		msg = NULL;
 	}
-	err = call_step(ctl, msg, path);
+	err = ctl_enroll_call_step(ctl, msg, path);
 	free(path);
 	return err;
 }
@@ -558,16 +555,13 @@ static int enroll_show(struct ctl *ctl, int argc, char **argv)
 	static const char *const shown[] = { "Id", "State", "Step", "ReturnReason", "Nik", "Name",
 		"Sex", "BirthPlace", "BirthDate", "BloodType", "Religion", "MaritalStatus",
 		"Occupation", "Address", "Rt", "Rw", "Village", "District", "Citizenship",
-		"RequiredItems", "Checklist", "Overruns" };
+		"RequiredItems", "Checklist", "Overruns", "RecordItems", "PacketId", "RemoteStatus",
+		"CardSerial", "ChipUid", "IssuePhase", "CardsSpoiled", "NeedsDecision" };
 	json_t *props;
 	char *path;
 	int err;
 
-	err = args_count("show", argc, 2, "ID");
-	if (!err)
-		err = only_options(ctl, "show", NULL);
-	if (!err)
-		err = enrollment_path(argv[1], &path);
+	err = ctl_enroll_prelude(ctl, argc, argv, 2, "ID", NULL, &path);
 	if (err)
 		return err;
 	err = fetch(ctl, path, &props);
@@ -606,10 +600,15 @@ int cmd_enroll(struct ctl *ctl, int argc, char **argv)
 		{ "return", enroll_return }, { "list", enroll_list }, { "show", enroll_show },
 	};
 
+	int err;
+
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(ctl, argc - 1, argv + 1);
-	ctl_err("unknown enroll subcommand '%s' (submit, receive, verify, forward, return, list, "
-		"show)", argv[1]);
+	err = ctl_enroll_pipeline(ctl, argc - 1, argv + 1);
+	if (err != -ENOENT)
+		return err;
+	ctl_err("unknown enroll subcommand '%s' (submit, receive, verify, forward, record, "
+		"capture, upload, open-print, issue, handover, collect, return, list, show)", argv[1]);
 	return -EINVAL;
 }

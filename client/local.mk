@@ -17,6 +17,7 @@ client_rekamctl_SOURCES = \
 	client/cmd-diag.c \
 	client/cmd-monitor.c \
 	client/cmd-enroll.c \
+	client/cmd-pipeline.c client/enroll.h \
 	client/cmd-cards.c
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)
 client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS)

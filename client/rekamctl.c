@@ -39,8 +39,8 @@ static const struct ctl_command commands[] = {
 		true, cmd_diag },
 	{ "monitor", "", "Follow rekamd's events (devices, states, progress) until Ctrl-C", 0, 0,
 		true, cmd_monitor },
-	{ "enroll", "SUBCOMMAND [ARGS]", "Enrollments: submit, receive, verify, forward, return, "
-		"list, show (see 'rekamctl help enroll')", 1, -1, true, cmd_enroll },
+	{ "enroll", "SUBCOMMAND [ARGS]", "Enrollments: the ten SOP steps, return, list, show "
+		"(see 'rekamctl help enroll')", 1, -1, true, cmd_enroll },
 	{ "cards", "[add FIRST COUNT]", "Show the blank card stock, or register a batch of cards",
 		0, 3, true, cmd_cards },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
@@ -176,6 +176,17 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 		       "  enroll verify ID [--reject=REASON]\n"
 		       "                            step 3: approve, or return with REASON\n"
 		       "  enroll forward ID         step 4: pass to recording\n"
+		       "  enroll record ID [--exceptions=FINGER,...]\n"
+		       "                            step 5: take every item still missing (portrait,\n"
+		       "                            slaps, thumbs, irises, signature, documents)\n"
+		       "  enroll capture ID ITEM    take or retake one item (see RecordItems)\n"
+		       "  enroll upload ID          step 6: send the packet to the central server\n"
+		       "  enroll open-print ID NIK  step 7: confirm the NIK to print\n"
+		       "  enroll issue ID [--decision=spoil|issued --reason=TEXT]\n"
+		       "                            step 8: encode, print and put out the card; the\n"
+		       "                            decision is for an issuance a restart cut short\n"
+		       "  enroll handover ID        step 9: print the pickup token\n"
+		       "  enroll collect ID TOKEN   step 10: the applicant collects the card\n"
 		       "  enroll return ID REASON   give the file back to the applicant\n"
 		       "  enroll list               every enrollment, one per line\n"
 		       "  enroll show ID            every property and the step times of one\n"

@@ -375,3 +375,48 @@ int cf_png_encode(cairo_surface_t *s, unsigned int dpi, unsigned char **data, si
 	*size = sink.len;
 	return 0;
 }
+
+/* --- small copies for the chip ------------------------------------------------ */
+
+int rk_cardface_shrink_png(const void *image, size_t size, size_t max_bytes, unsigned char **out,
+		size_t *out_size)
+{
+	char err[RK_CARDFACE_ERROR_LEN];
+	cairo_surface_t *src = NULL;
+	double w, h;
+	int r;
+
+	*out = NULL;
+	*out_size = 0;
+	r = cf_image_decode(image, size, "the image", 1, 1, &src, err);
+	if (r < 0)
+		return r;
+	w = cairo_image_surface_get_width(src);
+	h = cairo_image_surface_get_height(src);
+	/* a third smaller each round, on white, until the PNG fits */
+	for (double scale = 1.0; !r && w * scale >= 16 && h * scale >= 8; scale *= 2.0 / 3.0) {
+		int sw = (int)(w * scale + 0.5), sh = (int)(h * scale + 0.5);
+		cairo_surface_t *dst = cairo_image_surface_create(CAIRO_FORMAT_RGB24, sw, sh);
+		cairo_t *cr = cairo_create(dst);
+
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_paint(cr);
+		cairo_scale(cr, (double)sw / w, (double)sh / h);
+		cairo_set_source_surface(cr, src, 0, 0);
+		cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+		cairo_paint(cr);
+		cairo_destroy(cr);
+		cairo_surface_flush(dst);
+		r = cairo_surface_status(dst) ? -ENOMEM : cf_png_encode(dst, 0, out, out_size);
+		cairo_surface_destroy(dst);
+		if (!r && *out_size <= max_bytes)
+			break;
+		free(*out);
+		*out = NULL;
+		*out_size = 0;
+	}
+	cairo_surface_destroy(src);
+	if (!r && !*out)
+		r = -EFBIG;
+	return r;
+}

@@ -125,3 +125,9 @@ const struct rk_cardface_box *rk_cardface_boxes(const struct rk_cardface *cf, si
 const struct rk_cardface_box *rk_cardface_box(const struct rk_cardface *cf, const char *field);
 
 void rk_cardface_free(struct rk_cardface *cf);
+
+/* @image (PNG or JPEG) as a PNG on white, scaled down by thirds until it
+ * is at most @max_bytes (the chip's DG7 for the signature). 0, -EINVAL
+ * (not an image), -EFBIG (never fits), -ENOMEM. */
+int rk_cardface_shrink_png(const void *image, size_t size, size_t max_bytes, unsigned char **out,
+		size_t *out_size);

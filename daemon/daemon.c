@@ -30,6 +30,7 @@
 #include "daemon/device.h"
 #include "daemon/enrollment.h"
 #include "daemon/log.h"
+#include "daemon/pipeline.h"
 #include "daemon/manager.h"
 #include "daemon/metrics.h"
 #include "daemon/plugins.h"
@@ -533,6 +534,8 @@ static int start(struct rk_daemon *d)
 		status = setup_devices(d);
 	if (!status && rk_central_start(d) < 0)
 		status = EX_OSERR;
+	if (!status && rk_pipeline_upload_start(d) < 0)
+		status = EX_SOFTWARE;
 	if (!status)
 		rk_metrics_start(d); /* optional: a failure is logged, rekamd goes on */
 	if (!status)

@@ -30,6 +30,9 @@ static const char *const error_names[RK_DBUS_ERROR_N_CODES] = {
 	[RK_DBUS_ERROR_OUTSIDE_OFFICE_HOURS] = RK_DBUS_ERROR_PREFIX "OutsideOfficeHours",
 	[RK_DBUS_ERROR_ALREADY_ENROLLED] = RK_DBUS_ERROR_PREFIX "AlreadyEnrolled",
 	[RK_DBUS_ERROR_ALREADY_EXISTS] = RK_DBUS_ERROR_PREFIX "AlreadyExists",
+	[RK_DBUS_ERROR_NO_BLANK_CARDS] = RK_DBUS_ERROR_PREFIX "NoBlankCards",
+	[RK_DBUS_ERROR_NEEDS_DECISION] = RK_DBUS_ERROR_PREFIX "NeedsDecision",
+	[RK_DBUS_ERROR_MISMATCH] = RK_DBUS_ERROR_PREFIX "Mismatch",
 };
 
 const char *rk_dbus_error_name(enum rk_dbus_error_code code)

@@ -30,6 +30,9 @@ enum rk_dbus_error_code {
 	RK_DBUS_ERROR_OUTSIDE_OFFICE_HOURS,
 	RK_DBUS_ERROR_ALREADY_ENROLLED, /* an active enrollment has the same NIK */
 	RK_DBUS_ERROR_ALREADY_EXISTS,  /* e.g. a card serial already registered */
+	RK_DBUS_ERROR_NO_BLANK_CARDS,  /* the inventory or the printer's hopper is empty */
+	RK_DBUS_ERROR_NEEDS_DECISION,  /* an interrupted issuance: the operator decides */
+	RK_DBUS_ERROR_MISMATCH,        /* a confirmation (NIK, pickup token) does not match */
 	RK_DBUS_ERROR_N_CODES
 };
 

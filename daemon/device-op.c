@@ -242,7 +242,25 @@ static void op_free(struct rk_op *op)
 	rk_options_clear(&op->options);
 	rk_options_clear(&op->results);
 	free(op->action);
+	free(op->owner);
 	free(op);
+}
+
+void rk_op_free_unstarted(struct rk_op *op)
+{
+	op_free(op);
+}
+
+/* An internal run ends: the claim it held goes with it. */
+static void release_owner(struct rk_op *op)
+{
+	struct rk_device *dev = op->dev;
+
+	if (!op->owner || !dev->claimed_by || strcmp(dev->claimed_by, op->owner) != 0)
+		return;
+	free(dev->claimed_by);
+	dev->claimed_by = NULL;
+	rk_device_changed(dev, "ClaimedBy");
 }
 
 static void timeout_cb(evutil_socket_t fd, short what, void *data)
@@ -330,7 +348,9 @@ static DBusMessage *self_test_reply(struct rk_op *op)
  */
 struct persist_job {
 	struct rk_daemon *d;
-	DBusMessage *call;
+	DBusMessage *call;       /* NULL for an internal run: told through done */
+	rk_device_done_fn done;
+	void *done_data;
 	char *dir;
 	char *device;
 	struct rk_pending_artifact *artifacts;
@@ -352,7 +372,8 @@ static void persist_free(struct persist_job *job)
 	}
 	free(job->artifacts);
 	rk_options_clear(&job->results);
-	dbus_message_unref(job->call);
+	if (job->call)
+		dbus_message_unref(job->call);
 	free(job->dir);
 	free(job->device);
 	free(job);
@@ -427,6 +448,31 @@ static DBusMessage *persist_reply(struct persist_job *job)
 	return NULL;
 }
 
+/* An internal run failed after the plugin was done with it: tell its
+ * starter (on the loop already, after the worker). */
+static void persist_tell_error(struct persist_job *job, int err, const char *why)
+{
+	struct rk_options none = { 0 };
+	struct rk_device_outcome o = { .err = err, .message = why, .results = &none };
+
+	job->done(&o, job->done_data);
+}
+
+/* An internal run's artifacts are stored: tell its starter. */
+static void persist_tell(struct persist_job *job)
+{
+	struct rk_artifact_meta *metas = calloc(job->n ? job->n : 1, sizeof(*metas));
+
+	if (!metas) {
+		persist_tell_error(job, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < job->n; i++)
+		metas[i] = job->artifacts[i].meta; /* shallow: the job still owns them */
+	rk_run_succeed(job->done, job->done_data, metas, job->n, &job->results);
+	free(metas);
+}
+
 static void persist_done(void *data)
 {
 	struct persist_job *job = data;
@@ -452,11 +498,30 @@ static void persist_done(void *data)
 				job->artifacts[i].meta.handle);
 		rk_audit_note(job->d, job->call, job->job ? "device.job" : "device.capture", "ok",
 			"%s: %zu artifact%s%s", job->device, job->n, job->n == 1 ? "" : "s", handles);
+		if (job->done) {
+			persist_tell(job);
+			persist_free(job);
+			return;
+		}
 		msg = persist_reply(job);
 	} else if (err == -EBADMSG && job->why[0]) {
 		rk_audit_note(job->d, job->call, "device.capture", "check-failed", "%s: %s",
 			job->device, job->why);
+		if (job->done) {
+			persist_tell_error(job, -EBADMSG, job->why);
+			persist_free(job);
+			return;
+		}
 		msg = rk_dbus_error(job->call, RK_DBUS_ERROR_CHECK_FAILED, "%s", job->why);
+	}
+	if (!msg && job->done) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "The captured data could not be stored: %s",
+			err == -ESHUTDOWN ? "rekamd is stopping" : strerror(err ? -err : ENOMEM));
+		persist_tell_error(job, err ? err : -ENOMEM, why);
+		persist_free(job);
+		return;
 	}
 	if (!msg)
 		msg = rk_dbus_error(job->call, RK_DBUS_ERROR_FAILED,
@@ -498,7 +563,9 @@ static DBusMessage *capture_persist(struct rk_op *op)
 	if (!job)
 		return NULL;
 	job->d = d;
-	job->call = dbus_message_ref(op->call);
+	job->call = op->call ? dbus_message_ref(op->call) : NULL;
+	job->done = op->done;
+	job->done_data = op->done_data;
 	job->artifacts = op->artifacts;
 	job->n = op->n_artifacts;
 	op->artifacts = NULL;
@@ -516,6 +583,10 @@ static DBusMessage *capture_persist(struct rk_op *op)
 			rk_worker_submit(d->workers, persist_work, persist_done, job) == 0)
 		return NULL;
 	persist_free(job);
+	if (op->done) {
+		rk_run_fail(op, -ENOMEM, "The captured data could not be stored");
+		return NULL;
+	}
 	return rk_dbus_error(op->call, RK_DBUS_ERROR_FAILED, "The captured data could not be stored");
 }
 
@@ -565,7 +636,10 @@ static void finish(struct rk_op *op, int err, const char *message)
 			message && *message ? message : strerror(-err));
 		if (err != -ECANCELED && err != -ETIMEDOUT)
 			rk_device_set_error(dev, message && *message ? message : strerror(-err));
-		msg = error_reply(op, err, message);
+		if (op->done)
+			rk_run_fail(op, err, message);
+		else
+			msg = error_reply(op, err, message);
 	} else if (op->type == RK_OP_SELF_TEST) {
 		rk_audit_note(dev->devices->daemon, op->call, "device.self-test", "ok", "%s",
 			dev->name);
@@ -577,6 +651,7 @@ static void finish(struct rk_op *op, int err, const char *message)
 	}
 	if (dev->state == RK_DEVICE_BUSY)
 		rk_device_set_state(dev, RK_DEVICE_IDLE);
+	release_owner(op);
 	reply(op, msg);
 	op_free(op);
 	if (dev->close_pending)
@@ -620,6 +695,12 @@ static void deadline_cb(evutil_socket_t fd, short what, void *data)
 		dev->op = NULL;
 	reply(op, op->call ? error_reply(op, op->timed_out ? -ETIMEDOUT : -ECANCELED,
 				     "the device did not stop in time") : NULL);
+	if (op->done) {
+		rk_run_fail(op, op->timed_out ? -ETIMEDOUT : -ECANCELED,
+			"the device did not stop in time");
+		op->done = NULL; /* told: its late completion is dropped */
+	}
+	release_owner(op);
 	rk_device_set_error(dev, "the plugin did not stop an operation in time");
 	rk_device_set_state(dev, RK_DEVICE_ERROR);
 	op->abandoned = true;
@@ -702,7 +783,7 @@ int rk_op_start(struct rk_op *op)
 	if (op->type != RK_OP_OPEN) {
 		rk_device_set_state(dev, RK_DEVICE_BUSY);
 		rk_info("%s: %s started by %s", dev->path, op_name(op),
-			dbus_message_get_sender(op->call));
+			op->call ? dbus_message_get_sender(op->call) : op->owner);
 	}
 	switch (op->type) {
 	case RK_OP_OPEN:

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "daemon/artifact.h"
+#include "daemon/device.h"
 #include "rekam/plugin.h"
 
 struct rk_daemon;
@@ -51,28 +52,6 @@ struct rk_health {
 	} v;
 };
 
-struct rk_option {
-	char *key;
-	/* DBUS_TYPE_STRING, _INT64, _DOUBLE or _BOOLEAN (numbers widened), or
-	 * DBUS_TYPE_ARRAY for bytes (jobs only) */
-	int type;
-	union {
-		char *s;
-		int64_t i;
-		double d;
-		bool b;
-		struct {
-			void *data;
-			size_t size;
-		} y;
-	} v;
-};
-
-struct rk_options {
-	struct rk_option *items;
-	size_t n;
-};
-
 struct rk_step {
 	char *name;
 	bool passed;
@@ -96,6 +75,10 @@ struct rk_op {
 	size_t n_artifacts;
 	char *action;               /* a job's action */
 	struct rk_options results;  /* a job's results (strings, integers, booleans) */
+	/* started by rekamd itself (device-run.c), not from the bus: told here */
+	rk_device_done_fn done;
+	void *done_data;
+	char *owner;                /* the claim it holds for its run, freed with it */
 };
 
 struct rk_watch {
@@ -141,8 +124,11 @@ struct rk_device {
 	uint8_t usb_bus, usb_address;
 };
 
+struct rk_deferred_done; /* device-run.c */
+
 struct rk_devices {
 	struct rk_daemon *daemon;
+	struct rk_deferred_done *deferred; /* completions of internal runs to deliver */
 	struct rk_plugins *plugins;
 	struct rk_device **items;
 	size_t n;
@@ -167,6 +153,8 @@ struct rk_device *rk_devices_get(struct rk_devices *devices, size_t index);
 struct rk_op *rk_op_new(struct rk_device *dev, enum rk_op_type type, DBusMessage *call,
 		unsigned int timeout_ms);
 int rk_op_start(struct rk_op *op);
+/* Free an operation that was never started. */
+void rk_op_free_unstarted(struct rk_op *op);
 void rk_op_cancel(struct rk_op *op);
 /* Cancel and finish @op at once (device removal): the plugin's close()
  * follows, after which it must not complete the operation. */
@@ -177,12 +165,21 @@ void rk_op_complete(struct rk_op *op, int err, const char *message);
 void rk_op_progress(struct rk_op *op, const char *stage, double fraction, const char *message);
 int rk_op_add_artifact(struct rk_op *op, const struct rk_artifact *artifact);
 void rk_op_add_step(struct rk_op *op, const char *name, bool passed, const char *detail);
-void rk_options_clear(struct rk_options *options);
 /* Parse an a{sv} of operation options (byte arrays too when @bytes: job
  * options); NULL or an error reply to @msg. */
 DBusMessage *rk_options_parse(DBusMessage *msg, DBusMessageIter *iter, struct rk_options *options,
 		bool bytes);
 void rk_op_set_result(struct rk_op *op, const struct rk_option *value);
+
+/* device-run.c */
+/* Tell the starter of an internal run (op->done) of its failure, on a later
+ * loop turn. */
+void rk_run_fail(struct rk_op *op, int err, const char *message);
+/* Its success: @artifacts stored, @results of a job; called from the loop. */
+void rk_run_succeed(rk_device_done_fn fn, void *data, const struct rk_artifact_meta *artifacts,
+		size_t n, const struct rk_options *results);
+/* Deliver the completions still waiting for the loop (rk_devices_free). */
+void rk_run_free_deferred(struct rk_devices *devices);
 
 /* host.c */
 extern const struct rk_host rk_host_table;

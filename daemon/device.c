@@ -648,6 +648,8 @@ void rk_devices_free(struct rk_devices *devices)
 	if (!devices)
 		return;
 	rk_devices_stop(devices);
+	/* after the workers: the runs' stored captures have been told by now */
+	rk_run_free_deferred(devices);
 	free(devices->items);
 	free(devices);
 }

@@ -14,7 +14,9 @@
 
 #include <dbus/dbus.h>
 
+struct rk_artifact_meta;
 struct rk_daemon;
+struct rk_device;
 struct rk_devices;
 struct rk_device_config;
 struct rk_plugins;
@@ -67,3 +69,77 @@ const char *rk_devices_path(struct rk_devices *devices, size_t index);
 
 /* A bus name left the bus: release its claims. */
 void rk_devices_name_lost(struct rk_devices *devices, const char *name);
+
+/* --- operations rekamd starts itself (device-run.c) ------------------------ */
+
+/* An option of an operation, or a result of a job. */
+struct rk_option {
+	char *key;
+	/* DBUS_TYPE_STRING, _INT64, _DOUBLE or _BOOLEAN (numbers widened), or
+	 * DBUS_TYPE_ARRAY for bytes (jobs only) */
+	int type;
+	union {
+		char *s;
+		int64_t i;
+		double d;
+		bool b;
+		struct {
+			void *data;
+			size_t size;
+		} y;
+	} v;
+};
+
+struct rk_options {
+	struct rk_option *items;
+	size_t n;
+};
+
+void rk_options_clear(struct rk_options *options);
+/* Add a copy of a string, a number, a boolean; or @data (taken over: freed
+ * with the options) as bytes. 0 or -ENOMEM (nothing added, @data freed). */
+int rk_options_add_string(struct rk_options *options, const char *key, const char *value);
+int rk_options_add_int(struct rk_options *options, const char *key, int64_t value);
+int rk_options_add_bool(struct rk_options *options, const char *key, bool value);
+int rk_options_add_bytes(struct rk_options *options, const char *key, void *data, size_t size);
+/* The option named @key, or NULL. */
+const struct rk_option *rk_options_find(const struct rk_options *options, const char *key);
+
+/* How an operation started with rk_device_run() ended. */
+struct rk_device_outcome {
+	int err;             /* 0 or -errno: -ECANCELED, -ETIMEDOUT, -ENODEV (absent),
+	                      * -EBADMSG (a photo check refused the portrait), ... */
+	const char *message; /* why it failed, for a person; "" on success */
+	const struct rk_artifact_meta *artifacts; /* stored, in the order made */
+	size_t n_artifacts;
+	const struct rk_options *results; /* a job's results (empty for a capture) */
+};
+
+/* Called once on the loop, never from inside rk_device_run(); the outcome
+ * is valid during the call only. */
+typedef void (*rk_device_done_fn)(const struct rk_device_outcome *outcome, void *data);
+
+/* The first device of class @cls ("camera", ...) that is @name, or of the
+ * class at all with @name NULL; NULL when there is none. */
+struct rk_device *rk_devices_find(struct rk_devices *devices, const char *cls, const char *name);
+/* Its name and object path. */
+const char *rk_device_name(const struct rk_device *dev);
+const char *rk_device_path(const struct rk_device *dev);
+/* The string value of health key @key, or NULL (printer supplies ...). */
+const char *rk_device_health_string(const struct rk_device *dev, const char *key);
+
+/*
+ * Run a capture (@action NULL) or the job @action on @dev for rekamd itself
+ * (the pipeline): @owner ("enrollment 12") holds the device's claim for the
+ * run, so no client can start another operation meanwhile. @options are taken
+ * over (cleared) whatever happens. Artifacts are stored as for a capture from
+ * the bus, the portrait checked when @options has birth-year. 0 and @fn is
+ * called later; or -EBUSY (claimed by a client, or busy), -ENODEV (absent),
+ * -EOPNOTSUPP, -ENOMEM, with @why (@size bytes) saying so.
+ */
+int rk_device_run(struct rk_device *dev, const char *owner, const char *action,
+		struct rk_options *options, unsigned int timeout_ms, rk_device_done_fn fn,
+		void *data, char *why, size_t size);
+/* Cancel the running internal operation @owner started on @dev, if any; its
+ * completion still comes (-ECANCELED). */
+void rk_device_run_cancel(struct rk_device *dev, const char *owner);

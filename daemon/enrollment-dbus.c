@@ -28,6 +28,7 @@
 #include "daemon/enrollment.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
+#include "daemon/pipeline.h"
 
 #define MAX_REASON 200 /* bytes of a return reason */
 
@@ -197,25 +198,72 @@ static bool get_overruns(DBusMessageIter *iter, void *data)
 	return ok && dbus_message_iter_close_container(iter, &array);
 }
 
-/* --- method helpers -------------------------------------------------------- */
+/* --- steps 5-10 ------------------------------------------------------------ */
 
-static struct rk_enrollment *enrollment_of(struct rk_daemon *d, DBusMessage *msg)
+static bool get_record_items(DBusMessageIter *iter, void *data)
 {
-	return d->enrollments ? rk_enrollments_find_path(d->enrollments,
-		dbus_message_get_path(msg)) : NULL;
+	const char *const *items = rk_record_items(data);
+	DBusMessageIter array;
+	bool ok = dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "s", &array);
+
+	for (size_t i = 0; ok && items[i]; i++)
+		ok = dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, &items[i]);
+	return ok && dbus_message_iter_close_container(iter, &array);
 }
+
+static bool get_captures(DBusMessageIter *iter, void *data)
+{
+	struct rk_enrollment *e = data;
+	DBusMessageIter array, entry;
+	bool ok = dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "(sss)", &array);
+
+	for (size_t i = 0; ok && i < e->n_captures; i++)
+		ok = dbus_message_iter_open_container(&array, DBUS_TYPE_STRUCT, NULL, &entry) &&
+			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING,
+				&e->captures[i].item) &&
+			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING,
+				&e->captures[i].kind) &&
+			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING,
+				&e->captures[i].handle) &&
+			dbus_message_iter_close_container(&array, &entry);
+	return ok && dbus_message_iter_close_container(iter, &array);
+}
+
+#define WORK_GETTER(fn, field) \
+	static bool fn(DBusMessageIter *iter, void *data) \
+	{ \
+		struct rk_enrollment *e = data; \
+		return append_string(iter, e->field); \
+	}
+
+WORK_GETTER(get_packet_id, packet_id)
+WORK_GETTER(get_remote_status, remote_status)
+WORK_GETTER(get_card_serial, card_serial)
+WORK_GETTER(get_chip_uid, chip_uid)
+WORK_GETTER(get_issue_phase, issue_phase)
+
+static bool get_cards_spoiled(DBusMessageIter *iter, void *data)
+{
+	struct rk_enrollment *e = data;
+	dbus_uint32_t n = e->spoiled;
+
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_UINT32, &n);
+}
+
+static bool get_needs_decision(DBusMessageIter *iter, void *data)
+{
+	struct rk_enrollment *e = data;
+	dbus_bool_t b = e->state == RK_ENR_PRINTING && e->issue_phase[0] && !e->run;
+
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_BOOLEAN, &b);
+}
+
+/* --- method helpers -------------------------------------------------------- */
 
 static DBusMessage *no_enrollment(DBusMessage *msg)
 {
 	return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_OBJECT, "No object at %s",
 		dbus_message_get_path(msg));
-}
-
-static DBusMessage *wrong_state(DBusMessage *msg, struct rk_enrollment *e, const char *needs)
-{
-	return rk_dbus_error(msg, RK_DBUS_ERROR_WRONG_STATE,
-		"Enrollment %" PRId64 " is %s; %s needs it %s", e->id,
-		rk_enrollment_state_name(e->state), dbus_message_get_member(msg), needs);
 }
 
 static DBusMessage *store_failed(DBusMessage *msg, int err)
@@ -281,7 +329,7 @@ static DBusMessage *parse_checklist(DBusMessage *msg, unsigned int *items)
 static DBusMessage *receive_authorized(struct rk_daemon *d, DBusMessage *msg, unsigned int roles,
 		uid_t uid, void *data)
 {
-	struct rk_enrollment *e = enrollment_of(d, msg);
+	struct rk_enrollment *e = rk_pipeline_enrollment_of(d, msg);
 	char why[256];
 	unsigned int items;
 	DBusMessage *error;
@@ -290,7 +338,7 @@ static DBusMessage *receive_authorized(struct rk_daemon *d, DBusMessage *msg, un
 	if (!e)
 		return no_enrollment(msg);
 	if (e->state != RK_ENR_SUBMITTED)
-		return wrong_state(msg, e, "submitted");
+		return rk_pipeline_wrong_state(msg, e, "submitted");
 	error = parse_checklist(msg, &items);
 	if (error)
 		return error;
@@ -312,7 +360,7 @@ static DBusMessage *receive(DBusConnection *conn, DBusMessage *msg, void *data)
 static DBusMessage *verify_authorized(struct rk_daemon *d, DBusMessage *msg, unsigned int roles,
 		uid_t uid, void *data)
 {
-	struct rk_enrollment *e = enrollment_of(d, msg);
+	struct rk_enrollment *e = rk_pipeline_enrollment_of(d, msg);
 	enum rk_role role = rk_roles_first(roles);
 	dbus_bool_t approve;
 	const char *reason;
@@ -321,7 +369,7 @@ static DBusMessage *verify_authorized(struct rk_daemon *d, DBusMessage *msg, uns
 	if (!e)
 		return no_enrollment(msg);
 	if (e->state != RK_ENR_RECEIVED)
-		return wrong_state(msg, e, "received");
+		return rk_pipeline_wrong_state(msg, e, "received");
 	dbus_message_get_args(msg, NULL, DBUS_TYPE_BOOLEAN, &approve, DBUS_TYPE_STRING, &reason,
 		DBUS_TYPE_INVALID);
 	if (approve)
@@ -359,7 +407,7 @@ static struct rk_enrollment *issued_before(struct rk_daemon *d, struct rk_enroll
 static DBusMessage *forward_authorized(struct rk_daemon *d, DBusMessage *msg, unsigned int roles,
 		uid_t uid, void *data)
 {
-	struct rk_enrollment *e = enrollment_of(d, msg), *dup;
+	struct rk_enrollment *e = rk_pipeline_enrollment_of(d, msg), *dup;
 	enum rk_role role = rk_roles_first(roles);
 	char why[RK_WHY_SIZE], reason[RK_WHY_SIZE + 32];
 	int y, m, day;
@@ -367,7 +415,7 @@ static DBusMessage *forward_authorized(struct rk_daemon *d, DBusMessage *msg, un
 	if (!e)
 		return no_enrollment(msg);
 	if (e->state != RK_ENR_VERIFIED)
-		return wrong_state(msg, e, "verified");
+		return rk_pipeline_wrong_state(msg, e, "verified");
 	/* SOP step 4: invalid or duplicate data goes back to the applicant. */
 	today(&y, &m, &day, NULL);
 	if (rk_applicant_check(&e->applicant, y, m, day, why, sizeof(why)) < 0) {
@@ -416,7 +464,7 @@ static int return_role(enum rk_enrollment_state state)
 static DBusMessage *return_authorized(struct rk_daemon *d, DBusMessage *msg, unsigned int roles,
 		uid_t uid, void *data)
 {
-	struct rk_enrollment *e = enrollment_of(d, msg);
+	struct rk_enrollment *e = rk_pipeline_enrollment_of(d, msg);
 	unsigned int allowed;
 	const char *reason;
 	DBusMessage *error;
@@ -424,9 +472,11 @@ static DBusMessage *return_authorized(struct rk_daemon *d, DBusMessage *msg, uns
 
 	if (!e)
 		return no_enrollment(msg);
+	if (e->run)
+		return rk_pipeline_busy(msg, e);
 	role = return_role(e->state);
 	if (role < 0)
-		return wrong_state(msg, e, "submitted, received, verified or forwarded");
+		return rk_pipeline_wrong_state(msg, e, "submitted, received, verified or forwarded");
 	allowed = roles & (RK_ROLE_BIT(role) | RK_ROLE_BIT(RK_ROLE_SUPERVISOR));
 	if (!allowed)
 		return rk_dbus_error(msg, RK_DBUS_ERROR_ACCESS_DENIED,
@@ -456,11 +506,21 @@ static const struct rk_dbus_method enrollment_methods[] = {
 	{ "Verify", RK_DBUS_ARGS({ "approve", "b" }, { "reason", "s" }), RK_DBUS_NO_ARGS, verify },
 	{ "Forward", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, forward },
 	{ "Return", RK_DBUS_ARGS({ "reason", "s" }), RK_DBUS_NO_ARGS, do_return },
+	{ "Record", RK_DBUS_ARGS({ "options", "a{sv}" }), RK_DBUS_NO_ARGS, rk_pipeline_record },
+	{ "Capture", RK_DBUS_ARGS({ "item", "s" }, { "options", "a{sv}" }),
+		RK_DBUS_ARGS({ "artifacts", "as" }), rk_pipeline_capture },
+	{ "Upload", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "packet", "s" }), rk_pipeline_upload },
+	{ "OpenPrint", RK_DBUS_ARGS({ "nik", "s" }), RK_DBUS_NO_ARGS, rk_pipeline_open_print },
+	{ "Issue", RK_DBUS_ARGS({ "options", "a{sv}" }),
+		RK_DBUS_ARGS({ "card_serial", "s" }, { "chip_uid", "s" }), rk_pipeline_issue },
+	{ "HandOver", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "token", "s" }), rk_pipeline_hand_over },
+	{ "Collect", RK_DBUS_ARGS({ "token", "s" }), RK_DBUS_NO_ARGS, rk_pipeline_collect },
 	{}
 };
 
 static const struct rk_dbus_signal enrollment_signals[] = {
 	{ "StepChanged", RK_DBUS_ARGS({ "step", "u" }, { "state", "s" }, { "role", "s" }) },
+	{ "Progress", RK_DBUS_ARGS({ "stage", "s" }, { "fraction", "d" }, { "message", "s" }) },
 	{}
 };
 
@@ -489,8 +549,28 @@ static const struct rk_dbus_property enrollment_properties[] = {
 	{ "StepTimes", "a(ussuxtb)", get_step_times },
 	{ "Overruns", "au", get_overruns },
 	{ "ReturnReason", "s", get_return_reason },
+	{ "RecordItems", "as", get_record_items },
+	{ "Captures", "a(sss)", get_captures },
+	{ "PacketId", "s", get_packet_id },
+	{ "RemoteStatus", "s", get_remote_status },
+	{ "CardSerial", "s", get_card_serial },
+	{ "ChipUid", "s", get_chip_uid },
+	{ "IssuePhase", "s", get_issue_phase },
+	{ "CardsSpoiled", "u", get_cards_spoiled },
+	{ "NeedsDecision", "b", get_needs_decision },
 	{}
 };
+
+static const char *const work_props[] = { "RecordItems", "Captures", "PacketId",
+	"RemoteStatus", "CardSerial", "ChipUid", "IssuePhase", "CardsSpoiled", "NeedsDecision" };
+
+void rk_pipeline_work_changed(struct rk_daemon *d, struct rk_enrollment *e)
+{
+	if (!d->dbus)
+		return;
+	for (size_t i = 0; i < sizeof(work_props) / sizeof(work_props[0]); i++)
+		rk_dbus_property_changed(d->dbus, e->path, RK_ENROLLMENT_INTERFACE, work_props[i]);
+}
 
 static const struct rk_dbus_interface enrollment_interface = {
 	.name = RK_ENROLLMENT_INTERFACE,
@@ -538,16 +618,21 @@ static void audit_step(struct rk_daemon *d, struct rk_enrollment *e)
 			strerror(-err));
 }
 
-static void changed_cb(struct rk_enrollment *e, bool created, void *data)
+static void changed_cb(struct rk_enrollment *e, enum rk_enrollment_change what, void *data)
 {
 	static const char *const props[] = { "State", "Step", "Checklist", "StepTimes",
 		"Overruns", "ReturnReason" };
+	bool created = what == RK_ENR_CREATED;
 	struct rk_daemon *d = data;
 	const struct rk_step_record *r;
 	const char *state, *role;
 	dbus_uint32_t step;
 	DBusMessage *sig;
 
+	if (what == RK_ENR_WORK_CHANGED) {
+		rk_pipeline_work_changed(d, e);
+		return;
+	}
 	if (e->n_steps)
 		audit_step(d, e);
 	if (!d->dbus)
@@ -557,6 +642,7 @@ static void changed_cb(struct rk_enrollment *e, bool created, void *data)
 			rk_error("%s: cannot put the enrollment on the bus", e->path);
 		return;
 	}
+	rk_pipeline_work_changed(d, e);
 	for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++)
 		rk_dbus_property_changed(d->dbus, e->path, RK_ENROLLMENT_INTERFACE, props[i]);
 	/* The new values first, then the signal, in one turn of the loop. */
@@ -670,6 +756,7 @@ int rk_pipeline_start(struct rk_daemon *d)
 		if (err < 0)
 			return err;
 	}
+	rk_pipeline_issue_resume(d);
 	return 0;
 }
 

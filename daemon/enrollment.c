@@ -158,6 +158,18 @@ static unsigned int items_parse(const char *text)
 
 /* --- memory ---------------------------------------------------------------- */
 
+static void free_captures(struct rk_enrollment *e)
+{
+	for (size_t i = 0; i < e->n_captures; i++) {
+		free(e->captures[i].item);
+		free(e->captures[i].handle);
+		free(e->captures[i].kind);
+	}
+	free(e->captures);
+	e->captures = NULL;
+	e->n_captures = 0;
+}
+
 static void free_enrollment(struct rk_enrollment *e)
 {
 	if (!e)
@@ -166,21 +178,52 @@ static void free_enrollment(struct rk_enrollment *e)
 		free(e->steps[i].note);
 	free(e->steps);
 	free(e->return_reason);
+	free_captures(e);
+	free(e->packet_id);
+	free(e->remote_status);
+	free(e->card_serial);
+	free(e->chip_uid);
+	free(e->issue_phase);
+	free(e->receipt);
 	free(e);
+}
+
+/* The step 5-10 string columns, in the order of the table's columns. */
+static const char *const work_columns[] = { "packet_id", "remote_status", "card_serial",
+	"chip_uid", "issue_phase", "receipt" };
+#define N_WORK (sizeof(work_columns) / sizeof(work_columns[0]))
+
+static char **work_field(struct rk_enrollment *e, size_t i)
+{
+	char **fields[N_WORK] = { &e->packet_id, &e->remote_status, &e->card_serial,
+		&e->chip_uid, &e->issue_phase, &e->receipt };
+
+	return fields[i];
+}
+
+static const char *work_value(const struct rk_enrollment_work *w, size_t i)
+{
+	const char *values[N_WORK] = { w->packet_id, w->remote_status, w->card_serial,
+		w->chip_uid, w->issue_phase, w->receipt };
+
+	return values[i];
 }
 
 static struct rk_enrollment *new_enrollment(struct rk_enrollments *set, int64_t id)
 {
 	struct rk_enrollment *e = calloc(1, sizeof(*e));
+	bool ok;
 
 	if (!e)
 		return NULL;
 	e->set = set;
 	e->id = id;
 	snprintf(e->path, sizeof(e->path), RK_ENROLLMENTS_PATH "/%" PRId64, id);
-	e->return_reason = strdup("");
-	if (!e->return_reason) {
-		free(e);
+	ok = (e->return_reason = strdup("")) != NULL;
+	for (size_t i = 0; i < N_WORK; i++)
+		ok = (*work_field(e, i) = strdup("")) != NULL && ok;
+	if (!ok) {
+		free_enrollment(e);
 		return NULL;
 	}
 	return e;
@@ -339,6 +382,17 @@ static int load_row(struct rk_enrollments *set, sqlite3_stmt *stmt)
 			rk_warn("enrollment %" PRId64 ": stored %s no longer valid: %s", e->id,
 				rk_applicant_keys[i], why);
 	}
+	for (size_t i = 0; i < N_WORK; i++, col++) {
+		char *value = strdup(column_text(stmt, col));
+
+		if (!value) {
+			free_enrollment(e);
+			return -ENOMEM;
+		}
+		free(*work_field(e, i));
+		*work_field(e, i) = value;
+	}
+	e->spoiled = (unsigned int)sqlite3_column_int(stmt, col++);
 	if (!e->return_reason || add_item(set, e) < 0) {
 		free_enrollment(e);
 		return -ENOMEM;
@@ -379,6 +433,47 @@ static int load_steps(struct rk_enrollments *set)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+static int add_capture(struct rk_enrollment *e, const char *item, const char *handle,
+		const char *kind)
+{
+	struct rk_capture_link *c = realloc(e->captures, (e->n_captures + 1) * sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	e->captures = c;
+	c = &c[e->n_captures];
+	c->item = strdup(item);
+	c->handle = strdup(handle);
+	c->kind = strdup(kind);
+	if (!c->item || !c->handle || !c->kind) {
+		free(c->item);
+		free(c->handle);
+		free(c->kind);
+		return -ENOMEM;
+	}
+	e->n_captures++;
+	return 0;
+}
+
+static int load_captures(struct rk_enrollments *set)
+{
+	sqlite3_stmt *stmt = rk_store_prepare(set->store,
+		"SELECT enrollment, item, handle, kind FROM enrollment_captures ORDER BY rowid");
+	int rc, err = 0;
+
+	if (!stmt)
+		return -EIO;
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct rk_enrollment *e = rk_enrollments_find(set, sqlite3_column_int64(stmt, 0));
+
+		if (e)
+			err = add_capture(e, column_text(stmt, 1), column_text(stmt, 2),
+				column_text(stmt, 3));
+	}
+	sqlite3_reset(stmt);
+	return err ? err : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int load(struct rk_enrollments *set)
 {
 	char sql[1024];
@@ -389,7 +484,9 @@ static int load(struct rk_enrollments *set)
 	len = (size_t)snprintf(sql, sizeof(sql), "SELECT id, state, checklist, return_reason");
 	for (size_t i = 0; i < N_APPLICANT_COLUMNS; i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", applicant_columns[i]);
-	snprintf(sql + len, sizeof(sql) - len, " FROM enrollments ORDER BY id");
+	for (size_t i = 0; i < N_WORK; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", work_columns[i]);
+	snprintf(sql + len, sizeof(sql) - len, ", spoiled FROM enrollments ORDER BY id");
 	stmt = rk_store_prepare(set->store, sql);
 	if (!stmt)
 		return -EIO;
@@ -400,7 +497,8 @@ static int load(struct rk_enrollments *set)
 		return err;
 	if (rc != SQLITE_DONE)
 		return -EIO;
-	return load_steps(set);
+	err = load_steps(set);
+	return err ? err : load_captures(set);
 }
 
 struct rk_enrollments *rk_enrollments_new(struct rk_store *store, rk_enrollment_changed_fn fn,
@@ -536,51 +634,72 @@ int rk_enrollments_submit(struct rk_enrollments *set, const struct rk_applicant 
 	rk_info("enrollment %" PRId64 ": submitted (NIK %s) by %s (uid %u)", id, a->nik,
 		rk_role_name(role), (unsigned int)uid);
 	if (set->changed)
-		set->changed(e, true, set->data);
+		set->changed(e, RK_ENR_CREATED, set->data);
 	*out = e;
 	return 0;
 }
 
-/* One transaction: the new state (with checklist and reason) and its step record. */
+/*
+ * One transaction: the new state (with checklist and reason), the work
+ * columns of @w, @fn's writes and the step record @r (NULL: no transition).
+ */
 static int write_transition(struct rk_enrollment *e, const struct rk_step_record *r,
-		const unsigned int *checklist, const char *reason)
+		const unsigned int *checklist, const char *reason,
+		const struct rk_enrollment_work *w, rk_enrollment_txn_fn fn, void *data)
 {
 	struct rk_store *store = e->set->store;
-	char items[128];
+	char items[128], sql[512];
+	size_t len;
 	sqlite3_stmt *stmt;
-	int rc, err;
+	int rc, err, arg = 6;
 
+	len = (size_t)snprintf(sql, sizeof(sql), "UPDATE enrollments SET state = ?1, updated = ?2, "
+		"return_reason = coalesce(?3, return_reason), checklist = coalesce(?4, checklist), "
+		"spoiled = spoiled + ?5");
+	for (size_t i = 0; w && i < N_WORK; i++)
+		if (work_value(w, i))
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s = ?%d",
+				work_columns[i], arg++);
+	snprintf(sql + len, sizeof(sql) - len, " WHERE id = ?%d AND state = ?%d", arg, arg + 1);
 	err = rk_store_begin(store);
 	if (err < 0)
 		return -EIO;
-	stmt = rk_store_prepare(store,
-		"UPDATE enrollments SET state = ?, updated = ?, return_reason = ?, "
-		"checklist = coalesce(?, checklist) WHERE id = ? AND state = ?");
+	stmt = rk_store_prepare(store, sql);
 	if (!stmt) {
 		rk_store_rollback(store);
 		return -EIO;
 	}
 	if (checklist)
 		items_text(*checklist, items, sizeof(items), ",");
-	sqlite3_bind_text(stmt, 1, state_names[r->state], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, r->at_ms);
-	sqlite3_bind_text(stmt, 3, reason ? reason : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 1, state_names[r ? r->state : e->state], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, r ? r->at_ms : now_ms());
+	if (reason)
+		sqlite3_bind_text(stmt, 3, reason, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, 3);
 	if (checklist)
 		sqlite3_bind_text(stmt, 4, items, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(stmt, 4);
-	sqlite3_bind_int64(stmt, 5, e->id);
-	sqlite3_bind_text(stmt, 6, state_names[e->state], -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, w && w->spoiled_one ? 1 : 0);
+	arg = 6;
+	for (size_t i = 0; w && i < N_WORK; i++)
+		if (work_value(w, i))
+			sqlite3_bind_text(stmt, arg++, work_value(w, i), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, arg++, e->id);
+	sqlite3_bind_text(stmt, arg, state_names[e->state], -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE || sqlite3_changes(rk_store_db(store)) != 1) {
 		rk_error("enrollment %" PRId64 ": cannot store the state %s: %s", e->id,
-			state_names[r->state], rc != SQLITE_DONE ?
+			state_names[r ? r->state : e->state], rc != SQLITE_DONE ?
 			sqlite3_errmsg(rk_store_db(store)) : "the stored state differs");
 		rk_store_rollback(store);
 		return -EIO;
 	}
-	err = insert_step(store, e->id, e->n_steps, r);
+	err = fn ? fn(store, e, data) : 0;
+	if (!err && r)
+		err = insert_step(store, e->id, e->n_steps, r);
 	if (!err && rk_store_commit(store) < 0)
 		err = -EIO;
 	if (err)
@@ -588,8 +707,30 @@ static int write_transition(struct rk_enrollment *e, const struct rk_step_record
 	return err;
 }
 
+/* After the commit: the work columns in memory. */
+static void apply_work(struct rk_enrollment *e, const struct rk_enrollment_work *w)
+{
+	for (size_t i = 0; w && i < N_WORK; i++) {
+		char *copy;
+
+		if (!work_value(w, i))
+			continue;
+		copy = strdup(work_value(w, i));
+		if (!copy) {
+			rk_error("enrollment %" PRId64 ": out of memory keeping %s; it is stored "
+				"and appears after a restart", e->id, work_columns[i]);
+			continue;
+		}
+		free(*work_field(e, i));
+		*work_field(e, i) = copy;
+	}
+	if (w && w->spoiled_one)
+		e->spoiled++;
+}
+
 static int transition(struct rk_enrollment *e, enum rk_enrollment_state to, unsigned int step,
-		enum rk_role role, uid_t uid, const char *note, const unsigned int *checklist)
+		enum rk_role role, uid_t uid, const char *note, const unsigned int *checklist,
+		const struct rk_enrollment_work *w, rk_enrollment_txn_fn fn, void *data)
 {
 	struct rk_step_record r = { .step = step, .state = to, .role = role, .uid = uid,
 		.at_ms = now_ms(), .note = (char *)(note ? note : "") };
@@ -600,7 +741,7 @@ static int transition(struct rk_enrollment *e, enum rk_enrollment_state to, unsi
 
 	if (!reason)
 		return -ENOMEM;
-	err = write_transition(e, &r, checklist, reason);
+	err = write_transition(e, &r, checklist, reason, w, fn, data);
 	if (err) {
 		free(reason);
 		return err;
@@ -615,18 +756,37 @@ static int transition(struct rk_enrollment *e, enum rk_enrollment_state to, unsi
 		e->checked = true;
 		e->checklist = *checklist;
 	}
+	apply_work(e, w);
 	rk_info("enrollment %" PRId64 ": %s -> %s (step %u) by %s (uid %u)%s%s", e->id,
 		state_names[from], state_names[to], step, rk_role_name(role), (unsigned int)uid,
 		*reason ? ": " : "", reason);
 	if (e->set->changed)
-		e->set->changed(e, false, e->set->data);
+		e->set->changed(e, RK_ENR_STEPPED, e->set->data);
 	return 0;
+}
+
+int rk_enrollment_save(struct rk_enrollment *e, enum rk_enrollment_state to, unsigned int step,
+		enum rk_role role, uid_t uid, const char *note, const struct rk_enrollment_work *w,
+		rk_enrollment_txn_fn fn, void *data)
+{
+	int err;
+
+	if (to != e->state || step)
+		return transition(e, to, step ? step : rk_enrollment_state_step(to), role, uid,
+			note, NULL, w, fn, data);
+	err = write_transition(e, NULL, NULL, NULL, w, fn, data);
+	if (!err) {
+		apply_work(e, w);
+		if (e->set->changed)
+			e->set->changed(e, RK_ENR_WORK_CHANGED, e->set->data);
+	}
+	return err;
 }
 
 int rk_enrollment_transition(struct rk_enrollment *e, enum rk_enrollment_state to,
 		unsigned int step, enum rk_role role, uid_t uid, const char *note)
 {
-	return transition(e, to, step, role, uid, note, NULL);
+	return transition(e, to, step, role, uid, note, NULL, NULL, NULL, NULL);
 }
 
 int rk_enrollment_receive(struct rk_enrollment *e, unsigned int checklist, int y, int m, int d,
@@ -638,9 +798,108 @@ int rk_enrollment_receive(struct rk_enrollment *e, unsigned int checklist, int y
 	if (!missing) {
 		if (size)
 			why[0] = '\0';
-		return transition(e, RK_ENR_RECEIVED, 2, role, uid, NULL, &checklist);
+		return transition(e, RK_ENR_RECEIVED, 2, role, uid, NULL, &checklist, NULL, NULL,
+			NULL);
 	}
 	items_text(missing, items, sizeof(items), ", ");
 	snprintf(why, size, "incomplete requirements: missing %s", items);
-	return transition(e, RK_ENR_RETURNED, 2, role, uid, why, &checklist);
+	return transition(e, RK_ENR_RETURNED, 2, role, uid, why, &checklist, NULL, NULL, NULL);
+}
+
+/* --- captures (step 5) ----------------------------------------------------- */
+
+void rk_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+size_t rk_enrollment_count_item(const struct rk_enrollment *e, const char *item)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_captures; i++)
+		n += strcmp(e->captures[i].item, item) == 0;
+	return n;
+}
+
+struct rk_store *rk_enrollments_store(struct rk_enrollments *set)
+{
+	return set->store;
+}
+
+static int exec_link(struct rk_store *store, const char *sql, int64_t id, const char *a,
+		const char *b, const char *c)
+{
+	sqlite3_stmt *stmt = rk_store_prepare(store, sql);
+	int rc;
+
+	if (!stmt)
+		return -EIO;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(stmt, 3, b, -1, SQLITE_TRANSIENT);
+	if (c)
+		sqlite3_bind_text(stmt, 4, c, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int rk_enrollment_link(struct rk_enrollment *e, const char *item, const char *const *handles,
+		const char *const *kinds, size_t n, char ***old, size_t *n_old)
+{
+	struct rk_store *store = e->set->store;
+	size_t k = rk_enrollment_count_item(e, item), j = 0;
+	char **gone = calloc(k ? k : 1, sizeof(*gone));
+	int err;
+
+	*old = NULL;
+	*n_old = 0;
+	if (!gone)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_captures; i++)
+		if (strcmp(e->captures[i].item, item) == 0 &&
+				!(gone[j++] = strdup(e->captures[i].handle))) {
+			rk_strv_free(gone, j);
+			return -ENOMEM;
+		}
+	err = rk_store_begin(store) < 0 ? -EIO : 0;
+	if (!err)
+		err = exec_link(store, "DELETE FROM enrollment_captures WHERE enrollment = ? AND "
+			"item = ?", e->id, item, NULL, NULL);
+	for (size_t i = 0; !err && i < n; i++)
+		err = exec_link(store, "INSERT INTO enrollment_captures (enrollment, item, handle, "
+			"kind) VALUES (?, ?, ?, ?)", e->id, item, handles[i], kinds[i]);
+	if (!err && rk_store_commit(store) < 0)
+		err = -EIO;
+	if (err) {
+		rk_store_rollback(store);
+		rk_error("enrollment %" PRId64 ": cannot link the %s captures: %s", e->id, item,
+			sqlite3_errmsg(rk_store_db(store)));
+		rk_strv_free(gone, k);
+		return err;
+	}
+	/* Committed: memory follows (a failure here heals at the next start). */
+	for (size_t i = 0, w = 0; i < e->n_captures; i++) {
+		if (strcmp(e->captures[i].item, item) == 0) {
+			free(e->captures[i].item);
+			free(e->captures[i].handle);
+			free(e->captures[i].kind);
+			continue;
+		}
+		e->captures[w++] = e->captures[i];
+	}
+	e->n_captures -= k;
+	for (size_t i = 0; i < n; i++)
+		if (add_capture(e, item, handles[i], kinds[i]) < 0)
+			rk_error("enrollment %" PRId64 ": out of memory keeping a capture link; it "
+				"is stored and appears after a restart", e->id);
+	*old = gone;
+	*n_old = k;
+	if (e->set->changed)
+		e->set->changed(e, RK_ENR_WORK_CHANGED, e->set->data);
+	return 0;
 }

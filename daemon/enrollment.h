@@ -66,6 +66,14 @@ struct rk_step_record {
 };
 
 struct rk_enrollments;
+struct rk_pipeline_run; /* pipeline.h: a Record or Issue under way */
+
+/* A stored artifact that belongs to the enrollment: what step 5 took. */
+struct rk_capture_link {
+	char *item;   /* portrait, fingerprint-left-slap, ..., signature, document-f102 */
+	char *handle; /* the artifact (artifact.h) */
+	char *kind;   /* its kind: portrait, fingerprint-left-index, signature-image, ... */
+};
 
 struct rk_enrollment {
 	struct rk_enrollments *set;
@@ -78,12 +86,41 @@ struct rk_enrollment {
 	char *return_reason;     /* "" unless returned or rejected */
 	struct rk_step_record *steps;
 	size_t n_steps;
+	/* steps 5-10 (migration 6); strings are "" when not set */
+	struct rk_capture_link *captures;
+	size_t n_captures;
+	char *packet_id;     /* the upload of step 6 */
+	char *remote_status; /* the central server's word on it: queued, submitted, print_ready, ... */
+	char *card_serial;   /* the card of step 8: being issued, then issued */
+	char *chip_uid;      /* its chip, once encoded */
+	char *issue_phase;   /* the write-ahead intent of step 8: stage, encode, print, eject */
+	char *receipt;       /* SHA-256 (hex) of the pickup token of step 9 */
+	unsigned int spoiled; /* cards spoiled for it */
+	struct rk_pipeline_run *run; /* a Record or Issue under way (pipeline.h) */
+	bool interrupted;    /* an issuance cut short by a restart: the operator decides */
 };
+
+/* Changes of the step 5-10 columns (NULL: unchanged; "" clears). */
+struct rk_enrollment_work {
+	const char *packet_id, *remote_status, *card_serial, *chip_uid, *issue_phase, *receipt;
+	bool spoiled_one; /* one more card spoiled for it */
+};
+
+/* More work inside the same transaction (inventory, upload queue, links). */
+struct rk_store;
+typedef int (*rk_enrollment_txn_fn)(struct rk_store *store, struct rk_enrollment *e, void *data);
 
 struct rk_store;
 
-/* Told after every committed change of @e (new, or state changed). */
-typedef void (*rk_enrollment_changed_fn)(struct rk_enrollment *e, bool created, void *data);
+enum rk_enrollment_change {
+	RK_ENR_CREATED,      /* new (step 1) */
+	RK_ENR_STEPPED,      /* a transition: a new step record */
+	RK_ENR_WORK_CHANGED, /* captures or step 5-10 columns, no transition */
+};
+
+/* Told after every committed change of @e. */
+typedef void (*rk_enrollment_changed_fn)(struct rk_enrollment *e, enum rk_enrollment_change what,
+		void *data);
 
 /* The SOP's time standard of step 1..10 in ms (60000, 60000, 600000, ...). */
 int64_t rk_sop_standard_ms(unsigned int step);
@@ -136,6 +173,29 @@ int rk_enrollment_receive(struct rk_enrollment *e, unsigned int checklist, int y
  */
 int rk_enrollment_transition(struct rk_enrollment *e, enum rk_enrollment_state to,
 		unsigned int step, enum rk_role role, uid_t uid, const char *note);
+
+/*
+ * One transaction: the columns of @w (may be NULL), @fn's own writes (may be
+ * NULL) and, when @to differs from the current state or @step is not 0, the
+ * transition to @to as SOP step @step with its record. Memory follows after
+ * the commit. 0, @fn's error, or -EIO (nothing changed).
+ */
+int rk_enrollment_save(struct rk_enrollment *e, enum rk_enrollment_state to, unsigned int step,
+		enum rk_role role, uid_t uid, const char *note, const struct rk_enrollment_work *w,
+		rk_enrollment_txn_fn fn, void *data);
+
+/*
+ * Step 5: @n artifacts now stand for @item of @e, replacing what it had
+ * (their handles in *@old, *@n_old: delete them once this returns 0; free
+ * with rk_strv_free()). One transaction. 0, -ENOMEM, -EIO.
+ */
+int rk_enrollment_link(struct rk_enrollment *e, const char *item, const char *const *handles,
+		const char *const *kinds, size_t n, char ***old, size_t *n_old);
+/* The captures of @item (0 when none). */
+size_t rk_enrollment_count_item(const struct rk_enrollment *e, const char *item);
+void rk_strv_free(char **v, size_t n);
+/* The store of @set. */
+struct rk_store *rk_enrollments_store(struct rk_enrollments *set);
 
 /* Which items @e needs: F1.02, family card, diploma, and the marriage
  * certificate when the applicant is under 17 on @y-@m-@d. */

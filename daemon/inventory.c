@@ -163,7 +163,8 @@ int rk_inventory_add_batch(struct rk_store *store, const char *first, unsigned i
 int rk_inventory_take_blank(struct rk_store *store, char serial[RK_CARD_SERIAL_MAX + 1])
 {
 	sqlite3_stmt *stmt = rk_store_prepare(store, "SELECT serial FROM cards WHERE state = "
-		"'blank' ORDER BY batch, serial LIMIT 1");
+		"'blank' AND serial NOT IN (SELECT card_serial FROM enrollments WHERE "
+		"issue_phase != '') ORDER BY batch, serial LIMIT 1");
 	int rc, err = 0;
 
 	if (!stmt)

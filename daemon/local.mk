@@ -26,6 +26,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \
 	daemon/device-op.c \
+	daemon/device-run.c \
 	daemon/photo-check.c daemon/photo-check.h \
 	daemon/host.c \
 	daemon/usb.c daemon/usb.h \
@@ -39,6 +40,9 @@ daemon_librekamd_la_SOURCES = \
 	daemon/cardface-check.c daemon/cardface-text.c daemon/cardface-image.c \
 	daemon/nik.c daemon/nik.h daemon/regions.c \
 	daemon/roles.c daemon/roles.h \
+	daemon/pipeline.c daemon/pipeline.h daemon/pipeline-record.c daemon/pipeline-upload.c \
+	daemon/pipeline-card.c daemon/pipeline-card.h daemon/pipeline-issue.c \
+	daemon/pipeline-desk.c \
 	daemon/enrollment.c daemon/enrollment.h daemon/enrollment-dbus.c \
 	daemon/inventory.c daemon/inventory.h \
 	daemon/daemon.c daemon/daemon.h

@@ -88,6 +88,24 @@ const struct rk_migration rk_store_migrations[] = {
 		       "reason TEXT NOT NULL DEFAULT '', changed INTEGER NOT NULL) STRICT;"
 		       "CREATE INDEX cards_state ON cards (state, batch, serial);",
 	},
+	{
+		.version = 6,
+		.description = "recording, upload, issuance and hand-over of enrollments",
+		/* Steps 5-10 (pipeline-*.c): the artifacts each enrollment took,
+		 * its packet and the server's word, the card being issued with
+		 * the write-ahead intent of the issuance (issue_phase), and the
+		 * hash of the pickup token. */
+		.sql = "ALTER TABLE enrollments ADD COLUMN packet_id TEXT NOT NULL DEFAULT '';"
+		       "ALTER TABLE enrollments ADD COLUMN remote_status TEXT NOT NULL DEFAULT '';"
+		       "ALTER TABLE enrollments ADD COLUMN card_serial TEXT NOT NULL DEFAULT '';"
+		       "ALTER TABLE enrollments ADD COLUMN chip_uid TEXT NOT NULL DEFAULT '';"
+		       "ALTER TABLE enrollments ADD COLUMN issue_phase TEXT NOT NULL DEFAULT '';"
+		       "ALTER TABLE enrollments ADD COLUMN receipt TEXT NOT NULL DEFAULT '';"
+		       "ALTER TABLE enrollments ADD COLUMN spoiled INTEGER NOT NULL DEFAULT 0;"
+		       "CREATE TABLE enrollment_captures (enrollment INTEGER NOT NULL "
+		       "REFERENCES enrollments (id), item TEXT NOT NULL, handle TEXT NOT NULL, "
+		       "kind TEXT NOT NULL, PRIMARY KEY (enrollment, handle)) STRICT;",
+	},
 };
 
 const unsigned int rk_store_n_migrations =

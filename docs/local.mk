@@ -20,6 +20,7 @@ dist_doc_DATA = \
 	docs/rekamctl-diag.schema.json \
 	docs/metrics.md \
 	docs/scanner.md \
+	docs/station.md \
 	docs/usb.md
 
 # the pictures the pages show, kept next to them

@@ -32,7 +32,7 @@ handle_of() { # handle_of KIND FILE
 	awk -v kind="$1" '$1 == kind { print $5; exit }' "$2"
 }
 
-printf 'A simulated station is up: rekamd with a simulated signature pad on a private bus.\n'
+printf 'A simulated station is up: rekamd with every simulated device on a private bus.\n'
 printf "  addr='%s'\n" "$REKAM_BUS_ADDRESS"
 
 step "The station" "status"

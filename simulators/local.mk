@@ -47,13 +47,14 @@ EXTRA_DIST += tests/integration/test-sim-station.sh
 # a whole simulated station: private bus, every simulator, rekamd
 bin_PROGRAMS += simulators/rekam-sim-station
 simulators_rekam_sim_station_SOURCES = simulators/rekam-sim-station.c simulators/station.h \
-	simulators/station-proc.c simulators/station-find.c simulators/station-rekamd.c
+	simulators/station-proc.c simulators/station-find.c simulators/station-rekamd.c \
+	simulators/station-devices.c simulators/station-pcscd.c
 simulators_rekam_sim_station_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSBINDIR=\""$(sbindir)"\" \
 	-DBINDIR=\""$(bindir)"\" \
 	-DDBUS_DAEMON=\""$(DBUS_DAEMON)"\"
-simulators_rekam_sim_station_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
-simulators_rekam_sim_station_LDADD = $(DBUS_LIBS)
+simulators_rekam_sim_station_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(PCSC_CFLAGS)
+simulators_rekam_sim_station_LDADD = $(DBUS_LIBS) $(PCSC_LIBS)
 
 # what ./quickstart demo runs inside rekam-sim-station
 EXTRA_DIST += scripts/demo-station.sh

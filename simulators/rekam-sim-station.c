@@ -3,10 +3,12 @@
  * rekam - device simulators
  *
  * rekam-sim-station.c - a complete simulated station in one command: a
- * private dbus-daemon, every device simulator, and rekamd on that bus with
- * one configured device per simulator, all in one directory. It prints shell
+ * private dbus-daemon, every device simulator (and a pcscd with the vpcd
+ * reader when one can run), and rekamd on that bus with every device
+ * configured through its real plugin, all in one directory. It prints shell
  * variables describing the station, then waits for Ctrl-C or runs a command
- * inside it, and stops everything in order: rekamd, the simulators, the bus.
+ * inside it, and stops everything in reverse order: rekamd, the simulators,
+ * pcscd, the bus.
  *
  * Signals are blocked and taken with sigtimedwait(), so every wait below is
  * a plain loop; the station's daemons run in their own process group, so a
@@ -15,10 +17,6 @@
 #include <config.h>
 
 #include "simulators/station.h"
-
-const struct sim_kind sim_kinds[N_SIMS] = {
-	{ "sigpad", "rekam-sim-sigpad", "pad", "sigpad-sim" },
-};
 
 /* --- help ---------------------------------------------------------------------- */
 
@@ -30,13 +28,15 @@ static void usage(FILE *out)
 		"Usage: " PROG " [OPTION]... [-- COMMAND [ARG]...]\n"
 		"\n"
 		"Start a complete simulated KTP-el recording station: a private D-Bus bus\n"
-		"(dbus-daemon), every device simulator, and rekamd on that bus with one\n"
-		"configured device per simulator, all in one directory. Once every device\n"
-		"is connected, print shell variables describing the station on standard\n"
-		"output. Then wait for Ctrl-C (SIGINT) or SIGTERM or, with COMMAND, run\n"
-		"COMMAND inside the station and wait for it. Either way, stop everything\n"
-		"again, in order: rekamd (SIGTERM; SIGKILL after 10 s), the simulators,\n"
-		"the bus; then remove the directory unless it was given or kept.\n"
+		"(dbus-daemon), every device simulator, a pcscd with the vpcd reader for\n"
+		"the card reader (when one can run), and rekamd on that bus with every\n"
+		"device configured through its real plugin, all in one directory. Once\n"
+		"every device is connected, print shell variables describing the station\n"
+		"on standard output. Then wait for Ctrl-C (SIGINT) or SIGTERM or, with\n"
+		"COMMAND, run COMMAND inside the station and wait for it. Either way, stop\n"
+		"everything again, in reverse order: rekamd (SIGTERM; SIGKILL after 10 s),\n"
+		"the simulators, pcscd, the bus; then remove the directory unless it was\n"
+		"given or kept. The logs are DIR/*.log.\n"
 		"\n"
 		"Options:\n"
 		"  -d, --dir=DIR          build the station in DIR (created when missing, kept\n"
@@ -51,41 +51,74 @@ static void usage(FILE *out)
 		"                         is also looked for in DIR/../daemon, DIR/../client\n"
 		"                         and DIR/../simulators (a build tree)\n"
 		"      --plugin-dir=DIR   rekamd's device plugin directory (default below)\n"
+		"      --no-card          no pcscd and no card reader (cardreader0); the\n"
+		"                         card simulator still runs for the printer's encoder\n"
 		"  -v, --verbose          say what happens on standard error, and run rekamd\n"
 		"                         and the simulators with --verbose (into their logs)\n"
 		"  -h, --help             print this help and exit\n"
 		"  -V, --version          print the version and exit\n"
 		"\n"
-		"Simulators (one that is not installed is left out):\n");
+		"Simulators, in the order they start (one that is not installed is left\n"
+		"out with its devices); each has DIR/SIM.sock, DIR/SIM.control, DIR/SIM.log\n"
+		"and TCP ports on 127.0.0.1 picked free (new ones when it exits at start):\n");
 	for (i = 0; i < N_SIMS; i++)
-		fprintf(out,
-			"  %-18s [device %s], plugin %s,\n"
-			"  %-18s sockets DIR/%s.sock and DIR/%s.control\n",
-			sim_kinds[i].program, sim_kinds[i].device, sim_kinds[i].plugin, "",
-			sim_kinds[i].key, sim_kinds[i].key);
+		fprintf(out, "  %-10s %s\n  %-10s %s\n", sim_kinds[i].key, sim_kinds[i].program, "",
+			sim_kinds[i].help);
 	fprintf(out,
+		"\n"
+		"Devices ([device NAME] of rekamd.conf; on D-Bus as\n"
+		"" REKAM_OBJECT_PATH "/devices/NAME, rekamctl takes NAME):\n");
+	for (i = 0; i < N_DEVS; i++)
+		fprintf(out, "  %-13s plugin %-16s on %s\n", dev_kinds[i].name,
+			dev_kinds[i].plugin, sim_kinds[dev_kinds[i].sim].program);
+	fprintf(out,
+		"\n"
+		"The card reader (cardreader0) needs a pcscd of the station's own: it is\n"
+		"started with the vpcd reader (vsmartcard-vpcd; REKAM_VPCD_DRIVER) on a free\n"
+		"port pair in 20000-29999, after taking " PCSCD_LOCK " (the lock the\n"
+		"integration tests take turns on; waited for up to 2 minutes). pcscd needs a\n"
+		"writable " PCSCD_RUN " (root) and no other pcscd on the machine. When that\n"
+		"cannot be had, the station starts without cardreader0 and says why on\n"
+		"standard error. The scanner needs sane-airscan: rekamd gets SANE_CONFIG_DIR\n"
+		"pointing at DIR/sane, whose airscan.conf names the simulator's eSCL URL.\n"
+		"rekamd's [central] section points at rekam-sim-central with the test PKI\n"
+		"it made in DIR/central-pki (CA, station certificate and key).\n"
 		"\n"
 		"Output, once the station is up (shell syntax, for eval):\n"
 		"  REKAM_BUS_ADDRESS='...'     the address of the station's bus\n"
 		"  REKAM_STATION_DIR='...'     the station's directory\n"
-		"  REKAM_<SIM>_CONTROL='...'   the control socket of each simulator, e.g.\n"
-		"                              REKAM_SIGPAD_CONTROL (see docs/device-protocol.md)\n"
+		"  REKAM_<SIM>_CONTROL='...'   the control socket of each simulator, for\n"
+		"                              faults: REKAM_CENTRAL_CONTROL, REKAM_CARD_CONTROL,\n"
+		"                              REKAM_CAMERA_CONTROL, REKAM_BIOMETRIC_CONTROL,\n"
+		"                              REKAM_SCANNER_CONTROL, REKAM_SIGPAD_CONTROL,\n"
+		"                              REKAM_PRINTER_CONTROL (docs/device-protocol.md)\n"
 		"  REKAM_STATE_DIR='...'       rekamd's state directory: the database, and\n"
 		"                              artifacts/HANDLE for every captured artifact\n"
-		"  REKAM_REKAMD_PID=N, REKAM_BUS_PID=N, REKAM_<SIM>_PID=N\n"
+		"  REKAM_CENTRAL_URL='...'     the central server's URL (rekamd's [central])\n"
+		"  REKAM_PRINTER_OUTPUT='...'  where the printer writes every printed side\n"
+		"  REKAM_VPCD_PORT=N           vpcd's port (only with the card reader)\n"
+		"  REKAM_REKAMD_PID=N, REKAM_BUS_PID=N, REKAM_<SIM>_PID=N for each\n"
+		"  simulator, REKAM_PCSCD_PID=N (only with the card reader)\n"
+		"  # a comment per device: its name, D-Bus path and plugin\n"
 		"  # and a comment showing rekamctl with --address\n"
 		"\n"
 		"COMMAND runs with the standard input, output and error of " PROG ",\n"
 		"in its process group (a Ctrl-C reaches both), with the variables above\n"
 		"exported, DBUS_SESSION_BUS_ADDRESS set to the station's bus (so\n"
 		"\"rekamctl --session\" works too), REKAMD and REKAMCTL set to the programs\n"
-		"used, and PATH starting with their directories.\n"
+		"used, PATH starting with their directories, and SANE_CONFIG_DIR.\n"
 		"\n"
 		"Files in the station directory:\n"
 		"  rekamd.conf, rekamd.log    rekamd's configuration and standard error\n"
 		"  state/                     rekamd's --state-dir\n"
 		"  bus.log, dbus-*            dbus-daemon's standard error and socket\n"
 		"  SIM.sock, SIM.control, SIM.log   each simulator's sockets and log\n"
+		"  central-pki/, central.db   the central server's test PKI and database\n"
+		"  biometric/                 the SBI device key and certificate (trust=)\n"
+		"  card.state                 the chip of rekam-sim-card\n"
+		"  printed/                   every side the printer printed, as PNG\n"
+		"  sane/                      SANE_CONFIG_DIR of rekamd (sane-airscan)\n"
+		"  reader.conf.d/, pcscd.log  pcscd's vpcd reader and log\n"
 		"\n"
 		"Where the programs are: with --bindir, there; otherwise the first found of\n"
 		"$REKAM_BUILDDIR/{daemon,client,simulators}, the build tree around this\n"
@@ -111,7 +144,8 @@ static void usage(FILE *out)
 		"  64       invalid command line\n"
 		"  69       the station did not come up: a program is missing, or the bus, a\n"
 		"           simulator or rekamd did not start, or a device was still absent\n"
-		"           after 10 s; what failed and its log are shown on standard error\n"
+		"           30 s after rekamd started; what failed and its log are shown on\n"
+		"           standard error (no card reader is not a failure)\n"
 		"  70       rekamd exited by itself while the station ran, or did not stop\n"
 		"           cleanly (a non-zero exit status, or SIGKILL after 10 s); the last\n"
 		"           %d lines of its log are shown (with COMMAND: only instead of 0)\n"
@@ -126,7 +160,9 @@ static void usage(FILE *out)
 		"      'rekamctl --address \"$REKAM_BUS_ADDRESS\" capture sigpad0'\n"
 		"  " PROG " -- sh -c 'printf \"pen-timeout\\n\" |\n"
 		"      socat - UNIX-CONNECT:\"$REKAM_SIGPAD_CONTROL\";\n"
-		"      rekamctl --session capture pad'\n",
+		"      rekamctl --session capture sigpad0'\n"
+		"  " PROG " --no-card -- sh -c 'echo jam |\n"
+		"      socat - UNIX-CONNECT:\"$REKAM_PRINTER_CONTROL\"; rekamctl --session devices'\n",
 		SBINDIR, BINDIR, PKGLIBDIR, DBUS_DAEMON, LOG_TAIL_LINES);
 }
 
@@ -143,6 +179,7 @@ enum {
 	OPT_STATION_ID,
 	OPT_BINDIR,
 	OPT_PLUGIN_DIR,
+	OPT_NO_CARD,
 };
 
 static bool valid_seed(const char *s)
@@ -177,6 +214,7 @@ static int parse_args(struct options *opt, int argc, char **argv)
 		{ "station-id", required_argument, NULL, OPT_STATION_ID },
 		{ "bindir", required_argument, NULL, OPT_BINDIR },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+		{ "no-card", no_argument, NULL, OPT_NO_CARD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -225,6 +263,9 @@ static int parse_args(struct options *opt, int argc, char **argv)
 			break;
 		case OPT_PLUGIN_DIR:
 			opt->plugin_dir = optarg;
+			break;
+		case OPT_NO_CARD:
+			opt->no_card = true;
 			break;
 		case 'v':
 			opt->verbose = true;
@@ -375,77 +416,6 @@ static int start_bus(struct station *st)
 	return status;
 }
 
-/* --- simulators -------------------------------------------------------------------- */
-
-static bool is_socket(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
-static int start_sim(struct station *st, size_t i)
-{
-	const struct sim_kind *k = &sim_kinds[i];
-	char *sock = xasprintf("%s/%s.sock", st->dir, k->key);
-	char *control = xasprintf("%s/%s.control", st->dir, k->key);
-	char *logname = xasprintf("%s.log", k->key);
-	char *seed = st->opt.seed ? xasprintf("--seed=%s", st->opt.seed) : NULL;
-	char *scale = st->opt.time_scale ? xasprintf("--time-scale=%s", st->opt.time_scale) : NULL;
-	char *argv[10];
-	struct child *c = &st->sims[i];
-	uint64_t deadline;
-	size_t n = 0;
-	int log, status = 0;
-
-	argv[n++] = st->sim_path[i];
-	argv[n++] = "--socket";
-	argv[n++] = sock;
-	argv[n++] = "--control";
-	argv[n++] = control;
-	if (seed)
-		argv[n++] = seed;
-	if (scale)
-		argv[n++] = scale;
-	if (st->opt.verbose)
-		argv[n++] = "--verbose";
-	argv[n] = NULL;
-
-	log = open_log(st->dir, logname);
-	c->what = k->program;
-	c->pid = spawn(argv, log, log, -1, true);
-	if (log >= 0)
-		close(log);
-	if (c->pid < 0) {
-		c->pid = 0;
-		status = EX_OSERR;
-		goto out;
-	}
-	deadline = now_ms() + START_TIMEOUT_MS;
-	while (!(is_socket(sock) && is_socket(control))) {
-		if (stop_signal) {
-			status = 128 + stop_signal;
-			goto out;
-		}
-		if (child_exited(c) || now_ms() >= deadline) {
-			err("%s did not start%s", k->program,
-				c->exited ? "" : " (no sockets within 10 s)");
-			show_log(st, logname, LOG_TAIL_LINES);
-			status = EX_UNAVAILABLE;
-			goto out;
-		}
-		nap(POLL_MS);
-	}
-	info("%s (pid %d): device %s, control %s", k->program, (int)c->pid, sock, control);
-out:
-	free(sock);
-	free(control);
-	free(logname);
-	free(seed);
-	free(scale);
-	return status;
-}
-
 /* --- the station's variables ------------------------------------------------------ */
 
 /* KEY in upper case, as in REKAM_SIGPAD_CONTROL. */
@@ -516,7 +486,7 @@ static void announce(struct station *st)
 	put_var("REKAM_BUS_ADDRESS", st->address);
 	put_var("REKAM_STATION_DIR", st->dir);
 	for (i = 0; i < N_SIMS; i++) {
-		if (!st->sim_path[i])
+		if (!st->sims[i].child.pid)
 			continue;
 		name = upper(sim_kinds[i].key);
 		value = xasprintf("REKAM_%s_CONTROL", name);
@@ -529,17 +499,32 @@ static void announce(struct station *st)
 	value = xasprintf("%s/state", st->dir);
 	put_var("REKAM_STATE_DIR", value);
 	free(value);
+	if (st->sims[SIM_CENTRAL].child.pid) {
+		value = xasprintf("https://127.0.0.1:%u/v1", st->sims[SIM_CENTRAL].port[0]);
+		put_var("REKAM_CENTRAL_URL", value);
+		free(value);
+	}
+	if (st->sims[SIM_PRINTER].child.pid) {
+		value = xasprintf("%s/printed", st->dir);
+		put_var("REKAM_PRINTER_OUTPUT", value);
+		free(value);
+	}
+	if (st->pcscd.pid)
+		put_pid("REKAM_VPCD_PORT", (pid_t)st->vpcd_port);
 	put_pid("REKAM_REKAMD_PID", st->rekamd_child.pid);
 	put_pid("REKAM_BUS_PID", st->bus.pid);
+	if (st->pcscd.pid)
+		put_pid("REKAM_PCSCD_PID", st->pcscd.pid);
 	for (i = 0; i < N_SIMS; i++) {
-		if (!st->sim_path[i])
+		if (!st->sims[i].child.pid)
 			continue;
 		name = upper(sim_kinds[i].key);
 		value = xasprintf("REKAM_%s_PID", name);
-		put_pid(value, st->sims[i].pid);
+		put_pid(value, st->sims[i].child.pid);
 		free(value);
 		free(name);
 	}
+	announce_devices(st);
 	printf("# try: %s --address \"$REKAM_BUS_ADDRESS\" devices\n",
 		st->rekamctl ? st->rekamctl : "rekamctl");
 	fflush(stdout);
@@ -549,7 +534,7 @@ static void announce(struct station *st)
 	if (st->rekamctl)
 		setenv("REKAMCTL", st->rekamctl, 1);
 	for (i = N_SIMS; i-- > 0;)
-		prepend_path(st->sim_path[i]);
+		prepend_path(st->sims[i].path);
 	prepend_path(st->rekamd);
 	prepend_path(st->rekamctl);
 }
@@ -559,15 +544,17 @@ static void announce(struct station *st)
 /* Did a daemon of the station exit by itself? Says so once. */
 static bool station_broke(struct station *st)
 {
-	struct child *all[N_SIMS + 2];
+	struct child *all[N_SIMS + 3];
 	char how[64];
 	size_t i, n = 0;
 
 	all[n++] = &st->rekamd_child;
 	all[n++] = &st->bus;
+	if (st->pcscd.pid)
+		all[n++] = &st->pcscd;
 	for (i = 0; i < N_SIMS; i++)
-		if (st->sims[i].pid)
-			all[n++] = &st->sims[i];
+		if (st->sims[i].child.pid)
+			all[n++] = &st->sims[i].child;
 	for (i = 0; i < n; i++) {
 		if (!child_exited(all[i]))
 			continue;
@@ -641,7 +628,8 @@ static void stop_station(struct station *st)
 			show_log(st, "rekamd.log", LOG_TAIL_LINES);
 	}
 	for (i = N_SIMS; i-- > 0;)
-		stop_child(&st->sims[i], HELPER_STOP_TIMEOUT_MS);
+		stop_child(&st->sims[i].child, HELPER_STOP_TIMEOUT_MS);
+	stop_pcscd(st);
 	stop_child(&st->bus, HELPER_STOP_TIMEOUT_MS);
 }
 
@@ -655,8 +643,10 @@ static void free_station(struct station *st)
 	free(st->rekamctl);
 	free(st->plugin_dir);
 	free(st->address);
-	for (i = 0; i < N_SIMS; i++)
-		free(st->sim_path[i]);
+	for (i = 0; i < N_SIMS; i++) {
+		free(st->sims[i].path);
+		free(st->sims[i].escl);
+	}
 }
 
 /* --- main ------------------------------------------------------------------------- */
@@ -667,9 +657,11 @@ static int start_station(struct station *st)
 	int status;
 
 	status = start_bus(st);
+	if (!status)
+		status = start_pcscd(st);
 	for (i = 0; i < N_SIMS && !status; i++)
-		if (st->sim_path[i])
-			status = start_sim(st, i);
+		if (st->sims[i].path)
+			status = start_sim(st, (enum sim_id)i);
 	if (!status)
 		status = write_config(st);
 	if (!status)
@@ -681,7 +673,7 @@ static int start_station(struct station *st)
 
 int main(int argc, char **argv)
 {
-	struct station st = { 0 };
+	struct station st = { .pcscd_lock = -1 };
 	int status;
 
 	status = parse_args(&st.opt, argc, argv);

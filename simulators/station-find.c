@@ -112,7 +112,7 @@ static char *find_program(char **dirs, const char *name)
 }
 
 /* A program on $PATH (or the path itself when it has a slash), or NULL. */
-static char *find_on_path(const char *name)
+char *find_on_path(const char *name)
 {
 	const char *path = getenv("PATH");
 	char *copy, *dir, *save = NULL, *found = NULL;
@@ -179,8 +179,8 @@ int find_programs(struct station *st, const char *argv0)
 	st->rekamd = find_program(dirs, "rekamd");
 	st->rekamctl = find_program(dirs, "rekamctl");
 	for (i = 0; i < N_SIMS; i++) {
-		st->sim_path[i] = find_program(dirs, sim_kinds[i].program);
-		if (st->sim_path[i])
+		st->sims[i].path = find_program(dirs, sim_kinds[i].program);
+		if (st->sims[i].path)
 			n++;
 		else
 			info("%s is not installed: left out", sim_kinds[i].program);

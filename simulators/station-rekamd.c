@@ -2,45 +2,15 @@
 /*
  * rekam - device simulators
  *
- * station-rekamd.c - rekamd in the simulated station: its rekamd.conf (one
- * device per simulator), its start, and waiting until it owns its name and
- * every device is up.
+ * station-rekamd.c - rekamd in the simulated station: its start, and waiting
+ * until it owns its name and every device of its rekamd.conf (written by
+ * station-devices.c) is up.
  */
 #include <config.h>
 
 #include "simulators/station.h"
 
 /* --- rekamd ------------------------------------------------------------------------- */
-
-int write_config(struct station *st)
-{
-	char *path = xasprintf("%s/rekamd.conf", st->dir);
-	FILE *f = fopen(path, "w");
-	size_t i;
-	int status = 0;
-
-	if (!f) {
-		err("cannot write %s: %s", path, strerror(errno));
-		free(path);
-		return EX_CANTCREAT;
-	}
-	fprintf(f, "# rekamd.conf of a simulated station, written by " PROG "\n"
-		   "[station]\n"
-		   "id = %s\n",
-		st->opt.station_id);
-	for (i = 0; i < N_SIMS; i++) {
-		if (!st->sim_path[i])
-			continue;
-		fprintf(f, "\n[device %s]\nplugin = %s\nconnection = sim:unix:%s/%s.sock\n",
-			sim_kinds[i].device, sim_kinds[i].plugin, st->dir, sim_kinds[i].key);
-	}
-	if (fclose(f) != 0) {
-		err("cannot write %s: %s", path, strerror(errno));
-		status = EX_CANTCREAT;
-	}
-	free(path);
-	return status;
-}
 
 int start_rekamd(struct station *st)
 {
@@ -162,20 +132,21 @@ static bool device_up(DBusConnection *conn, char **devices, const char *device, 
 	return false;
 }
 
-/* Is every simulator's device there and not absent? @why says which is not. */
+/* Is every configured device there and not absent? @why says which is not. */
 static bool devices_up(struct station *st, DBusConnection *conn, char *why, size_t size)
 {
 	char **devices = get_devices(conn), *state;
 	bool up = true;
 	size_t i;
 
-	for (i = 0; i < N_SIMS && up; i++) {
-		if (!st->sim_path[i])
+	for (i = 0; i < N_DEVS && up; i++) {
+		if (!st->dev_on[i])
 			continue;
-		up = device_up(conn, devices, sim_kinds[i].device, &state);
+		up = device_up(conn, devices, dev_kinds[i].name, &state);
 		if (!up)
-			snprintf(why, size, "device %s (%s) is %s", sim_kinds[i].device,
-				sim_kinds[i].program, state ? state : "not there");
+			snprintf(why, size, "device %s (%s, %s) is %s", dev_kinds[i].name,
+				dev_kinds[i].plugin, sim_kinds[dev_kinds[i].sim].program,
+				state ? state : "not there");
 		free(state);
 	}
 	free_strv(devices);
@@ -238,7 +209,7 @@ int wait_for_station(struct station *st)
 			named = dbus_bus_name_has_owner(conn, REKAM_BUS_NAME, NULL);
 			if (named) {
 				info("rekamd owns %s", REKAM_BUS_NAME);
-				deadline = now_ms() + START_TIMEOUT_MS;
+				deadline = now_ms() + DEVICES_TIMEOUT_MS;
 			}
 		}
 		if (named && devices_up(st, conn, why, sizeof(why))) {
@@ -251,7 +222,7 @@ int wait_for_station(struct station *st)
 					START_TIMEOUT_MS / 1000);
 			else
 				err("the station did not come up within %d s: %s",
-					START_TIMEOUT_MS / 1000, why);
+					DEVICES_TIMEOUT_MS / 1000, why);
 			status = EX_UNAVAILABLE;
 			break;
 		}

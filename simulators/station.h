@@ -5,9 +5,10 @@
  * station.h - what the parts of rekam-sim-station share: the station (its
  * directory, programs and child processes), messages, the processes it
  * starts and waits for (station-proc.c), finding the programs
- * (station-find.c), and rekamd's configuration, start and readiness
- * (station-rekamd.c). rekam-sim-station.c holds the command line, the bus,
- * the simulators, the variables it prints and the main loop.
+ * (station-find.c), the simulators, their devices and rekamd.conf
+ * (station-devices.c), pcscd with the vpcd reader (station-pcscd.c), and
+ * rekamd's start and readiness (station-rekamd.c). rekam-sim-station.c holds
+ * the command line, the bus, the variables it prints and the main loop.
  */
 #pragma once
 
@@ -24,12 +25,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <dbus/dbus.h>
@@ -61,21 +66,55 @@
 #endif
 
 /*
- * The simulators a station has: one line each. @key names the files
- * (DIR/KEY.sock, DIR/KEY.control, DIR/KEY.log) and the variables
- * (REKAM_KEY_CONTROL, REKAM_KEY_PID); @device is the [device NAME] section
- * of rekamd.conf, driven by @plugin over "sim:unix:DIR/KEY.sock".
+ * The simulators of a station, in the order they start (and the reverse of
+ * the order they stop): rekam-sim-card before rekam-sim-printer, whose
+ * encoder is linked to it. @key names the files (DIR/KEY.sock,
+ * DIR/KEY.control, DIR/KEY.log) and the variables (REKAM_KEY_CONTROL,
+ * REKAM_KEY_PID). The table is in station-devices.c.
  */
+enum sim_id {
+	SIM_CENTRAL,
+	SIM_CARD,
+	SIM_CAMERA,
+	SIM_BIOMETRIC,
+	SIM_SCANNER,
+	SIM_SIGPAD,
+	SIM_PRINTER,
+	N_SIMS
+};
+
 struct sim_kind {
 	const char *key;
 	const char *program;
-	const char *device;
-	const char *plugin;
+	const char *help; /* what it is in the station, for --help */
+	unsigned int n_ports; /* TCP ports on 127.0.0.1 picked for it */
 };
-
-/* The simulators of a station (rekam-sim-station.c): N_SIMS of them. */
-#define N_SIMS 1
 extern const struct sim_kind sim_kinds[N_SIMS];
+
+/*
+ * The devices of rekamd.conf: [device NAME] with @plugin, driven by the
+ * simulator @sim. rekamd puts each on D-Bus as devices/CLASS<n>, n counted
+ * per class in the order of rekamd.conf; with one device per class, NAME is
+ * chosen to be that same CLASS0, so names and paths agree.
+ */
+enum dev_id { DEV_CAMERA, DEV_FINGERPRINT, DEV_IRIS, DEV_SIGPAD, DEV_SCANNER, DEV_PRINTER,
+	DEV_CARDREADER, N_DEVS };
+
+struct dev_kind {
+	const char *name;
+	const char *plugin;
+	enum sim_id sim;
+};
+extern const struct dev_kind dev_kinds[N_DEVS];
+
+#define VPCD_READER "Virtual PCD"
+#define VPCD_DRIVER_DEFAULT "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+#define PCSCD_LOCK "/tmp/rekam-pcscd.lock"
+#define PCSCD_RUN "/run/pcscd"
+#define PCSCD_LOCK_WAIT_MS 120000
+#define CARD_KEY "00112233445566778899aabbccddeeff"
+#define DEVICES_TIMEOUT_MS 30000 /* every device connected, once rekamd runs */
+#define SIM_START_ATTEMPTS 5     /* new ports after a simulator that exits at start */
 
 struct child {
 	const char *what; /* "rekamd", "dbus-daemon", "rekam-sim-sigpad", ... */
@@ -93,7 +132,15 @@ struct options {
 	const char *plugin_dir;
 	bool keep;
 	bool verbose;
+	bool no_card;
 	char **command; /* NULL: wait for a signal */
+};
+
+struct sim {
+	char *path;         /* NULL: not installed, left out */
+	struct child child;
+	unsigned int port[2];
+	char *escl;         /* rekam-sim-scanner: its eSCL URL */
 };
 
 struct station {
@@ -104,11 +151,15 @@ struct station {
 	char *rekamd;
 	char *rekamctl;
 	char *plugin_dir;
-	char *sim_path[N_SIMS]; /* NULL: not installed, left out */
 	char *address;
 	struct child bus;
 	struct child rekamd_child;
-	struct child sims[N_SIMS];
+	struct sim sims[N_SIMS];
+	bool dev_on[N_DEVS]; /* configured in rekamd.conf */
+	/* pcscd with the vpcd reader, for the card reader (station-pcscd.c) */
+	struct child pcscd;
+	int pcscd_lock; /* -1, or the fd holding PCSCD_LOCK */
+	unsigned int vpcd_port;
 	bool rekamd_failed; /* exited by itself, or did not stop cleanly */
 };
 
@@ -141,9 +192,19 @@ void show_log(const struct station *st, const char *name, int lines);
 /* --- station-find.c: finding the programs --- */
 bool is_dir(const char *path);
 void free_strv(char **v);
+char *find_on_path(const char *name);
 int find_programs(struct station *st, const char *argv0);
 
-/* --- station-rekamd.c: rekamd's configuration, start and readiness --- */
+/* --- station-devices.c: the simulators, their ports, rekamd.conf --- */
+bool is_socket(const char *path);
+int start_sim(struct station *st, enum sim_id id);
 int write_config(struct station *st);
+void announce_devices(struct station *st);
+
+/* --- station-pcscd.c: pcscd with the vpcd reader, when it can run --- */
+int start_pcscd(struct station *st);
+void stop_pcscd(struct station *st);
+
+/* --- station-rekamd.c: rekamd's start and readiness --- */
 int start_rekamd(struct station *st);
 int wait_for_station(struct station *st);

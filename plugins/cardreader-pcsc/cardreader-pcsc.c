@@ -270,7 +270,8 @@ static void finish_open(struct reader *rd, struct request *r)
 		host->op_complete(op, -ENOMEM, "the card watcher could not be started");
 		return;
 	}
-	host->set_info(rd->dev, rd->name, "", "");
+	/* Model: the reader's name; Serial and Firmware when its driver tells */
+	host->set_info(rd->dev, rd->name, r->serial, r->firmware);
 	host->set_health_string(rd->dev, "Reader", rd->name);
 	host->set_health_bool(rd->dev, "ReaderPresent", true);
 	rd->card_present = false;
@@ -467,6 +468,12 @@ static bool not_text(const struct rk_options *options, const char *key)
 		 host->option_bool(options, key, false) == host->option_bool(options, key, true));
 }
 
+static bool not_number(const struct rk_options *options, const char *key)
+{
+	return host->option_string(options, key, NULL) ||
+		host->option_bool(options, key, false) == host->option_bool(options, key, true);
+}
+
 /* The job's options into @r; 0 or -EINVAL with a sentence in @why. */
 static int job_options(struct reader *rd, struct request *r, const struct rk_options *options,
 		bool need_blob, char *why, size_t size)
@@ -475,6 +482,7 @@ static int job_options(struct reader *rd, struct request *r, const struct rk_opt
 	const char *uid = host->option_string(options, "expect-uid", NULL);
 	size_t blob_size = 0;
 	const void *blob = host->option_bytes(options, "blob", &blob_size);
+	int64_t wait;
 	int err;
 
 	if (!blob && need_blob) {
@@ -493,6 +501,12 @@ static int job_options(struct reader *rd, struct request *r, const struct rk_opt
 			return err;
 		r->have_files = true;
 	}
+	wait = host->option_int(options, "card-wait", 0);
+	if (wait < 0 || wait > 60000 || not_number(options, "card-wait")) {
+		snprintf(why, size, "the option card-wait must be milliseconds from 0 to 60000");
+		return -EINVAL;
+	}
+	r->chip.card_wait_ms = (unsigned int)wait;
 	if (!need_blob)
 		return 0;
 	if ((key && hex_key(key, r->key) < 0) || not_text(options, "key")) {
@@ -548,7 +562,7 @@ static int pcsc_job(struct rk_device *dev, struct rk_op *op, const char *action,
 		host->op_complete(op, err, why[0] ? why : NULL);
 		return 0;
 	}
-	if (!rd->card_present) {
+	if (!rd->card_present && !r->chip.card_wait_ms) {
 		request_free(r);
 		host->op_complete(op, -EIO, "no-card: there is no card in the reader");
 		return 0;

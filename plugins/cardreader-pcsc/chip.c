@@ -119,6 +119,25 @@ void chip_close(struct chip *c, bool reset)
 	c->rbuf = NULL;
 }
 
+/* A card is being put in (a printer's encoder stages it): wait for pcscd to
+ * see it, up to c->card_wait_ms, in slices so a cancel is heard. */
+static void wait_for_card(struct chip *c)
+{
+	SCARD_READERSTATE rs = { .szReader = c->reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	unsigned int waited = 0;
+
+	while (waited < c->card_wait_ms && !(c->cancel && atomic_load(c->cancel))) {
+		LONG rv = SCardGetStatusChange(c->ctx, 100, &rs, 1);
+
+		if (rv == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_PRESENT))
+			return;
+		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
+			return; /* SCardConnect says what is wrong */
+		rs.dwCurrentState = rs.dwEventState & ~SCARD_STATE_CHANGED;
+		waited += 100;
+	}
+}
+
 int chip_connect(struct chip *c)
 {
 	DWORD proto = 0, atr_len = sizeof(c->atr), state, rlen = 0;
@@ -133,6 +152,8 @@ int chip_connect(struct chip *c)
 			return scard_fail(c, rv, "connecting to pcscd");
 		c->have_ctx = true;
 	}
+	if (c->card_wait_ms)
+		wait_for_card(c);
 	out_since(c, true);
 	rv = SCardConnect(c->ctx, c->reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 |
 		SCARD_PROTOCOL_T1, &c->card, &proto);

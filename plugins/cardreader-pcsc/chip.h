@@ -49,6 +49,7 @@ struct chip {
 	atomic_llong *apdu_since;   /* NULL, or: monotonic ms an APDU has been out (0: none) */
 	chip_progress_fn progress;  /* NULL, or called from the calling thread */
 	void *progress_data;
+	unsigned int card_wait_ms;  /* wait this long for a card to arrive (0: none) */
 
 	/* PC/SC */
 	SCARDCONTEXT ctx;

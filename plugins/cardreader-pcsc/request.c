@@ -17,6 +17,7 @@
 
 #include <PCSC/winscard.h>
 #include <PCSC/pcsclite.h>
+#include <PCSC/reader.h>
 
 #include "plugins/cardreader-pcsc/request.h"
 
@@ -74,6 +75,52 @@ static void progress(void *data, const char *stage, double fraction, const char 
 
 /* --- open: find the reader ------------------------------------------------------ */
 
+/* A printable copy of a vendor string attribute (not always NUL-terminated). */
+static void attr_text(char *out, size_t size, const unsigned char *value, DWORD len)
+{
+	size_t n = 0;
+
+	for (DWORD i = 0; i < len && value[i] && n + 1 < size; i++)
+		if (value[i] >= 0x20 && value[i] < 0x7f)
+			out[n++] = (char)value[i];
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+/*
+ * The reader's serial number and firmware version, when its driver gives
+ * them (SCardGetAttrib on a direct connection, which needs no card); a
+ * reader that does not leaves them empty.
+ */
+static void read_identity(struct request *r)
+{
+	struct chip *c = &r->chip;
+	unsigned char value[256];
+	SCARDHANDLE h;
+	DWORD proto = 0, len;
+	uint64_t v = 0;
+
+	r->serial[0] = r->firmware[0] = '\0';
+	if (SCardConnect(c->ctx, c->reader, SCARD_SHARE_DIRECT, 0, &h, &proto) !=
+			SCARD_S_SUCCESS)
+		return;
+	len = sizeof(value);
+	if (SCardGetAttrib(h, SCARD_ATTR_VENDOR_IFD_SERIAL_NO, value, &len) == SCARD_S_SUCCESS)
+		attr_text(r->serial, sizeof(r->serial), value, len);
+	len = sizeof(value);
+	if (SCardGetAttrib(h, SCARD_ATTR_VENDOR_IFD_VERSION, value, &len) == SCARD_S_SUCCESS &&
+			len >= 4 && len <= 8) {
+		/* a DWORD 0xMMmmbbbb in host (little-endian) order */
+		for (DWORD i = len; i-- > 0;)
+			v = v << 8 | value[i];
+		snprintf(r->firmware, sizeof(r->firmware), "%u.%u.%u",
+			(unsigned int)(v >> 24 & 0xff), (unsigned int)(v >> 16 & 0xff),
+			(unsigned int)(v & 0xffff));
+	}
+	SCardDisconnect(h, SCARD_LEAVE_CARD);
+}
+
 static void work_open(struct request *r)
 {
 	struct chip *c = &r->chip;
@@ -120,6 +167,8 @@ static void work_open(struct request *r)
 	if (r->err)
 		snprintf(c->message, sizeof(c->message), "reader-gone: no reader's name starts "
 			"with \"%.60s\" (pcscd has: %.200s)", r->prefix, r->readers);
+	else
+		read_identity(r);
 }
 
 /* --- self-test ------------------------------------------------------------------- */

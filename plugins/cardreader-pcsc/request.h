@@ -64,6 +64,8 @@ struct request {
 	struct chip chip;        /* reader name, UID, lifecycle, message */
 	int err;
 	char readers[512];       /* REQ_OPEN: the readers pcscd knows */
+	char serial[128];        /* REQ_OPEN: the reader's serial number, "" when unknown */
+	char firmware[32];       /* REQ_OPEN: its firmware version "M.m.b", "" when unknown */
 	struct request_step steps[REQUEST_STEPS];
 	int n_steps;
 	uint8_t *data[CARD_BLOB_FILES]; /* REQ_READ */

@@ -26,11 +26,11 @@ static char tmp_dir[] = "/tmp/rekam-test-enrollment-XXXXXX";
 static char path[256];
 static int n_changed, n_created;
 
-static void changed(struct rk_enrollment *e, bool created, void *data)
+static void changed(struct rk_enrollment *e, enum rk_enrollment_change what, void *data)
 {
 	(void)e;
 	(void)data;
-	if (created)
+	if (what == RK_ENR_CREATED)
 		n_created++;
 	else
 		n_changed++;
