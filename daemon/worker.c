@@ -99,7 +99,6 @@ struct rk_worker_pool {
 	pthread_cond_t idle; /* signalled when a worker finishes a job */
 	struct job_list queue;
 	struct job_list done;
-
 	unsigned int pending; /* submitted, done function not called yet */
 	bool stopping;
 
@@ -167,13 +166,15 @@ static void wake_loop(struct rk_worker_pool *pool)
 static struct job *take_job(struct worker *w)
 {
 	struct rk_worker_pool *pool = w->pool;
+	struct job *job;
 
 	pthread_mutex_lock(&pool->lock);
 	while (!pool->stopping && !pool->queue.head)
 		pthread_cond_wait(&pool->cond, &pool->lock);
-	w->job = pool->stopping ? NULL : list_pop(&pool->queue);
+	job = pool->stopping ? NULL : list_pop(&pool->queue);
+	w->job = job; /* rk_worker_pool_drain() looks */
 	pthread_mutex_unlock(&pool->lock);
-	return w->job;
+	return job;
 }
 
 static void *worker_main(void *arg)
