@@ -42,6 +42,9 @@
 #include "daemon/worker.h"
 
 #define WORKER_THREADS 2
+/* How long the stop waits for a worker still inside a vendor library once its
+ * operation has been cancelled and its device closed. */
+#define WORKER_STOP_MS 5000
 #define NAME_OWNER_MATCH \
 	"type='signal',sender='" DBUS_SERVICE_DBUS "',interface='" DBUS_INTERFACE_DBUS \
 	"',member='NameOwnerChanged'"
@@ -410,22 +413,52 @@ static int setup_events(struct rk_daemon *d)
 
 /* --- run ------------------------------------------------------------------- */
 
-static void teardown(struct rk_daemon *d)
+/*
+ * Stop the devices, then the workers. Every operation is cancelled and every
+ * device closed first (the plugins' cancel() and close()), so that a worker
+ * inside libsane or libgphoto2 is asked to return and the cancel or close a
+ * plugin queues still runs; then the pool gets WORKER_STOP_MS to finish. A
+ * worker still blocked then is named in the log and left running: what it
+ * may use (the pool, the plugins' code, the database, the station key) is
+ * not freed, and rekamd exits all the same. True when the workers stopped.
+ */
+static bool stop_devices(struct rk_daemon *d)
 {
+	bool stopped = true;
+
+	rk_usb_stop(d);
+	rk_devices_stop(d->devices);
+	if (rk_worker_pool_drain(d->workers, WORKER_STOP_MS) < 0) {
+		rk_warn("a worker is still busy %u s after the devices were closed; exiting without "
+			"it", WORKER_STOP_MS / 1000);
+		stopped = false; /* the pool is left to the blocked thread */
+	} else {
+		/* The done functions run here, with the device set still there
+		 * (empty): they answer captures stored meanwhile. */
+		rk_worker_pool_free(d->workers);
+	}
+	d->workers = NULL; /* a submit from now on gets -ESHUTDOWN */
+	rk_devices_free(d->devices);
+	d->devices = NULL;
+	return stopped;
+}
+
+/* Free what rk_daemon_run() set up; false when a blocked worker was left
+ * running (the caller then keeps the station key open too). */
+static bool teardown(struct rk_daemon *d)
+{
+	bool workers_stopped;
+
 	if (d->store && d->state != RK_STATE_STARTING) {
 		rk_audit_note(d, NULL, "rekamd.stop", "ok", "exit status %d", d->exit_status);
 		if (rk_audit_checkpoint(d->store) < 0)
 			rk_error("audit: cannot record a checkpoint");
 	}
-	/* Finish the workers first: their done callbacks complete operations. */
-	rk_worker_pool_free(d->workers);
-	d->workers = NULL; /* a plugin's close() may still submit: -ESHUTDOWN */
+	workers_stopped = stop_devices(d);
 	rk_central_stop(d);
 	rk_metrics_stop(d->metrics);
-	rk_usb_stop(d);
-	rk_devices_free(d->devices);
-	d->devices = NULL;
-	rk_plugins_unload(d->plugins);
+	if (workers_stopped)
+		rk_plugins_unload(d->plugins);
 	if (d->dbus)
 		rk_dbus_flush(d->dbus);
 	if (d->conn && dbus_connection_get_is_connected(d->conn))
@@ -437,7 +470,8 @@ static void teardown(struct rk_daemon *d)
 		dbus_connection_close(d->conn);
 		dbus_connection_unref(d->conn);
 	}
-	rk_store_close(d->store);
+	if (workers_stopped)
+		rk_store_close(d->store);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	for (struct event **ev = &d->sigterm; ev <= &d->watchdog; ev++)
@@ -448,6 +482,7 @@ static void teardown(struct rk_daemon *d)
 	rk_config_free(d->config);
 	free(d->config_error);
 	free(d->state_dir);
+	return workers_stopped;
 }
 
 /* The station key that seals every artifact (vault.h); made on first start. */
@@ -526,8 +561,8 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 
 	status = start(&d);
 	if (status) {
-		teardown(&d);
-		rk_vault_close();
+		if (teardown(&d))
+			rk_vault_close();
 		return status;
 	}
 
@@ -540,8 +575,8 @@ int rk_daemon_run(const struct rk_daemon_options *opts)
 	event_base_dispatch(d.base);
 
 	status = d.exit_status;
-	teardown(&d);
-	rk_vault_close();
+	if (teardown(&d))
+		rk_vault_close();
 	rk_info("stopped");
 	return status;
 }

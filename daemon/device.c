@@ -624,16 +624,42 @@ struct rk_devices *rk_devices_new(struct rk_daemon *d, struct rk_plugins *plugin
 	return devices;
 }
 
-void rk_devices_free(struct rk_devices *devices)
+void rk_devices_stop(struct rk_devices *devices)
 {
 	if (!devices)
 		return;
+	/* rekamd is stopping (or did not start). Every operation is cancelled
+	 * and answered before any device is closed or leaves the bus: a plugin's
+	 * cancel may need a worker that another device's close would otherwise
+	 * take first and hold (SANE's close waits for the scan that only the
+	 * cancel ends). */
+	for (size_t i = 0; i < devices->n; i++) {
+		struct rk_device *dev = devices->items[i];
+
+		if (!dev->op)
+			continue;
+		if (dev->op->type == RK_OP_OPEN)
+			rk_info("%s: opening it is cancelled: rekamd is stopping", dev->path);
+		else
+			rk_notice("%s: its %s is cancelled: rekamd is stopping", dev->path,
+				dev->op->type == RK_OP_CAPTURE ? "capture" :
+				dev->op->type == RK_OP_SELF_TEST ? "self-test" : "job");
+		rk_op_abort(dev->op);
+	}
 	while (devices->n > 0) {
 		struct rk_device *dev = devices->items[--devices->n];
 
 		rk_dbus_unregister_all(devices->daemon->dbus, dev->path);
 		device_free(dev);
 	}
+}
+
+void rk_devices_free(struct rk_devices *devices)
+{
+	if (!devices)
+		return;
+	rk_devices_stop(devices);
+	/* after the workers: the runs' stored captures have been told by now */
 	rk_run_free_deferred(devices);
 	free(devices->items);
 	free(devices);

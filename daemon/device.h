@@ -53,7 +53,14 @@ int rk_devices_usb_removed(struct rk_devices *devices, uint8_t bus, uint8_t addr
 const char *rk_devices_usb_claimant(struct rk_devices *devices, uint16_t vendor,
 		uint16_t product);
 
-/* Cancel every operation, close every device, remove the objects, free. */
+/*
+ * Cancel and answer every operation, then close every device and remove the
+ * objects (rekamd is stopping). The set stays, empty, for the done functions
+ * still to run on the worker pool; then rk_devices_free().
+ */
+void rk_devices_stop(struct rk_devices *devices);
+
+/* rk_devices_stop() if not done yet, and free the set. */
 void rk_devices_free(struct rk_devices *devices);
 
 /* Object paths of every device, for the manager's Devices property. */

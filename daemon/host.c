@@ -303,7 +303,11 @@ void rk_host_release_device(struct rk_device *dev)
 
 static int host_work_submit(struct rk_device *dev, rk_work_fn work, rk_work_fn done, void *data)
 {
-	return rk_worker_submit(dev->devices->daemon->workers, work, done, data);
+	char label[80];
+
+	/* named for the log, should it hold up rekamd's stop */
+	snprintf(label, sizeof(label), "device %s (plugin %s)", dev->name, dev->plugin->name);
+	return rk_worker_submit_labelled(dev->devices->daemon->workers, label, work, done, data);
 }
 
 /* --- options --------------------------------------------------------------- */

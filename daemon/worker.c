@@ -33,6 +33,13 @@
  * @data whether its work function ran. Every job submitted successfully
  * thus gets its done function called exactly once, and nothing leaks.
  *
+ * Draining: rk_worker_pool_drain() waits, with a limit, until the queue is
+ * empty and no worker runs a job; each worker records the job it runs, so a
+ * job that is still running at the limit can be named in the log. rekamd
+ * drains before it frees the pool, after it has asked every device to stop,
+ * so that a cancel its plugin queued still runs and a worker blocked in a
+ * vendor library does not hold up the stop for ever.
+ *
  * rk_worker_pool_free() may be called from a done function (the pool is
  * then released when that done function returns to the pool's dispatch);
  * it must not be called from a work function (it would wait for itself).
@@ -44,9 +51,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -61,6 +70,7 @@ struct job {
 	rk_worker_fn work;
 	rk_worker_fn done;
 	void *data;
+	char label[80]; /* for the log; "" when not named */
 };
 
 /* A singly linked FIFO. */
@@ -70,6 +80,15 @@ struct job_list {
 	unsigned int n;
 };
 
+struct rk_worker_pool;
+
+/* One worker thread. */
+struct worker {
+	struct rk_worker_pool *pool;
+	pthread_t thread;
+	struct job *job; /* the job it runs, or NULL (under the pool's lock) */
+};
+
 struct rk_worker_pool {
 	struct event_base *base;
 	struct event *wake; /* EV_READ | EV_PERSIST on efd */
@@ -77,6 +96,7 @@ struct rk_worker_pool {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* signalled on a new job or on stopping */
+	pthread_cond_t idle; /* signalled when a worker finishes a job */
 	struct job_list queue;
 	struct job_list done;
 	unsigned int pending; /* submitted, done function not called yet */
@@ -87,7 +107,7 @@ struct rk_worker_pool {
 	bool freed;	  /* rk_worker_pool_free() was called */
 
 	unsigned int n_threads;
-	pthread_t threads[MAX_THREADS];
+	struct worker workers[MAX_THREADS];
 };
 
 /* --- lists ------------------------------------------------------------------- */
@@ -142,29 +162,34 @@ static void wake_loop(struct rk_worker_pool *pool)
 		;
 }
 
-/* The next job to start, or NULL when the pool is stopping. */
-static struct job *take_job(struct rk_worker_pool *pool)
+/* The next job for @w to run, or NULL when the pool is stopping. */
+static struct job *take_job(struct worker *w)
 {
+	struct rk_worker_pool *pool = w->pool;
 	struct job *job;
 
 	pthread_mutex_lock(&pool->lock);
 	while (!pool->stopping && !pool->queue.head)
 		pthread_cond_wait(&pool->cond, &pool->lock);
 	job = pool->stopping ? NULL : list_pop(&pool->queue);
+	w->job = job; /* rk_worker_pool_drain() looks */
 	pthread_mutex_unlock(&pool->lock);
 	return job;
 }
 
 static void *worker_main(void *arg)
 {
-	struct rk_worker_pool *pool = arg;
+	struct worker *w = arg;
+	struct rk_worker_pool *pool = w->pool;
 	struct job *job;
 
-	while ((job = take_job(pool))) {
+	while ((job = take_job(w))) {
 		if (job->work)
 			job->work(job->data);
 		pthread_mutex_lock(&pool->lock);
+		w->job = NULL;
 		list_push(&pool->done, job);
+		pthread_cond_broadcast(&pool->idle);
 		pthread_mutex_unlock(&pool->lock);
 		wake_loop(pool);
 	}
@@ -182,7 +207,7 @@ static void stop_threads(struct rk_worker_pool *pool)
 	pthread_mutex_unlock(&pool->lock);
 
 	for (i = 0; i < pool->n_threads; i++)
-		pthread_join(pool->threads[i], NULL);
+		pthread_join(pool->workers[i].thread, NULL);
 	pool->n_threads = 0;
 }
 
@@ -201,7 +226,10 @@ static int start_threads(struct rk_worker_pool *pool, unsigned int n)
 		return -err;
 
 	while (pool->n_threads < n) {
-		err = pthread_create(&pool->threads[pool->n_threads], NULL, worker_main, pool);
+		struct worker *w = &pool->workers[pool->n_threads];
+
+		w->pool = pool;
+		err = pthread_create(&w->thread, NULL, worker_main, w);
 		if (err)
 			break;
 		pool->n_threads++;
@@ -240,6 +268,7 @@ static void destroy(struct rk_worker_pool *pool)
 	if (pool->efd >= 0)
 		close(pool->efd);
 	pthread_cond_destroy(&pool->cond);
+	pthread_cond_destroy(&pool->idle);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool);
 }
@@ -286,6 +315,7 @@ struct rk_worker_pool *rk_worker_pool_new(struct event_base *base, unsigned int 
 	pool->efd = -1;
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->cond, NULL);
+	pthread_cond_init(&pool->idle, NULL);
 
 	pool->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (pool->efd < 0) {
@@ -310,7 +340,8 @@ fail:
 	return NULL;
 }
 
-int rk_worker_submit(struct rk_worker_pool *pool, rk_worker_fn work, rk_worker_fn done, void *data)
+int rk_worker_submit_labelled(struct rk_worker_pool *pool, const char *label, rk_worker_fn work,
+		rk_worker_fn done, void *data)
 {
 	struct job *job;
 	int err = 0;
@@ -323,6 +354,7 @@ int rk_worker_submit(struct rk_worker_pool *pool, rk_worker_fn work, rk_worker_f
 	job->work = work;
 	job->done = done;
 	job->data = data;
+	snprintf(job->label, sizeof(job->label), "%s", label ? label : "");
 
 	pthread_mutex_lock(&pool->lock);
 	if (pool->stopping) {
@@ -337,6 +369,55 @@ int rk_worker_submit(struct rk_worker_pool *pool, rk_worker_fn work, rk_worker_f
 	if (err < 0)
 		free(job);
 	return err;
+}
+
+int rk_worker_submit(struct rk_worker_pool *pool, rk_worker_fn work, rk_worker_fn done, void *data)
+{
+	return rk_worker_submit_labelled(pool, NULL, work, done, data);
+}
+
+/* Is a job queued or running? Under the lock. */
+static bool busy(struct rk_worker_pool *pool)
+{
+	if (pool->queue.head)
+		return true;
+	for (unsigned int i = 0; i < pool->n_threads; i++)
+		if (pool->workers[i].job)
+			return true;
+	return false;
+}
+
+int rk_worker_pool_drain(struct rk_worker_pool *pool, unsigned int timeout_ms)
+{
+	struct timespec until;
+	int err = 0;
+
+	if (!pool)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+
+	pthread_mutex_lock(&pool->lock);
+	while (err != ETIMEDOUT && busy(pool))
+		err = pthread_cond_timedwait(&pool->idle, &pool->lock, &until);
+	if (!busy(pool)) {
+		pthread_mutex_unlock(&pool->lock);
+		return 0;
+	}
+	for (unsigned int i = 0; i < pool->n_threads; i++)
+		if (pool->workers[i].job)
+			rk_warn("worker pool: a job is still running after %u ms: %s", timeout_ms,
+				pool->workers[i].job->label[0] ? pool->workers[i].job->label :
+				"(a job of rekamd's own)");
+	if (pool->queue.n)
+		rk_warn("worker pool: %u more queued behind it", pool->queue.n);
+	pthread_mutex_unlock(&pool->lock);
+	return -ETIMEDOUT;
 }
 
 unsigned int rk_worker_pending(struct rk_worker_pool *pool)

@@ -24,8 +24,22 @@ struct rk_worker_pool *rk_worker_pool_new(struct event_base *base, unsigned int 
  */
 int rk_worker_submit(struct rk_worker_pool *pool, rk_worker_fn work, rk_worker_fn done, void *data);
 
+/* The same, naming the job @label (copied; cut at 79 bytes; NULL for none)
+ * for the log when it holds up rk_worker_pool_drain(). */
+int rk_worker_submit_labelled(struct rk_worker_pool *pool, const char *label, rk_worker_fn work,
+		rk_worker_fn done, void *data);
+
 /* Jobs queued or running (not yet done on the loop). */
 unsigned int rk_worker_pending(struct rk_worker_pool *pool);
+
+/*
+ * Wait up to @timeout_ms for the workers to run every queued job and finish
+ * the running ones (their done functions wait for the loop or for
+ * rk_worker_pool_free()). 0 once no job is queued or running; -ETIMEDOUT if
+ * one still is, after logging (at warning level) each job still running,
+ * by its label. Jobs may be submitted meanwhile. From the loop thread.
+ */
+int rk_worker_pool_drain(struct rk_worker_pool *pool, unsigned int timeout_ms);
 
 /*
  * Stop accepting jobs (rk_worker_submit() then returns -ESHUTDOWN), wait for

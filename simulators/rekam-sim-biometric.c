@@ -27,16 +27,6 @@ static struct bio bio = {
 
 /* --- options --------------------------------------------------------------------- */
 
-static int opt_port(struct sim *sim, const char *arg)
-{
-	uint64_t v;
-
-	if (sim_parse_uint(arg, 1, 65535, &v) < 0)
-		return -EINVAL;
-	bio.port = (unsigned int)v;
-	return 0;
-}
-
 static int opt_state(struct sim *sim, const char *arg)
 {
 	if (*arg != '/')
@@ -76,7 +66,7 @@ static int opt_make_keys(struct sim *sim, const char *arg)
 
 static const struct sim_option options[] = {
 	{ "port", "N", "the SBI port on 127.0.0.1 (default 4501; SBI services use 4501-4600)",
-		opt_port },
+		NULL, &bio.port, 1, 65535 },
 	{ "state", "DIR", "absolute directory of the device key and certificate (device.key, "
 		"device.pem), made there on first start; default: a new key in memory at every "
 		"start", opt_state },

@@ -39,26 +39,6 @@ static int parse_background(const char *text, enum camera_background *bg)
 
 /* --- options --------------------------------------------------------------------- */
 
-static int opt_port(struct sim *sim, const char *arg)
-{
-	uint64_t v;
-
-	if (sim_parse_uint(arg, 1, 65535, &v) < 0)
-		return -EINVAL;
-	cam.port = (unsigned int)v;
-	return 0;
-}
-
-static int opt_event_port(struct sim *sim, const char *arg)
-{
-	uint64_t v;
-
-	if (sim_parse_uint(arg, 1, 65535, &v) < 0)
-		return -EINVAL;
-	cam.event_port = (unsigned int)v;
-	return 0;
-}
-
 static int opt_size(struct sim *sim, const char *arg)
 {
 	char buf[32], *x;
@@ -109,9 +89,9 @@ static int opt_battery(struct sim *sim, const char *arg)
 
 static const struct sim_option options[] = {
 	{ "port", "N", "TCP port of the PTP/IP command channel on 127.0.0.1 (default 15740)",
-		opt_port },
+		NULL, &cam.port, 1, 65535 },
 	{ "event-port", "N", "TCP port of the event channel (default 15741); it may equal "
-		"--port, as on a real camera", opt_event_port },
+		"--port, as on a real camera", NULL, &cam.event_port, 1, 65535 },
 	{ "size", "WxH", "size of the captured JPEG in pixels, 16 to 8000 each (default "
 		"3000x4000)", opt_size },
 	{ "background", "red|blue", "colour of the cloth behind the applicant (default red)",
@@ -135,31 +115,10 @@ static int cmd_background(struct sim *sim, const char *arg, char *out, size_t ou
 	return 0;
 }
 
-static int cmd_busy(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	cam.busy = true;
-	snprintf(out, outlen, "the next InitiateCapture answers DeviceBusy");
-	return 0;
-}
-
-static int cmd_no_card(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	cam.no_card = true;
-	snprintf(out, outlen, "card=no");
-	return 0;
-}
-
 static int cmd_card(struct sim *sim, const char *arg, char *out, size_t outlen)
 {
 	cam.no_card = false;
 	snprintf(out, outlen, "card=yes");
-	return 0;
-}
-
-static int cmd_drop(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	cam.drop = true;
-	snprintf(out, outlen, "the next GetObject drops the connections halfway");
 	return 0;
 }
 
@@ -177,14 +136,15 @@ static const struct sim_command commands[] = {
 	{ "background", SIM_ARG_REQUIRED, "red|blue",
 		"the cloth behind the applicant for the next captures", cmd_background },
 	{ "busy", SIM_ARG_NONE, NULL,
-		"the next InitiateCapture answers DeviceBusy (0x2019)", cmd_busy },
+		"the next InitiateCapture answers DeviceBusy (0x2019)",
+		NULL, &cam.busy, "the next InitiateCapture answers DeviceBusy" },
 	{ "no-card", SIM_ARG_NONE, NULL,
 		"take the memory card out: no storage, InitiateCapture answers "
-		"StoreNotAvailable (0x2013) until card", cmd_no_card },
+		"StoreNotAvailable (0x2013) until card", NULL, &cam.no_card, "card=no" },
 	{ "card", SIM_ARG_NONE, NULL, "put the memory card back", cmd_card },
 	{ "drop", SIM_ARG_NONE, NULL,
 		"the next GetObject sends half of the image, then both TCP connections close",
-		cmd_drop },
+		NULL, &cam.drop, "the next GetObject drops the connections halfway" },
 	{ "battery", SIM_ARG_REQUIRED, "N",
 		"battery level 0-100 reported in BatteryLevel (0x5001)", cmd_battery },
 	{ NULL },

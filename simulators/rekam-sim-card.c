@@ -390,13 +390,6 @@ static int cmd_tear(struct sim *sim, const char *arg, char *out, size_t outlen)
 	return 0;
 }
 
-static int cmd_wrong_key(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	card.wrong_key = true;
-	snprintf(out, outlen, "the next MUTUAL AUTHENTICATE fails with 6300");
-	return 0;
-}
-
 static int cmd_lock(struct sim *sim, const char *arg, char *out, size_t outlen)
 {
 	int r;
@@ -429,7 +422,7 @@ static const struct sim_command commands[] = {
 		"without an answer (as remove)", cmd_tear },
 	{ "wrong-key", SIM_ARG_NONE, NULL,
 		"the next MUTUAL AUTHENTICATE fails (6300): the card holds another key",
-		cmd_wrong_key },
+		NULL, &card.wrong_key, "the next MUTUAL AUTHENTICATE fails with 6300" },
 	{ "lock", SIM_ARG_NONE, NULL,
 		"lock the card now (as its LOCK command): every later write answers 6985",
 		cmd_lock },

@@ -24,16 +24,6 @@ static struct central central = { .port = CENTRAL_PORT_DEFAULT };
 
 /* --- options --------------------------------------------------------------------- */
 
-static int opt_port(struct sim *sim, const char *arg)
-{
-	uint64_t v;
-
-	if (sim_parse_uint(arg, 1, 65535, &v) < 0)
-		return -EINVAL;
-	central.port = (unsigned int)v;
-	return 0;
-}
-
 static int opt_pki(struct sim *sim, const char *arg)
 {
 	if (!*arg)
@@ -56,7 +46,8 @@ static int opt_make_pki(struct sim *sim, const char *arg)
 }
 
 static const struct sim_option options[] = {
-	{ "port", "N", "the HTTPS port on 127.0.0.1 (default 8443)", opt_port },
+	{ "port", "N", "the HTTPS port on 127.0.0.1 (default 8443)",
+		NULL, &central.port, 1, 65535 },
 	{ "pki", "DIR", "the PKI written by --make-pki: ca.pem, server.pem/.key, ds.pem/.key; "
 		"required", opt_pki },
 	{ "db", "FILE", "the SQLite database of packets and issuances, created if missing "
@@ -72,13 +63,6 @@ static int cmd_refuse(struct sim *sim, const char *arg, char *out, size_t outlen
 {
 	central_http_refuse(&central);
 	snprintf(out, outlen, "not accepting connections on 127.0.0.1:%u", central.port);
-	return 0;
-}
-
-static int cmd_stall(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	central.stall = true;
-	snprintf(out, outlen, "requests are read and never answered");
 	return 0;
 }
 
@@ -132,13 +116,6 @@ static int cmd_slow(struct sim *sim, const char *arg, char *out, size_t outlen)
 	return r;
 }
 
-static int cmd_wrong_cert(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	central.wrong_cert = true;
-	snprintf(out, outlen, "new connections get a certificate from another CA");
-	return 0;
-}
-
 static int cmd_reset(struct sim *sim, const char *arg, char *out, size_t outlen)
 {
 	int r;
@@ -161,7 +138,8 @@ static const struct sim_command commands[] = {
 		"close the HTTPS listening socket: new connections are refused (reset listens "
 		"again); open connections go on", cmd_refuse },
 	{ "stall", SIM_ARG_NONE, NULL,
-		"accept connections and read requests, but never answer one", cmd_stall },
+		"accept connections and read requests, but never answer one",
+		NULL, &central.stall, "requests are read and never answered" },
 	{ "error", SIM_ARG_REQUIRED, "CODE [N [S]]",
 		"the next N requests (default 1) get HTTP CODE (500 or 503) with an error body, "
 		"and a Retry-After: S header when S is given", cmd_error },
@@ -172,7 +150,8 @@ static const struct sim_command commands[] = {
 		"new connections are rate-limited to BYTES-PER-S each way (TLS bytes)", cmd_slow },
 	{ "wrong-cert", SIM_ARG_NONE, NULL,
 		"new connections get a server certificate from a CA made up at start, which no "
-		"station trusts", cmd_wrong_cert },
+		"station trusts",
+		NULL, &central.wrong_cert, "new connections get a certificate from another CA" },
 	{ "reset", SIM_ARG_NONE, NULL,
 		"clear every fault above and accept connections again", cmd_reset },
 	{ NULL },

@@ -30,16 +30,6 @@ static struct printer printer = {
 
 /* --- options --------------------------------------------------------------------- */
 
-static int opt_port(struct sim *sim, const char *arg)
-{
-	uint64_t v;
-
-	if (sim_parse_uint(arg, 1, 65535, &v) < 0)
-		return -EINVAL;
-	printer.port = (unsigned int)v;
-	return 0;
-}
-
 static int opt_output_dir(struct sim *sim, const char *arg)
 {
 	struct stat st;
@@ -95,7 +85,7 @@ static int opt_serial(struct sim *sim, const char *arg)
 
 static const struct sim_option options[] = {
 	{ "port", "N", "TCP port of the IPP printer on 127.0.0.1 (default 8631); the printer "
-		"is ipp://127.0.0.1:N/ipp/print", opt_port },
+		"is ipp://127.0.0.1:N/ipp/print", NULL, &printer.port, 1, 65535 },
 	{ "output-dir", "DIR", "where every printed side is written as "
 		"job-NNNN-front.png / job-NNNN-back.png (required; an existing directory)",
 		opt_output_dir },

@@ -43,26 +43,6 @@ static int set_word(char *dst, size_t size, const char *arg, const char *extra)
 
 /* --- options --------------------------------------------------------------------- */
 
-static int opt_port(struct sim *sim, const char *arg)
-{
-	uint64_t v;
-
-	if (sim_parse_uint(arg, 0, 65535, &v) < 0)
-		return -EINVAL;
-	scn.port = (unsigned int)v;
-	return 0;
-}
-
-static int opt_adf(struct sim *sim, const char *arg)
-{
-	uint64_t v;
-
-	if (sim_parse_uint(arg, 0, SCANNER_ADF_MAX, &v) < 0)
-		return -EINVAL;
-	scn.adf_sheets = (unsigned int)v;
-	return 0;
-}
-
 static int opt_document(struct sim *sim, const char *arg)
 {
 	enum scanner_doc doc;
@@ -93,8 +73,9 @@ static int opt_serial(struct sim *sim, const char *arg)
 
 static const struct sim_option options[] = {
 	{ "port", "N", "TCP port of the eSCL server on 127.0.0.1 (default 8095; 0 picks a free "
-		"one, shown by the device socket and status)", opt_port },
-	{ "adf", "N", "sheets in the feeder at start, 0 to 50 (default 2)", opt_adf },
+		"one, shown by the device socket and status)", NULL, &scn.port, 0, 65535 },
+	{ "adf", "N", "sheets in the feeder at start, 0 to 50 (default 2)",
+		NULL, &scn.adf_sheets, 0, SCANNER_ADF_MAX },
 	{ "document", "DOC", "what lies on the glass and in the feeder: f102 (two pages), kk, "
 		"akta_nikah, ijazah or blank (default f102)", opt_document },
 	{ "nik", "DIGITS", "the applicant's NIK, 16 digits (default from the seed)", opt_nik },
@@ -206,13 +187,6 @@ static int cmd_slow(struct sim *sim, const char *arg, char *out, size_t outlen)
 	return 0;
 }
 
-static int cmd_drop(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	scn.drop = true;
-	snprintf(out, outlen, "the next page stops halfway and the connection closes");
-	return 0;
-}
-
 static const struct sim_command commands[] = {
 	{ "load", SIM_ARG_REQUIRED, "N [DOC]",
 		"put N sheets in the feeder (of document DOC: f102, kk, akta_nikah, ijazah, "
@@ -234,7 +208,8 @@ static const struct sim_command commands[] = {
 	{ "slow", SIM_ARG_REQUIRED, "MS",
 		"every page takes MS more real milliseconds; 0 turns it off", cmd_slow },
 	{ "drop", SIM_ARG_NONE, NULL,
-		"the next page sends half of its JPEG, then the connection closes", cmd_drop },
+		"the next page sends half of its JPEG, then the connection closes",
+		NULL, &scn.drop, "the next page stops halfway and the connection closes" },
 	{ NULL },
 };
 

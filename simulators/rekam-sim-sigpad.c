@@ -69,27 +69,6 @@ static const struct sim_option options[] = {
 
 /* --- control commands ---------------------------------------------------------------- */
 
-static int cmd_pen_timeout(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	pad.pen_timeout = true;
-	snprintf(out, outlen, "the next capture gets no pen contact");
-	return 0;
-}
-
-static int cmd_unplug_mid(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	pad.unplug_mid_capture = true;
-	snprintf(out, outlen, "the next capture unplugs the pad after half of its points");
-	return 0;
-}
-
-static int cmd_garbage(struct sim *sim, const char *arg, char *out, size_t outlen)
-{
-	pad.garbage = true;
-	snprintf(out, outlen, "a line of random bytes precedes the next line to the host");
-	return 0;
-}
-
 static int cmd_oversized(struct sim *sim, const char *arg, char *out, size_t outlen)
 {
 	pad.oversized = true;
@@ -130,12 +109,15 @@ static int cmd_points(struct sim *sim, const char *arg, char *out, size_t outlen
 static const struct sim_command commands[] = {
 	{ "pen-timeout", SIM_ARG_NONE, NULL,
 		"the next capture gets no pen contact: ERR timeout once its timeout has passed",
-		cmd_pen_timeout },
+		NULL, &pad.pen_timeout, "the next capture gets no pen contact" },
 	{ "unplug-mid-capture", SIM_ARG_NONE, NULL,
 		"the next capture sends half of its points, then the pad is unplugged "
-		"(as unplug; replug brings it back)", cmd_unplug_mid },
+		"(as unplug; replug brings it back)",
+		NULL, &pad.unplug_mid_capture,
+		"the next capture unplugs the pad after half of its points" },
 	{ "garbage", SIM_ARG_NONE, NULL,
-		"the pad sends a line of random bytes before its next line", cmd_garbage },
+		"the pad sends a line of random bytes before its next line",
+		NULL, &pad.garbage, "a line of random bytes precedes the next line to the host" },
 	{ "oversized", SIM_ARG_NONE, NULL,
 		"the pad sends a 5000-byte line before its next line", cmd_oversized },
 	{ "name", SIM_ARG_OPTIONAL, "TEXT",

@@ -116,6 +116,19 @@ void sim_help_item(FILE *out, const char *left, const char *text)
 	fputc('\n', out);
 }
 
+/* A simulator's own option: its set(), or a number into *number. */
+static int set_option(struct sim *sim, const struct sim_option *o, const char *arg)
+{
+	uint64_t v;
+
+	if (o->set)
+		return o->set(sim, arg);
+	if (!arg || sim_parse_uint(arg, o->min, o->max, &v) < 0)
+		return -EINVAL;
+	*o->number = (unsigned int)v;
+	return 0;
+}
+
 static int parse_args(struct sim *sim, int argc, char **argv)
 {
 	static const struct option common[] = {
@@ -184,7 +197,7 @@ static int parse_args(struct sim *sim, int argc, char **argv)
 			if (c >= OPT_SPECIFIC && c < OPT_SPECIFIC + (int)nspec) {
 				const struct sim_option *o = &d->options[c - OPT_SPECIFIC];
 
-				if (o->set(sim, optarg) < 0) {
+				if (set_option(sim, o, optarg) < 0) {
 					fprintf(stderr, "%s: invalid --%s '%s'\n", d->name, o->name,
 							optarg ? optarg : "");
 					r = EX_USAGE;

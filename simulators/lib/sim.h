@@ -118,6 +118,9 @@ enum sim_arg { SIM_ARG_NONE, SIM_ARG_REQUIRED, SIM_ARG_OPTIONAL };
  * A control command. run() writes its answer text into out (may stay empty)
  * and returns 0 for "OK [out]" or a negative errno for "ERR <out>" (when out
  * is empty, the errno's description is used).
+ *
+ * A command without run() arms a one-shot fault: it sets *arm to true and
+ * answers "OK <armed>" (SIM_ARG_NONE).
  */
 struct sim_command {
 	const char *name;
@@ -125,14 +128,22 @@ struct sim_command {
 	const char *arg_help; /* e.g. "MS", "TEXT" */
 	const char *help;     /* one sentence or two for --help and `help` */
 	int (*run)(struct sim *sim, const char *arg, char *out, size_t outlen);
+	bool *arm;
+	const char *armed;
 };
 
-/* A simulator-specific command-line option (long form only). */
+/*
+ * A simulator-specific command-line option (long form only). An option
+ * without set() takes a whole number from min to max into *number (any
+ * other value is refused like a set() that returns -EINVAL).
+ */
 struct sim_option {
 	const char *name;
 	const char *arg_help; /* NULL: a flag without a value */
 	const char *help;
 	int (*set)(struct sim *sim, const char *arg); /* -EINVAL: bad value */
+	unsigned int *number;
+	unsigned int min, max;
 };
 
 struct sim_device_ops {

@@ -256,22 +256,9 @@ static void expect_error(const char *what, const char *dev, const char *fault, c
 
 static void test_self_test(void)
 {
-	DBusMessage *reply = tc_call(conn, FINGER, "SelfTest");
-	DBusMessageIter iter, array;
-	dbus_bool_t passed = FALSE;
-	int n = 0;
+	int n;
 
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-		dbus_message_iter_init(reply, &iter);
-		dbus_message_iter_get_basic(&iter, &passed);
-		dbus_message_iter_next(&iter);
-		dbus_message_iter_recurse(&iter, &array);
-		for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
-				dbus_message_iter_next(&array))
-			n++;
-	}
-	dbus_message_unref(reply);
-	tap_ok(passed, "the self-test passes");
+	tap_ok(tc_self_test(conn, FINGER, 20000, &n), "the self-test passes");
 	tap_is_int(n, 3, "... in three steps: discovery, device info, status");
 }
 
@@ -403,12 +390,10 @@ int main(void)
 {
 	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
 	const char *top = getenv("top_builddir");
-	char sim[512], sock[128], config[128], sim_log[128], log_path[128], rekamd_path[512];
-	char plugin_dir[512], state_arg[160], keys[128], other_keys[128], port_arg[16], *log;
-	DBusError err;
+	char sim[512], sock[128], sim_log[128], log_path[128], text[1024];
+	char keys[128], other_keys[128], port_arg[16], *log;
 	pid_t sim_pid = -1, rk_pid;
 	unsigned int port = 0;
-	FILE *f;
 
 	if (!rekamd || !plugins || !top)
 		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set (run through make "
@@ -418,15 +403,11 @@ int main(void)
 	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-biometric", top);
 	snprintf(sock, sizeof(sock), "%s/bio.sock", tb.dir);
 	snprintf(control, sizeof(control), "%s/bio.control", tb.dir);
-	snprintf(config, sizeof(config), "%s/rekamd.conf", tb.dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(keys, sizeof(keys), "%s/keys", tb.dir);
 	snprintf(other_keys, sizeof(other_keys), "%s/other-keys", tb.dir);
 	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
 	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
-	snprintf(rekamd_path, sizeof(rekamd_path), "%s", rekamd);
-	snprintf(plugin_dir, sizeof(plugin_dir), "%s", plugins);
-	snprintf(state_arg, sizeof(state_arg), "%s", state_dir);
 
 	/* an SBI service on a free port, 20 times faster than life */
 	srand((unsigned int)getpid());
@@ -435,20 +416,8 @@ int main(void)
 		snprintf(port_arg, sizeof(port_arg), "%u", port);
 		char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--port", port_arg,
 			"--state", keys, "--seed", "11", "--time-scale", "0.05", NULL };
-		sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
-		bool exited = false;
-
-		for (int i = 0; i < 200 && access(control, F_OK) != 0 && !exited; i++) {
-			exited = testbus_wait(sim_pid, 0) >= 0; /* exited: the port is taken */
-			usleep(50 * 1000);
-		}
-		if (access(control, F_OK) != 0) {
-			if (!exited) {
-				kill(sim_pid, SIGTERM);
-				testbus_wait(sim_pid, 5000);
-			}
-			sim_pid = -1;
-		}
+		/* -1 when it exited: the port is taken */
+		sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
 	}
 	if (sim_pid < 0)
 		tap_bail("rekam-sim-biometric did not start");
@@ -457,11 +426,8 @@ int main(void)
 	char *mk_argv[] = { sim, "--make-keys", other_keys, NULL };
 	if (testbus_wait(testbus_spawn(&tb, mk_argv, NULL, sim_log), 60000) != 0)
 		tap_bail("rekam-sim-biometric --make-keys failed");
-	f = fopen(config, "w");
-	if (!f)
-		tap_bail("cannot write %s", config);
 	/* the fingers: a range of ports around the service; the eyes: its port */
-	fprintf(f, "[station]\nid = 6305-TEST-01\n"
+	snprintf(text, sizeof(text), "[station]\nid = 6305-TEST-01\n"
 		"[device fingers]\nplugin = fingerprint-sbi\nconnection = sbi:127.0.0.1:%u-%u\n"
 		"trust = %s/device.pem\n"
 		"[device eyes]\nplugin = iris-sbi\nconnection = sbi:127.0.0.1:%u\ntype = Iris\n"
@@ -469,19 +435,7 @@ int main(void)
 		"[device stranger]\nplugin = fingerprint-sbi\nconnection = sbi:127.0.0.1:%u\n"
 		"trust = %s/device.pem\n",
 		port - 2, port + 2, keys, port, port, other_keys);
-	fclose(f);
-	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
-		"--plugin-dir", plugin_dir, NULL };
-	rk_pid = testbus_spawn(&tb, rk_argv, NULL, log_path);
-
-	dbus_error_init(&err);
-	conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
-	if (!conn)
-		tap_bail("cannot connect to the test bus");
-	for (int i = 0; i < 200 && !dbus_bus_name_has_owner(conn, TC_NAME, NULL); i++)
-		usleep(50 * 1000);
-	if (!dbus_bus_name_has_owner(conn, TC_NAME, NULL))
-		tap_bail("rekamd did not start");
+	rk_pid = testbus_start_rekamd(&tb, plugins, text, NULL, NULL, &conn);
 
 	test_open();
 	test_ten_fingers_two_irises();

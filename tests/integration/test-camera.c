@@ -159,21 +159,10 @@ static void test_open(void)
 
 static void test_self_test(void)
 {
-	DBusMessage *reply = tc_call(conn, CAM, "SelfTest");
-	DBusMessageIter iter, array;
-	dbus_bool_t passed = FALSE;
-	int n = 0;
+	bool passed;
+	int n;
 
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-		dbus_message_iter_init(reply, &iter);
-		dbus_message_iter_get_basic(&iter, &passed);
-		dbus_message_iter_next(&iter);
-		dbus_message_iter_recurse(&iter, &array);
-		for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
-				dbus_message_iter_next(&array))
-			n++;
-	}
-	dbus_message_unref(reply);
+	passed = tc_self_test(conn, CAM, 20000, &n);
 	tap_ok(passed, "the camera's self-test passes");
 	tap_is_int(n, 3, "... in three steps (connect, battery, capture)");
 
@@ -182,12 +171,7 @@ static void test_self_test(void)
 	for (int i = 0; i < 20 && passed; i++) {
 		if (i)
 			usleep(250 * 1000);
-		reply = tc_call(conn, CAM, "SelfTest");
-		if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-			dbus_message_iter_init(reply, &iter);
-			dbus_message_iter_get_basic(&iter, &passed);
-		}
-		dbus_message_unref(reply);
+		passed = tc_self_test(conn, CAM, 20000, NULL);
 	}
 	tap_ok(!passed, "with the battery at 10 %%, the self-test fails");
 	control_ok("battery 100");
@@ -464,14 +448,12 @@ int main(void)
 {
 	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
 	const char *top = getenv("top_builddir");
-	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
-	char state_arg[160], port[16], event_port[16], env_home[160], env_state[160];
+	char sim[512], sock[128], sim_log[128], text[600];
+	char port[16], event_port[16], env_home[160], env_state[160];
 	char log_path[128], env_vg[600], env_lsan[600], *log;
 	const char *srcdir = getenv("top_srcdir");
 	unsigned int p1, p2;
-	DBusError err;
 	pid_t sim_pid, rk_pid;
-	FILE *f;
 
 	if (!rekamd || !plugins || !top)
 		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set "
@@ -481,15 +463,11 @@ int main(void)
 	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-camera", top);
 	snprintf(sock, sizeof(sock), "%s/cam.sock", tb.dir);
 	snprintf(control, sizeof(control), "%s/cam.control", tb.dir);
-	snprintf(config, sizeof(config), "%s/rekamd.conf", tb.dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(home, sizeof(home), "%s/home", tb.dir);
 	snprintf(gpstate, sizeof(gpstate), "%s/gpstate", tb.dir);
 	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
 	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
-	snprintf(rekamd_path, sizeof(rekamd_path), "%s", rekamd);
-	snprintf(plugin_dir, sizeof(plugin_dir), "%s", plugins);
-	snprintf(state_arg, sizeof(state_arg), "%s", state_dir);
 	if (mkdir(home, 0555) < 0 || mkdir(gpstate, 0700) < 0)
 		tap_bail("cannot make the test's directories");
 	snprintf(env_home, sizeof(env_home), "HOME=%s", home);
@@ -501,22 +479,15 @@ int main(void)
 	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "7",
 		"--time-scale", "0.05", "--size", "600x800", "--background", "red", "--port", port,
 		"--event-port", event_port, "--verbose", NULL };
-	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
-	for (int i = 0; i < 200 && access(control, F_OK) != 0; i++)
-		usleep(50 * 1000);
-	if (access(control, F_OK) != 0)
+	sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
+	if (sim_pid < 0)
 		tap_bail("rekam-sim-camera did not start");
 
-	f = fopen(config, "w");
-	if (!f)
-		tap_bail("cannot write %s", config);
-	fprintf(f, "[station]\nid = 6305-TEST-01\n[photo]\nbackground-odd = red\n"
+	snprintf(text, sizeof(text), "[station]\nid = 6305-TEST-01\n[photo]\nbackground-odd = red\n"
 		   "background-even = blue\n[device camera0]\nplugin = camera-gphoto2\n"
 		   "connection = ptpip:127.0.0.1:%u:%u\npoll-interval = 300\n"
 		   "capture-timeout = 4000\n[device usbcam]\nplugin = camera-gphoto2\n", p1, p2);
-	fclose(f);
-	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
-		"--plugin-dir", plugin_dir, "--plugins", "camera-*", "--verbose", NULL };
+	char *rk_args[] = { "--plugins", "camera-*", "--verbose", NULL };
 	/* under valgrind or LeakSanitizer: libgphoto2's own leaks are not ours */
 	snprintf(env_vg, sizeof(env_vg), "VALGRIND_OPTS=--keep-debuginfo=yes "
 		"--suppressions=%s/tests/integration/"
@@ -524,16 +495,7 @@ int main(void)
 	snprintf(env_lsan, sizeof(env_lsan), "LSAN_OPTIONS=suppressions=%s/tests/integration/"
 		"gphoto2.lsan:print_suppressions=0", srcdir ? srcdir : ".");
 	char *rk_env[] = { env_home, env_state, env_vg, env_lsan, NULL };
-	rk_pid = testbus_spawn(&tb, rk_argv, rk_env, log_path);
-
-	dbus_error_init(&err);
-	conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
-	if (!conn)
-		tap_bail("cannot connect to the test bus");
-	for (int i = 0; i < 400 && !dbus_bus_name_has_owner(conn, TC_NAME, NULL); i++)
-		usleep(50 * 1000);
-	if (!dbus_bus_name_has_owner(conn, TC_NAME, NULL))
-		tap_bail("rekamd did not start");
+	rk_pid = testbus_start_rekamd(&tb, plugins, text, rk_args, rk_env, &conn);
 
 	test_open();
 	tc_is_result(tc_call(conn, CAM, "Claim"), "", "the client claims the camera");

@@ -131,24 +131,9 @@ static void test_claims(void)
 
 static void test_self_test(void)
 {
-	DBusMessage *reply = call(a, CAM0, "SelfTest");
-	DBusMessageIter iter, array, step;
-	dbus_bool_t passed = FALSE;
-	int n = 0;
+	int n;
 
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-		dbus_message_iter_init(reply, &iter);
-		dbus_message_iter_get_basic(&iter, &passed);
-		dbus_message_iter_next(&iter);
-		dbus_message_iter_recurse(&iter, &array);
-		while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT) {
-			dbus_message_iter_recurse(&array, &step);
-			n++;
-			dbus_message_iter_next(&array);
-		}
-	}
-	dbus_message_unref(reply);
-	tap_ok(passed, "SelfTest passes");
+	tap_ok(tc_self_test(a, CAM0, 20000, &n), "SelfTest passes");
 	tap_is_int(n, 2, "... reporting its two steps");
 }
 

@@ -10,8 +10,9 @@
  * grey JPEG of the family card; then the faults as the operator meets them
  * (a jam mid-document, an empty feeder, an open cover, cancel, a timeout,
  * bad options, unplug and replug), each a clear D-Bus error that loses
- * nothing and leaves the scanner usable; and SANE's own test backend as a
- * second path.
+ * nothing and leaves the scanner usable; SANE's own test backend as a
+ * second path; and last, rekamd told to stop in the middle of a slow scan:
+ * the scan is cancelled and rekamd exits without waiting for libsane.
  */
 #include <config.h>
 
@@ -168,22 +169,9 @@ static void test_discovery(void)
 
 static void test_self_test(void)
 {
-	DBusMessage *reply = tc_call_msg(conn, tc_new_call(SCANNER, TC_DEVICE, "SelfTest"), 60000);
-	DBusMessageIter iter, array;
-	dbus_bool_t passed = FALSE;
-	int n = 0;
+	int n;
 
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-		dbus_message_iter_init(reply, &iter);
-		dbus_message_iter_get_basic(&iter, &passed);
-		dbus_message_iter_next(&iter);
-		dbus_message_iter_recurse(&iter, &array);
-		for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
-				dbus_message_iter_next(&array))
-			n++;
-	}
-	dbus_message_unref(reply);
-	tap_ok(passed, "the scanner's self-test passes");
+	tap_ok(tc_self_test(conn, SCANNER, 60000, &n), "the scanner's self-test passes");
 	tap_is_int(n, 3, "... in three steps (connection, options, a test scan)");
 }
 
@@ -397,6 +385,39 @@ static void test_sane_test_backend(void)
 	tc_is_result(tc_call(conn, TESTSCAN, "Release"), "", "... released");
 }
 
+/* SIGTERM while a slow page is on its way: rekamd cancels the scan, closes
+ * the scanner and exits, although libsane would wait minutes for the page. */
+static void test_stop_during_scan(pid_t rk_pid, const char *log_path)
+{
+	DBusPendingCall *pending = NULL;
+	DBusMessage *call;
+	char *log;
+
+	tc_is_result(tc_call(conn, SCANNER, "Claim"), "", "the client claims the scanner again");
+	control_ok("slow 600000");
+	call = tc_capture_call(SCANNER, NULL);
+	dbus_connection_send_with_reply(conn, call, &pending, 60000);
+	dbus_message_unref(call);
+	dbus_connection_flush(conn);
+	tap_ok(tc_wait_prop(conn, SCANNER, "State", "busy", 10000),
+		"a scan whose page takes ten minutes runs");
+	kill(rk_pid, SIGTERM);
+	dbus_pending_call_block(pending);
+	result_is(dbus_pending_call_steal_reply(pending), TC_ERR "Cancelled",
+		"SIGTERM during it: the capture ends with Cancelled");
+	dbus_pending_call_unref(pending);
+	tap_is_int(testbus_wait(rk_pid, 20000), 0, "... and rekamd stops cleanly, not waiting "
+		"for the page");
+	log = testbus_read_file(log_path);
+	tap_contains(log, SCANNER ": its capture is cancelled: rekamd is stopping",
+		"... its log says the capture was cancelled");
+	tap_ok(log && !strstr(log, "left watches or timers behind") &&
+		!strstr(log, "did not stop") && !strstr(log, "still busy"),
+		"the scanner plugin left nothing behind, and no worker held up the stop");
+	free(log);
+	control_ok("slow 0");
+}
+
 /* --- setup ------------------------------------------------------------------------------------ */
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -416,11 +437,9 @@ int main(void)
 {
 	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
 	const char *top = getenv("top_builddir"), *src = getenv("top_srcdir");
-	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
+	char sim[512], sock[128], sim_log[128];
 	char sane_dir[128], text[512], escl[128], env_sane[160], env_vg[600], env_lsan[600];
 	char log_path[128];
-	char state_arg[160], *log;
-	DBusError err;
 	pid_t sim_pid, rk_pid;
 
 	if (!rekamd || !plugins || !top || !src)
@@ -434,22 +453,18 @@ int main(void)
 	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-scanner", top);
 	snprintf(sock, sizeof(sock), "%s/scn.sock", tb.dir);
 	snprintf(control, sizeof(control), "%s/scn.control", tb.dir);
-	snprintf(config, sizeof(config), "%s/rekamd.conf", tb.dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
 	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
 	snprintf(sane_dir, sizeof(sane_dir), "%s/sane", tb.dir);
-	snprintf(rekamd_path, sizeof(rekamd_path), "%s", rekamd);
-	snprintf(plugin_dir, sizeof(plugin_dir), "%s", plugins);
-	snprintf(state_arg, sizeof(state_arg), "%s", state_dir);
 
 	/* The scanner, a hundred times faster than life, on a port of its choice. */
 	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "11",
 		"--time-scale", "0.01", "--port", "0", "--adf", "2", "--document", "f102", "--verbose",
 		NULL };
-	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
-	for (int i = 0; i < 100 && access(control, F_OK) != 0; i++)
-		usleep(50 * 1000);
+	sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
+	if (sim_pid < 0)
+		tap_bail("rekam-sim-scanner did not start");
 	/* the socket file appears at bind(), a moment before listen(): ask until it answers */
 	for (int i = 0; i < 100 && (sim_status("escl", escl, sizeof(escl)), !escl[0]); i++)
 		usleep(50 * 1000);
@@ -468,7 +483,6 @@ int main(void)
 		"[device scanner]\nplugin = scanner-sane\nconnection = sane:airscan:e0:Rekam Sim\n"
 		"resolution = 100\npresence-check = 1\n"
 		"[device testscan]\nplugin = scanner-sane\nconnection = sane:test:0\n");
-	write_file(tb.dir, "rekamd.conf", text);
 
 	snprintf(env_sane, sizeof(env_sane), "SANE_CONFIG_DIR=%s", sane_dir);
 	/* under valgrind: libsane's own leaks are suppressed (named after their
@@ -480,18 +494,7 @@ int main(void)
 	snprintf(env_lsan, sizeof(env_lsan), "LSAN_OPTIONS=suppressions=%s/tests/integration/"
 		"scanner-sane.lsan:print_suppressions=0", src);
 	char *env[] = { env_sane, env_vg, env_lsan, NULL };
-	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
-		"--plugin-dir", plugin_dir, NULL };
-	rk_pid = testbus_spawn(&tb, rk_argv, env, log_path);
-
-	dbus_error_init(&err);
-	conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
-	if (!conn)
-		tap_bail("cannot connect to the test bus");
-	for (int i = 0; i < 200 && !dbus_bus_name_has_owner(conn, TC_NAME, NULL); i++)
-		usleep(50 * 1000);
-	if (!dbus_bus_name_has_owner(conn, TC_NAME, NULL))
-		tap_bail("rekamd did not start");
+	rk_pid = testbus_start_rekamd(&tb, plugins, text, NULL, env, &conn);
 
 	test_discovery();
 	test_self_test();
@@ -504,16 +507,8 @@ int main(void)
 	test_unplug();
 	tc_is_result(tc_call(conn, SCANNER, "Release"), "", "the client releases the scanner");
 	test_sane_test_backend();
+	test_stop_during_scan(rk_pid, log_path);
 
-	kill(rk_pid, SIGTERM);
-	/* rekamd's stop waits for its workers; one may still be inside
-	 * libsane reopening the scanner after the unplug tests (sane-airscan
-	 * gives a device up to a minute): give it that long */
-	tap_is_int(testbus_wait(rk_pid, 90000), 0, "rekamd stops cleanly");
-	log = testbus_read_file(log_path);
-	tap_ok(log && !strstr(log, "left watches or timers behind") &&
-		!strstr(log, "did not stop"), "the scanner plugin left nothing behind");
-	free(log);
 	kill(sim_pid, SIGTERM);
 	tap_is_int(testbus_wait(sim_pid, 10000), 0, "the simulator stops cleanly");
 

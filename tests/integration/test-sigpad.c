@@ -108,22 +108,9 @@ static void test_discovery(void)
 
 static void test_self_test(void)
 {
-	DBusMessage *reply = tc_call(conn, PAD, "SelfTest");
-	DBusMessageIter iter, array;
-	dbus_bool_t passed = FALSE;
-	int n = 0;
+	int n;
 
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
-		dbus_message_iter_init(reply, &iter);
-		dbus_message_iter_get_basic(&iter, &passed);
-		dbus_message_iter_next(&iter);
-		dbus_message_iter_recurse(&iter, &array);
-		for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
-				dbus_message_iter_next(&array))
-			n++;
-	}
-	dbus_message_unref(reply);
-	tap_ok(passed, "the pad's self-test passes");
+	tap_ok(tc_self_test(conn, PAD, 20000, &n), "the pad's self-test passes");
 	tap_is_int(n, 4, "... with the pad's four steps");
 }
 
@@ -183,11 +170,8 @@ int main(void)
 {
 	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
 	const char *top = getenv("top_builddir");
-	char sim[512], sock[128], config[128], sim_log[128], rekamd_path[512], plugin_dir[512];
-	char state_arg[160], *log;
-	DBusError err;
+	char sim[512], sock[128], sim_log[128], text[512], *log;
 	pid_t sim_pid, rk_pid;
-	FILE *f;
 
 	if (!rekamd || !plugins || !top)
 		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set (run through make "
@@ -197,41 +181,20 @@ int main(void)
 	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-sigpad", top);
 	snprintf(sock, sizeof(sock), "%s/pad.sock", tb.dir);
 	snprintf(control, sizeof(control), "%s/pad.control", tb.dir);
-	snprintf(config, sizeof(config), "%s/rekamd.conf", tb.dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
 	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
-	snprintf(rekamd_path, sizeof(rekamd_path), "%s", rekamd);
-	snprintf(plugin_dir, sizeof(plugin_dir), "%s", plugins);
-	snprintf(state_arg, sizeof(state_arg), "%s", state_dir);
 
 	/* The pad, 20 times faster than life. */
 	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "11",
 		"--time-scale", "0.05", NULL };
-	sim_pid = testbus_spawn(&tb, sim_argv, NULL, sim_log);
-	for (int i = 0; i < 100 && access(control, F_OK) != 0; i++)
-		usleep(50 * 1000);
-	if (access(control, F_OK) != 0)
+	sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
+	if (sim_pid < 0)
 		tap_bail("rekam-sim-sigpad did not start");
 
-	f = fopen(config, "w");
-	if (!f)
-		tap_bail("cannot write %s", config);
-	fprintf(f, "[station]\nid = 6305-TEST-01\n[device pad]\nplugin = sigpad-sim\n"
-		   "connection = sim:unix:%s\n", sock);
-	fclose(f);
-	char *rk_argv[] = { rekamd_path, "--session", "--state-dir", state_arg, "--config", config,
-		"--plugin-dir", plugin_dir, NULL };
-	rk_pid = testbus_spawn(&tb, rk_argv, NULL, log_path);
-
-	dbus_error_init(&err);
-	conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
-	if (!conn)
-		tap_bail("cannot connect to the test bus");
-	for (int i = 0; i < 200 && !dbus_bus_name_has_owner(conn, TC_NAME, NULL); i++)
-		usleep(50 * 1000);
-	if (!dbus_bus_name_has_owner(conn, TC_NAME, NULL))
-		tap_bail("rekamd did not start");
+	snprintf(text, sizeof(text), "[station]\nid = 6305-TEST-01\n[device pad]\n"
+		"plugin = sigpad-sim\nconnection = sim:unix:%s\n", sock);
+	rk_pid = testbus_start_rekamd(&tb, plugins, text, NULL, NULL, &conn);
 
 	test_discovery();
 	tc_is_result(tc_call(conn, PAD, "Claim"), "", "the client claims the pad");

@@ -20,6 +20,8 @@
 #include "tap.h"
 #include "testbus.h"
 
+#define RK_TEST_BUS_NAME "id.rekam.Station1"
+
 static const char *dbus_daemon_path(void)
 {
 	const char *path = getenv("REKAM_DBUS_DAEMON");
@@ -180,6 +182,66 @@ int testbus_wait(pid_t pid, int timeout_ms)
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return -1;
+}
+
+pid_t testbus_start_sim(struct testbus *tb, char *const argv[], const char *control,
+		const char *log_path)
+{
+	pid_t pid = testbus_spawn(tb, argv, NULL, log_path);
+	bool exited = false;
+
+	for (int i = 0; i < 200 && access(control, F_OK) != 0 && !exited; i++) {
+		exited = testbus_wait(pid, 0) >= 0;
+		usleep(50 * 1000);
+	}
+	if (access(control, F_OK) == 0)
+		return pid;
+	if (!exited) {
+		kill(pid, SIGTERM);
+		testbus_wait(pid, 5000);
+	}
+	return -1;
+}
+
+pid_t testbus_start_rekamd(struct testbus *tb, const char *plugin_dir, const char *config,
+		char *const args[], char *const env[], DBusConnection **conn)
+{
+	char *argv[64] = { getenv("REKAMD"), "--session", "--state-dir", NULL, "--config", NULL,
+		"--plugin-dir", (char *)plugin_dir };
+	char state_dir[128], config_path[128], log_path[128];
+	DBusError err;
+	int n = 8;
+	FILE *f;
+	pid_t pid;
+
+	if (!argv[0] || !plugin_dir)
+		tap_bail("REKAMD or the plugin directory is not set (run through make check)");
+	snprintf(state_dir, sizeof(state_dir), "%s/state", tb->dir);
+	snprintf(config_path, sizeof(config_path), "%s/rekamd.conf", tb->dir);
+	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb->dir);
+	argv[3] = state_dir;
+	argv[5] = config_path;
+	for (; args && *args && n < 63; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+
+	f = fopen(config_path, "w");
+	if (!f || fputs(config, f) < 0 || fclose(f) != 0)
+		tap_bail("cannot write %s", config_path);
+	pid = testbus_spawn(tb, argv, env, log_path);
+
+	dbus_error_init(&err);
+	*conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
+	if (!*conn)
+		tap_bail("cannot connect to the test bus: %s", err.message);
+	for (int i = 0; i < 400 && !dbus_bus_name_has_owner(*conn, RK_TEST_BUS_NAME, NULL); i++) {
+		if (testbus_wait(pid, 0) >= 0)
+			break; /* it exited: the log says why */
+		usleep(50 * 1000);
+	}
+	if (!dbus_bus_name_has_owner(*conn, RK_TEST_BUS_NAME, NULL))
+		tap_bail("rekamd did not start: %s", testbus_read_file(log_path));
+	return pid;
 }
 
 char *testbus_read_file(const char *path)

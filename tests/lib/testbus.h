@@ -3,12 +3,14 @@
  * rekam - test support
  *
  * testbus.h - a private dbus-daemon for C tests, and helpers to start rekamd
- * on it as a child process.
+ * and the device simulators on it as child processes.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <sys/types.h>
+
+#include <dbus/dbus.h>
 
 struct testbus {
 	char dir[64];     /* temporary directory for the bus socket and files */
@@ -37,6 +39,24 @@ pid_t testbus_spawn(struct testbus *tb, char *const argv[], char *const env[],
  * does not outlive the test. With @timeout_ms 0 it only looks: -1 while
  * @pid runs, and nothing is killed. */
 int testbus_wait(pid_t pid, int timeout_ms);
+
+/* Spawn a simulator (@argv, stderr to @log_path) and wait up to 10 s for
+ * its control socket @control to appear. Its pid, or -1 when it exited
+ * first (a port taken, say) or made no socket in time (it is then killed). */
+pid_t testbus_start_sim(struct testbus *tb, char *const argv[], const char *control,
+		const char *log_path);
+
+/*
+ * Start the rekamd of $REKAMD for a test: @config (the text) is written to
+ * <dir>/rekamd.conf, and rekamd runs as --session --state-dir <dir>/state
+ * --config <dir>/rekamd.conf --plugin-dir @plugin_dir, then @args (NULL-
+ * terminated, may be NULL), with @env (as testbus_spawn()) and stderr to
+ * <dir>/rekamd.log. Then a private connection to the bus, in *@conn, waits
+ * up to 20 s for rekamd's bus name. Its pid; tap_bail() when any of it fails
+ * (with rekamd's log).
+ */
+pid_t testbus_start_rekamd(struct testbus *tb, const char *plugin_dir, const char *config,
+		char *const args[], char *const env[], DBusConnection **conn);
 
 /* Read a whole file into a NUL-terminated buffer (free() it); NULL on error. */
 char *testbus_read_file(const char *path);

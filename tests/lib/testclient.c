@@ -42,6 +42,28 @@ DBusMessage *tc_call(DBusConnection *c, const char *path, const char *member)
 	return tc_call_msg(c, tc_new_call(path, TC_DEVICE, member), 20000);
 }
 
+bool tc_self_test(DBusConnection *c, const char *path, int timeout_ms, int *n_steps)
+{
+	DBusMessage *reply = tc_call_msg(c, tc_new_call(path, TC_DEVICE, "SelfTest"), timeout_ms);
+	DBusMessageIter iter, steps;
+	dbus_bool_t passed = FALSE;
+	int n = 0;
+
+	if (!strcmp(dbus_message_get_signature(reply), "ba(sbs)")) {
+		dbus_message_iter_init(reply, &iter);
+		dbus_message_iter_get_basic(&iter, &passed);
+		dbus_message_iter_next(&iter);
+		dbus_message_iter_recurse(&iter, &steps);
+		for (; dbus_message_iter_get_arg_type(&steps) == DBUS_TYPE_STRUCT;
+				dbus_message_iter_next(&steps))
+			n++;
+	}
+	dbus_message_unref(reply);
+	if (n_steps)
+		*n_steps = n;
+	return passed;
+}
+
 DBusMessage *tc_capture_call(const char *path, const char *key, ...)
 {
 	DBusMessage *msg = tc_new_call(path, TC_DEVICE, "Capture");

@@ -34,6 +34,11 @@ char *tc_result(DBusMessage *reply);
 /* TAP check that @reply is @want ("" or an error name); frees @reply. */
 void tc_is_result(DBusMessage *reply, const char *want, const char *what);
 
+/* SelfTest on the device at @path, waiting up to @timeout_ms for the reply:
+ * whether it passed (false for an error reply), and in *@n_steps (when not
+ * NULL) how many steps its a(sbs) holds (0 for an error reply). */
+bool tc_self_test(DBusConnection *c, const char *path, int timeout_ms, int *n_steps);
+
 /* A string property of @iface at @path ("" when it cannot be read); malloc'd. */
 char *tc_prop(DBusConnection *c, const char *path, const char *iface, const char *name);
 

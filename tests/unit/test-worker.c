@@ -6,7 +6,8 @@
  * event_base: which thread runs work and done, the start order, running in
  * parallel, rk_worker_pending, many jobs, and freeing a busy pool (running,
  * finished and queued jobs, submissions during the free, a free from a done
- * function). No check depends on timing: whatever waits, waits on a
+ * function), and draining (queued jobs run; a job that stays blocked is
+ * reported). No check depends on timing: whatever waits, waits on a
  * condition, and a generous alarm ends a test that hangs.
  */
 #include <config.h>
@@ -480,6 +481,70 @@ static void test_free_from_done(void)
 		"free from a done function: the pool's event is removed");
 }
 
+/* --- drain ------------------------------------------------------------------- */
+
+static struct counter drained, drain_gate;
+
+static void drain_work(void *data)
+{
+	counter_add(&drained, 1);
+}
+
+static void drain_blocked_work(void *data)
+{
+	counter_add(&first_started, 1);
+	if (!counter_wait(&drain_gate, 1))
+		tap_diag("drain: the gate never opened");
+	counter_add(&drained, 1);
+}
+
+static void drain_done(void *data)
+{
+	(*(int *)data)++;
+}
+
+/* Queued jobs run in a drain (they are not dropped as in a free). */
+static void test_drain(void)
+{
+	struct rk_worker_pool *pool = new_pool(1);
+	int i, done_calls = 0;
+
+	counter_reset(&drained);
+	for (i = 0; i < 6; i++)
+		rk_worker_submit_labelled(pool, "drain test", drain_work, drain_done, &done_calls);
+	tap_is_int(rk_worker_pool_drain(pool, WAIT_SECONDS * 1000), 0,
+		"drain: 0 once every job ran");
+	tap_is_int(drained.value, 6, "drain: the queued jobs ran too");
+	tap_is_int(done_calls, 0, "drain: done functions wait for the loop or the free");
+	rk_worker_pool_free(pool);
+	tap_is_int(done_calls, 6, "drain: ... and then run once each");
+	tap_is_int(rk_worker_pool_drain(NULL, 0), 0, "drain: a NULL pool is drained");
+}
+
+/* A job blocked past the limit: -ETIMEDOUT, and the pool still works after it. */
+static void test_drain_blocked(void)
+{
+	struct rk_worker_pool *pool = new_pool(2);
+	int done_calls = 0;
+
+	counter_reset(&drained);
+	counter_reset(&drain_gate);
+	counter_reset(&first_started);
+	rk_worker_submit_labelled(pool, "device test (plugin blocked-sim)", drain_blocked_work,
+		drain_done, &done_calls);
+	rk_worker_submit(pool, drain_work, drain_done, &done_calls);
+	counter_wait(&first_started, 1);
+	tap_is_int(rk_worker_pool_drain(pool, 50), -ETIMEDOUT,
+		"drain: a job blocked past the limit gives -ETIMEDOUT");
+	counter_add(&drain_gate, 1);
+	tap_is_int(rk_worker_pool_drain(pool, WAIT_SECONDS * 1000), 0,
+		"drain: once it returns, the pool drains");
+	tap_is_int(drained.value, 2, "drain: both jobs ran");
+	run_until_idle(pool);
+	tap_is_int(done_calls, 2, "drain: their done functions run on the loop as usual");
+	rk_worker_pool_free(pool);
+}
+
 int main(void)
 {
 	alarm(HANG_SECONDS);
@@ -488,6 +553,8 @@ int main(void)
 	counter_init(&worked);
 	counter_init(&gate);
 	counter_init(&first_started);
+	counter_init(&drained);
+	counter_init(&drain_gate);
 	base = event_base_new();
 	if (!base)
 		tap_bail("cannot make an event_base");
@@ -501,6 +568,8 @@ int main(void)
 	test_free_busy();
 	test_free_finished();
 	test_free_from_done();
+	test_drain();
+	test_drain_blocked();
 
 	event_base_free(base);
 	return tap_done();
