@@ -155,8 +155,13 @@ for point in $POINTS; do
 	# a distinct applicant: NIK (male, born 17-03-1991, serial k), fingerprints
 	nik=$(printf '630501170391%04d' "$k")
 	sim BIOMETRIC "seed $((1000 + k))" >/dev/null
-	rk_start "$point" || { ok 1 "$point: rekamd came up"; continue; }
-	"$REKAMCTL" "$A" enroll submit --nik="$nik" --name="PEMOHON NOMOR $k" --sex=male \
+	if ! rk_start "$point"; then
+		ok 1 "$point: rekamd came up"
+		kill -TERM "$RK_PID" 2>/dev/null
+		rk_reap
+		continue
+	fi
+	"$REKAMCTL" "$A" enroll submit --nik="$nik" --name="PEMOHON $(echo "$k" | tr 0-9 A-J)" --sex=male \
 		--birth-place=RANTAU --birth-date=1991-03-17 --religion=islam \
 		--marital-status=married --street="JL. KENANGA NO. $k" --rt=001 --rw=001 \
 		--village=RANTAU --district="TAPIN UTARA" >"$REKAM_TMP/submit.out" 2>&1
@@ -171,7 +176,13 @@ for point in $POINTS; do
 import json, sys
 print(max(e["Id"] for e in json.load(sys.stdin)))' 2>/dev/null)
 	fi
-	[ -n "$id" ] || { ok 1 "$point: the applicant was submitted"; continue; }
+	if [ -z "$id" ]; then
+		diag "$(cat "$REKAM_TMP/submit.out")"
+		ok 1 "$point: the applicant was submitted"
+		kill -TERM "$RK_PID" 2>/dev/null
+		rk_reap
+		continue
+	fi
 	ids="$ids $id"
 	for step in $(seq 300); do
 		[ "$(prop "$id" State)" = collected ] && break
