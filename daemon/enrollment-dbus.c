@@ -588,18 +588,6 @@ static const struct rk_dbus_interface enrollment_interface = {
 	.properties = enrollment_properties,
 };
 
-/* "uid 1000 (siti)", or "uid 1000" when the user database has no name. */
-static void actor_name(uid_t uid, char *buf, size_t size)
-{
-	struct passwd pw, *pwp = NULL;
-	char pwbuf[1024];
-
-	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
-		snprintf(buf, size, "uid %u (%s)", (unsigned int)uid, pw.pw_name);
-	else
-		snprintf(buf, size, "uid %u", (unsigned int)uid);
-}
-
 /* The audit trail's entry for the transition just committed. A failure is
  * logged: the transition has happened either way. */
 static void audit_step(struct rk_daemon *d, struct rk_enrollment *e)
@@ -608,7 +596,7 @@ static void audit_step(struct rk_daemon *d, struct rk_enrollment *e)
 	char actor[160], action[48], id[24], detail[300];
 	int err;
 
-	actor_name(r->uid, actor, sizeof(actor));
+	rk_roles_actor(r->uid, actor, sizeof(actor));
 	snprintf(action, sizeof(action), "enrollment.%s", rk_enrollment_state_name(r->state));
 	snprintf(id, sizeof(id), "%" PRId64, e->id);
 	snprintf(detail, sizeof(detail), "step %u%s%.256s", r->step, *r->note ? ": " : "",
@@ -670,29 +658,26 @@ static void changed_cb(struct rk_enrollment *e, enum rk_enrollment_change what, 
 
 /* --- Submit (step 1, on the manager) --------------------------------------- */
 
+static DBusMessage *applicant_field(DBusMessage *msg, const char *key, const char *value,
+		void *data)
+{
+	char why[RK_WHY_SIZE];
+
+	if (rk_applicant_set(data, key, value, why, sizeof(why)) < 0)
+		return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS, "%s", why);
+	return NULL;
+}
+
 static DBusMessage *parse_applicant(DBusMessage *msg, struct rk_applicant *a)
 {
-	DBusMessageIter iter, dict, entry, value;
-	char why[RK_WHY_SIZE];
+	DBusMessageIter iter;
+	DBusMessage *error;
 
 	memset(a, 0, sizeof(*a));
 	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_recurse(&iter, &dict);
-	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-			dbus_message_iter_next(&dict)) {
-		const char *key, *text;
-
-		dbus_message_iter_recurse(&dict, &entry);
-		dbus_message_iter_get_basic(&entry, &key);
-		dbus_message_iter_next(&entry);
-		dbus_message_iter_recurse(&entry, &value);
-		if (dbus_message_iter_get_arg_type(&value) != DBUS_TYPE_STRING)
-			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-				"Applicant field %.40s must be a string", key);
-		dbus_message_iter_get_basic(&value, &text);
-		if (rk_applicant_set(a, key, text, why, sizeof(why)) < 0)
-			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS, "%s", why);
-	}
+	error = rk_pipeline_string_dict(msg, &iter, "Applicant field", applicant_field, a);
+	if (error)
+		return error;
 	if (!a->blood_type[0])
 		strcpy(a->blood_type, "-");
 	if (!a->citizenship[0])

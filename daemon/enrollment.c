@@ -632,6 +632,7 @@ int rk_enrollments_submit(struct rk_enrollments *set, const struct rk_applicant 
 	}
 	e->applicant = *a;
 	e->state = RK_ENR_SUBMITTED;
+	rk_crash_point("after.submitted");
 	rk_info("enrollment %" PRId64 ": submitted (NIK %s) by %s (uid %u)", id, a->nik,
 		rk_role_name(role), (unsigned int)uid);
 	if (set->changed)

@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +50,7 @@ struct issue_run {
 	struct rk_card_job *card;
 	unsigned int cards;       /* taken by this Issue */
 	char failures[512];       /* what spoiled them */
-	char spoil_reason[512];   /* of the card being spoiled */
+	char spoil_reason[640];   /* of the card being spoiled */
 	bool spoil_first;         /* the operator decided: reject the interrupted card first */
 };
 
@@ -112,9 +111,7 @@ static void fail(struct issue_run *r, enum rk_dbus_error_code code, const char *
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	rk_info("enrollment %" PRId64 ": issuance stopped: %s", r->base.e->id, text);
-	rk_pipeline_progress(r->base.d, r->base.e, "failed", -1.0, "%s", text);
-	finish(r, rk_dbus_error(r->base.call, code, "%s", text));
+	finish(r, rk_run_failed(&r->base, code, "issuance", text));
 }
 
 static struct rk_device *device(struct issue_run *r, const char *cls)
@@ -166,13 +163,9 @@ static int spoil_txn(struct rk_store *store, struct rk_enrollment *e, void *data
 
 static void audit_card(struct issue_run *r, const char *action, const char *detail)
 {
-	struct passwd pw, *pwp = NULL;
-	char actor[160], id[24], buf[1024];
+	char actor[160], id[24];
 
-	if (getpwuid_r(r->base.uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
-		snprintf(actor, sizeof(actor), "uid %u (%s)", (unsigned int)r->base.uid, pw.pw_name);
-	else
-		snprintf(actor, sizeof(actor), "uid %u", (unsigned int)r->base.uid);
+	rk_roles_actor(r->base.uid, actor, sizeof(actor));
 	snprintf(id, sizeof(id), "%" PRId64, r->base.e->id);
 	rk_audit_append(r->base.d->store, &(struct rk_audit_entry){ .actor = actor,
 		.role = rk_role_name(r->base.role), .action = action, .enrollment = id,
@@ -455,58 +448,59 @@ static int card_inputs(struct rk_daemon *d, struct rk_enrollment *e, struct rk_c
 
 /* --- Issue (step 8) -------------------------------------------------------- */
 
-static DBusMessage *parse_decision(DBusMessage *msg, char *decision, size_t dsize, char *reason,
-		size_t rsize)
+struct decision {
+	char decision[16];
+	char reason[MAX_REASON + 1];
+};
+
+static DBusMessage *decision_option(DBusMessage *msg, const char *key, const char *text,
+		void *data)
 {
-	DBusMessageIter iter, dict, entry, value;
+	struct decision *dec = data;
+	size_t len = strlen(text);
 
-	decision[0] = reason[0] = '\0';
-	dbus_message_iter_init(msg, &iter);
-	dbus_message_iter_recurse(&iter, &dict);
-	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-			dbus_message_iter_next(&dict)) {
-		const char *key, *text;
-
-		dbus_message_iter_recurse(&dict, &entry);
-		dbus_message_iter_get_basic(&entry, &key);
-		dbus_message_iter_next(&entry);
-		dbus_message_iter_recurse(&entry, &value);
-		if (strcmp(key, "decision") != 0 && strcmp(key, "reason") != 0)
+	if (strcmp(key, "decision") == 0) {
+		if (strcmp(text, "spoil") != 0 && strcmp(text, "issued") != 0)
 			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-				"Unknown option '%.40s' (known: decision, reason)", key);
-		if (dbus_message_iter_get_arg_type(&value) != DBUS_TYPE_STRING)
-			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-				"Option %s must be a string", key);
-		dbus_message_iter_get_basic(&value, &text);
-		if (strcmp(key, "decision") == 0) {
-			if (strcmp(text, "spoil") != 0 && strcmp(text, "issued") != 0)
-				return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-					"Option decision must be spoil or issued");
-			snprintf(decision, dsize, "%s", text);
-		} else {
-			size_t len = strlen(text);
-
-			if (!len || len > MAX_REASON)
-				return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-					"Option reason must be 1 to %d bytes", MAX_REASON);
-			for (size_t i = 0; i < len; i++)
-				if ((unsigned char)text[i] < 0x20)
-					return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-						"Option reason must not contain control characters");
-			snprintf(reason, rsize, "%s", text);
-		}
+				"Option decision must be spoil or issued");
+		snprintf(dec->decision, sizeof(dec->decision), "%s", text);
+		return NULL;
 	}
-	if (decision[0] && !reason[0])
+	if (strcmp(key, "reason") != 0)
 		return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-			"A decision needs a reason: what the operator saw");
+			"Unknown option '%.40s' (known: decision, reason)", key);
+	if (!len || len > MAX_REASON)
+		return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+			"Option reason must be 1 to %d bytes", MAX_REASON);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20)
+			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+				"Option reason must not contain control characters");
+	snprintf(dec->reason, sizeof(dec->reason), "%s", text);
 	return NULL;
+}
+
+static DBusMessage *parse_decision(DBusMessage *msg, struct decision *dec)
+{
+	DBusMessageIter iter;
+	DBusMessage *error;
+
+	memset(dec, 0, sizeof(*dec));
+	dbus_message_iter_init(msg, &iter);
+	error = rk_pipeline_string_dict(msg, &iter, "Option", decision_option, dec);
+	if (!error && dec->decision[0] && !dec->reason[0])
+		error = rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+			"A decision needs a reason: what the operator saw");
+	return error;
 }
 
 static DBusMessage *issue_authorized(struct rk_daemon *d, DBusMessage *msg, unsigned int roles,
 		uid_t uid, void *data)
 {
 	struct rk_enrollment *e = rk_pipeline_enrollment_of(d, msg);
-	char decision[16], reason[MAX_REASON + 1], serial[RK_CARD_SERIAL_MAX + 1];
+	char serial[RK_CARD_SERIAL_MAX + 1];
+	struct decision dec;
+	const char *decision = dec.decision, *reason = dec.reason;
 	struct issue_run *r;
 	DBusMessage *error;
 
@@ -517,7 +511,7 @@ static DBusMessage *issue_authorized(struct rk_daemon *d, DBusMessage *msg, unsi
 		return rk_pipeline_wrong_state(msg, e, "printing");
 	if (e->run)
 		return rk_pipeline_busy(msg, e);
-	error = parse_decision(msg, decision, sizeof(decision), reason, sizeof(reason));
+	error = parse_decision(msg, &dec);
 	if (error)
 		return error;
 	if (e->issue_phase[0] && !decision[0])

@@ -172,9 +172,7 @@ static void fail(struct record_run *r, enum rk_dbus_error_code code, const char 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	rk_info("enrollment %" PRId64 ": recording stopped: %s", r->base.e->id, text);
-	rk_pipeline_progress(r->base.d, r->base.e, "failed", -1.0, "%s", text);
-	finish(r, rk_dbus_error(r->base.call, code, "%s", text));
+	finish(r, rk_run_failed(&r->base, code, "recording", text));
 }
 
 static enum rk_dbus_error_code device_error_code(int err)
@@ -465,33 +463,20 @@ static void run_next(struct record_run *r)
 /* --- the methods ----------------------------------------------------------- */
 
 /* Options of Record and Capture: only "exceptions" (fingers or eyes). */
-static DBusMessage *parse_options(DBusMessage *msg, DBusMessageIter *iter, struct record_run *r)
+static DBusMessage *record_option(DBusMessage *msg, const char *key, const char *text,
+		void *data)
 {
-	DBusMessageIter dict, entry, value;
+	struct record_run *r = data;
 
-	dbus_message_iter_recurse(iter, &dict);
-	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
-			dbus_message_iter_next(&dict)) {
-		const char *key, *text;
-
-		dbus_message_iter_recurse(&dict, &entry);
-		dbus_message_iter_get_basic(&entry, &key);
-		dbus_message_iter_next(&entry);
-		dbus_message_iter_recurse(&entry, &value);
-		if (strcmp(key, "exceptions") != 0)
-			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-				"Unknown option '%.40s' (known: exceptions)", key);
-		if (dbus_message_iter_get_arg_type(&value) != DBUS_TYPE_STRING)
-			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-				"Option exceptions must be a string: fingers or eyes, comma separated");
-		dbus_message_iter_get_basic(&value, &text);
-		if (strlen(text) >= sizeof(r->exceptions) ||
-				strspn(text, "abcdefghijklmnopqrstuvwxyz-,") != strlen(text))
-			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
-				"Option exceptions must list fingers (left-index, ..., right-thumb) "
-				"or eyes (left, right), comma separated");
-		snprintf(r->exceptions, sizeof(r->exceptions), "%s", text);
-	}
+	if (strcmp(key, "exceptions") != 0)
+		return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+			"Unknown option '%.40s' (known: exceptions)", key);
+	if (strlen(text) >= sizeof(r->exceptions) ||
+			strspn(text, "abcdefghijklmnopqrstuvwxyz-,") != strlen(text))
+		return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+			"Option exceptions must list fingers (left-index, ..., right-thumb) "
+			"or eyes (left, right), comma separated");
+	snprintf(r->exceptions, sizeof(r->exceptions), "%s", text);
 	return NULL;
 }
 
@@ -531,7 +516,7 @@ static DBusMessage *start(struct rk_daemon *d, DBusMessage *msg, unsigned int ro
 			if (item_wanted(e, &items[i]) && !rk_enrollment_count_item(e, items[i].item))
 				r->todo[r->n++] = &items[i];
 	}
-	error = parse_options(msg, &iter, r);
+	error = rk_pipeline_string_dict(msg, &iter, "Option", record_option, r);
 	if (error) {
 		free(r);
 		return error;

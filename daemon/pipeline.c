@@ -91,3 +91,37 @@ struct rk_enrollment *rk_pipeline_enrollment_of(struct rk_daemon *d, DBusMessage
 	return d->enrollments ? rk_enrollments_find_path(d->enrollments, dbus_message_get_path(msg))
 		: NULL;
 }
+
+DBusMessage *rk_pipeline_string_dict(DBusMessage *msg, DBusMessageIter *iter, const char *what,
+		rk_string_entry_fn fn, void *data)
+{
+	DBusMessageIter dict, entry, value;
+
+	dbus_message_iter_recurse(iter, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
+			dbus_message_iter_next(&dict)) {
+		const char *key, *text;
+		DBusMessage *error;
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &key);
+		dbus_message_iter_next(&entry);
+		dbus_message_iter_recurse(&entry, &value);
+		if (dbus_message_iter_get_arg_type(&value) != DBUS_TYPE_STRING)
+			return rk_dbus_error(msg, RK_DBUS_ERROR_INVALID_ARGUMENTS,
+				"%s %.40s must be a string", what, key);
+		dbus_message_iter_get_basic(&value, &text);
+		error = fn(msg, key, text, data);
+		if (error)
+			return error;
+	}
+	return NULL;
+}
+
+DBusMessage *rk_run_failed(struct rk_pipeline_run *run, enum rk_dbus_error_code code,
+		const char *what, const char *text)
+{
+	rk_info("enrollment %" PRId64 ": %s stopped: %s", run->e->id, what, text);
+	rk_pipeline_progress(run->d, run->e, "failed", -1.0, "%s", text);
+	return rk_dbus_error(run->call, code, "%s", text);
+}

@@ -18,6 +18,7 @@
 
 #include <dbus/dbus.h>
 
+#include "daemon/dbus-error.h"
 #include "daemon/enrollment.h"
 #include "daemon/roles.h"
 
@@ -50,6 +51,16 @@ void rk_pipeline_progress(struct rk_daemon *d, struct rk_enrollment *e, const ch
 DBusMessage *rk_pipeline_wrong_state(DBusMessage *msg, struct rk_enrollment *e, const char *needs);
 /* The enrollment a method call is for, or NULL. */
 struct rk_enrollment *rk_pipeline_enrollment_of(struct rk_daemon *d, DBusMessage *msg);
+/* One string entry of an a{sv} argument: NULL, or the error reply. */
+typedef DBusMessage *(*rk_string_entry_fn)(DBusMessage *msg, const char *key, const char *value,
+		void *data);
+/* Walk the a{sv} at @iter, whose values must all be strings ("@what %s must
+ * be a string" otherwise), calling @fn for each; NULL or the first error. */
+DBusMessage *rk_pipeline_string_dict(DBusMessage *msg, DBusMessageIter *iter, const char *what,
+		rk_string_entry_fn fn, void *data);
+/* A run failed: log it, send Progress "failed", and make the error reply. */
+DBusMessage *rk_run_failed(struct rk_pipeline_run *run, enum rk_dbus_error_code code,
+		const char *what, const char *text);
 /* Busy: a Record or Issue is under way on @e. */
 DBusMessage *rk_pipeline_busy(DBusMessage *msg, struct rk_enrollment *e);
 

@@ -58,6 +58,9 @@ static void usage(FILE *out)
 		"                         REKAM_CONFIG, REKAM_PLUGIN_DIR and SANE_CONFIG_DIR\n"
 		"                         instead of REKAM_REKAMD_PID: COMMAND runs rekamd\n"
 		"                         itself (crash tests restart it)\n"
+		"      --lock-wait=SECONDS  how long to wait for /tmp/rekam-pcscd.lock while\n"
+		"                         another test or station has the machine's pcscd\n"
+		"                         (default 120; tests that take turns give more)\n"
 		"      --no-card          no pcscd and no card reader (cardreader0); the\n"
 		"                         card simulator still runs for the printer's encoder\n"
 		"  -v, --verbose          say what happens on standard error, and run rekamd\n"
@@ -83,7 +86,7 @@ static void usage(FILE *out)
 		"The card reader (cardreader0) needs a pcscd of the station's own: it is\n"
 		"started with the vpcd reader (vsmartcard-vpcd; REKAM_VPCD_DRIVER) on a free\n"
 		"port pair in 20000-29999, after taking " PCSCD_LOCK " (the lock the\n"
-		"integration tests take turns on; waited for up to 2 minutes). pcscd needs a\n"
+		"integration tests take turns on; waited for up to --lock-wait). pcscd needs a\n"
 		"writable " PCSCD_RUN " (root) and no other pcscd on the machine. When that\n"
 		"cannot be had, the station starts without cardreader0 and says why on\n"
 		"standard error. The scanner needs sane-airscan: rekamd gets SANE_CONFIG_DIR\n"
@@ -186,6 +189,7 @@ enum {
 	OPT_STATION_ID,
 	OPT_OFFICE_HOURS,
 	OPT_NO_REKAMD,
+	OPT_LOCK_WAIT,
 	OPT_BINDIR,
 	OPT_PLUGIN_DIR,
 	OPT_NO_CARD,
@@ -226,6 +230,7 @@ static int parse_args(struct options *opt, int argc, char **argv)
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "no-card", no_argument, NULL, OPT_NO_CARD },
 		{ "no-rekamd", no_argument, NULL, OPT_NO_REKAMD },
+		{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -235,6 +240,7 @@ static int parse_args(struct options *opt, int argc, char **argv)
 
 	opt->station_id = STATION_ID_DEFAULT;
 	opt->office_hours = OFFICE_HOURS_DEFAULT;
+	opt->lock_wait_s = PCSCD_LOCK_WAIT_S;
 	/* "+": stop at the first non-option, which starts COMMAND */
 	while ((c = getopt_long(argc, argv, "+d:kvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -290,6 +296,17 @@ static int parse_args(struct options *opt, int argc, char **argv)
 		case OPT_NO_REKAMD:
 			opt->no_rekamd = true;
 			break;
+		case OPT_LOCK_WAIT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || v > 3600) {
+				err("invalid --lock-wait '%s': expected seconds from 0 to 3600", optarg);
+				return EX_USAGE;
+			}
+			opt->lock_wait_s = (unsigned int)v;
+			break;
+		}
 		case 'v':
 			opt->verbose = true;
 			break;

@@ -76,7 +76,7 @@ static bool socket_in_use(const char *path)
 /* Take PCSCD_LOCK, waiting for a test's pcscd to finish; false after the wait. */
 static bool take_lock(struct station *st, char *why, size_t size)
 {
-	uint64_t deadline = now_ms() + PCSCD_LOCK_WAIT_MS;
+	uint64_t deadline = now_ms() + (uint64_t)st->opt.lock_wait_s * 1000;
 	bool said = false;
 	int fd = open(PCSCD_LOCK, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 
@@ -86,8 +86,9 @@ static bool take_lock(struct station *st, char *why, size_t size)
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK || stop_signal || now_ms() >= deadline) {
-			snprintf(why, size, "%s is held by another pcscd user (a test?)%s",
-				PCSCD_LOCK, stop_signal ? "" : " for 2 minutes");
+			snprintf(why, size, "%s is held by another pcscd user (a test?)%s%u s",
+				PCSCD_LOCK, stop_signal ? "" : " for ",
+				stop_signal ? 0 : st->opt.lock_wait_s);
 			close(fd);
 			return false;
 		}

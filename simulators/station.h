@@ -113,7 +113,7 @@ extern const struct dev_kind dev_kinds[N_DEVS];
 #define VPCD_DRIVER_DEFAULT "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 #define PCSCD_LOCK "/tmp/rekam-pcscd.lock"
 #define PCSCD_RUN "/run/pcscd"
-#define PCSCD_LOCK_WAIT_MS 120000
+#define PCSCD_LOCK_WAIT_S 120 /* default of --lock-wait */
 #define CARD_KEY "00112233445566778899aabbccddeeff"
 #define DEVICES_TIMEOUT_MS 30000 /* every device connected, once rekamd runs */
 #define SIM_START_ATTEMPTS 5     /* new ports after a simulator that exits at start */
@@ -137,6 +137,7 @@ struct options {
 	bool verbose;
 	bool no_card;
 	bool no_rekamd; /* everything but rekamd: COMMAND (a test) runs it */
+	unsigned int lock_wait_s; /* for the pcscd lock */
 	char **command; /* NULL: wait for a signal */
 };
 

@@ -32,10 +32,10 @@ _station_cleanup() {
 }
 trap _station_cleanup EXIT
 
-"$STATION" --time-scale 0.01 --seed 7 -d "$DIR" \
+"$STATION" --lock-wait 900 --time-scale 0.01 --seed 7 -d "$DIR" \
 	>"$REKAM_TMP/station.out" 2>"$REKAM_TMP/station.err" &
 STATION_PID=$!
-if ! wait_for 180 grep -q '^# try:' "$REKAM_TMP/station.out"; then
+if ! wait_for 1200 grep -q '^# try:' "$REKAM_TMP/station.out"; then
 	cat "$REKAM_TMP/station.err" >&2
 	bail "the simulated station did not come up"
 fi
@@ -145,6 +145,13 @@ E2=$ID
 ctl "$A" enroll upload "$E2" >/dev/null
 ok "$(wait_for 60 state_is "$E2" print_ready; echo $?)" "... print_ready"
 ctl "$A" enroll open-print "$E2" "$NIK2" >/dev/null
+like "$(sim PRINTER hopper-empty)" "^OK" "the printer's hopper is empty"
+run_ctl "$A" enroll issue "$E2"
+like "$ERR" "NoBlankCards: The printer could not stage a card: .*(hopper|empty)" \
+	"Issue with the hopper empty: NoBlankCards"
+is "$(counts)" "blank 3 issued 1 spoiled 0 " "... no card taken or spoiled"
+is "$(prop "$E2" CardSerial)" "" "... none held for the enrollment"
+like "$(sim PRINTER "hopper 100")" "^OK" "the hopper is filled"
 like "$(sim PRINTER jam)" "^OK" "the printer will jam"
 run_ctl "$A" enroll issue "$E2"
 ok "$([ "$RC" != 0 ]; echo $?)" "applicant 2: Issue fails on the jam"

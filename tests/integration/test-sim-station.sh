@@ -40,7 +40,7 @@ export VG REKAMCTL
 
 station() { # station ARGS...: rekam-sim-station, fast simulated time
 	# shellcheck disable=SC2086
-	$VG "$STATION" --time-scale 0.01 --seed 3 "$@"
+	$VG "$STATION" --lock-wait 900 --time-scale 0.01 --seed 3 "$@"
 }
 
 # --- command line ----------------------------------------------------------------
