@@ -9,11 +9,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/bus.h"
 #include "client/commands.h"
+#include "client/enroll.h"
 
 static int out_of_memory(void)
 {
@@ -128,4 +131,92 @@ int cmd_cards(struct ctl *ctl, int argc, char **argv)
 		return add_batch(ctl, argv[2], argv[3]);
 	ctl_err("usage: rekamctl cards [add FIRST COUNT]");
 	return -EINVAL;
+}
+
+/* --- card preview ---------------------------------------------------------- */
+
+/* Where the back goes: "front" in the name becomes "back", else "-back" before ".png". */
+static char *back_path(const char *front)
+{
+	const char *slash = strrchr(front, '/'), *name = slash ? slash + 1 : front;
+	const char *at = strstr(name, "front");
+	size_t len = strlen(front);
+	char *back = NULL;
+
+	if (at) {
+		if (asprintf(&back, "%.*sback%s", (int)(at - front), front, at + 5) < 0)
+			back = NULL;
+	} else if (len > 4 && strcmp(front + len - 4, ".png") == 0) {
+		if (asprintf(&back, "%.*s-back.png", (int)(len - 4), front) < 0)
+			back = NULL;
+	} else if (asprintf(&back, "%s-back.png", front) < 0) {
+		back = NULL;
+	}
+	return back;
+}
+
+static int write_file(const char *path, const void *data, int size)
+{
+	FILE *f = fopen(path, "wb");
+	bool ok = f && fwrite(data, 1, (size_t)size, f) == (size_t)size;
+
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok) {
+		ctl_err("cannot write %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+int cmd_card(struct ctl *ctl, int argc, char **argv)
+{
+	DBusMessage *msg, *reply;
+	DBusMessageIter iter, array;
+	const unsigned char *front, *back;
+	int n_front, n_back, err;
+	char *path, *back_file;
+
+	(void)argc;
+	if (strcmp(argv[1], "preview") != 0) {
+		ctl_err("unknown card subcommand '%s' (preview)", argv[1]);
+		return -EINVAL;
+	}
+	if (!ctl->output) {
+		ctl_err("card preview needs -o FRONT.png");
+		return -EINVAL;
+	}
+	err = ctl_enroll_path(argv[2], &path);
+	if (err)
+		return err;
+	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, ENROLLMENT_INTERFACE,
+		"PreviewCard");
+	free(path);
+	if (!msg)
+		return out_of_memory();
+	err = ctl_bus_call(&ctl->bus, msg, &reply);
+	dbus_message_unref(msg);
+	if (err)
+		return err;
+	err = ctl_bus_expect_signature(reply, "PreviewCard", "ayay");
+	if (err) {
+		dbus_message_unref(reply);
+		return err;
+	}
+	dbus_message_iter_init(reply, &iter);
+	dbus_message_iter_recurse(&iter, &array);
+	dbus_message_iter_get_fixed_array(&array, &front, &n_front);
+	dbus_message_iter_next(&iter);
+	dbus_message_iter_recurse(&iter, &array);
+	dbus_message_iter_get_fixed_array(&array, &back, &n_back);
+	back_file = back_path(ctl->output);
+	err = back_file ? write_file(ctl->output, front, n_front) : out_of_memory();
+	if (!err)
+		err = write_file(back_file, back, n_back);
+	if (!err && !ctl->json)
+		printf("front: %s (%d bytes)\nback:  %s (%d bytes)\n", ctl->output, n_front,
+			back_file, n_back);
+	free(back_file);
+	dbus_message_unref(reply);
+	return err;
 }

@@ -90,7 +90,7 @@ static int args_count(const char *sub, int argc, int want, const char *usage)
 }
 
 /* The object path (malloc'd) of an enrollment named by its number or path. */
-static int enrollment_path(const char *arg, char **path)
+int ctl_enroll_path(const char *arg, char **path)
 {
 	size_t digits = strspn(arg, "0123456789");
 
@@ -116,7 +116,7 @@ int ctl_enroll_prelude(struct ctl *ctl, int argc, char **argv, int want, const c
 	if (!err)
 		err = only_options(ctl, argv[0], allowed);
 	if (!err)
-		err = enrollment_path(argv[1], path);
+		err = ctl_enroll_path(argv[1], path);
 	return err;
 }
 

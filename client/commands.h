@@ -67,6 +67,7 @@ int ctl_print_artifacts(const json_t *artifacts);
 int ctl_save_artifacts(struct ctl_bus *bus, json_t *artifacts, const char *dir);
 int cmd_enroll(struct ctl *ctl, int argc, char **argv);
 int cmd_cards(struct ctl *ctl, int argc, char **argv);
+int cmd_card(struct ctl *ctl, int argc, char **argv);
 
 /* The long options of enroll (rekamctl.c reads them wherever they are). */
 extern const char *const ctl_enroll_options[];

@@ -21,6 +21,9 @@
  * or NULL), and the enrollment's object path (malloc'd) into *@path. */
 int ctl_enroll_prelude(struct ctl *ctl, int argc, char **argv, int want, const char *usage,
 		const char *const *allowed, char **path);
+/* The object path (malloc'd) of an enrollment named by its number or path;
+ * -EINVAL (said) when @arg is neither. */
+int ctl_enroll_path(const char *arg, char **path);
 /* The value of --@name (the last one given), or NULL. */
 const char *ctl_enroll_option(struct ctl *ctl, const char *name);
 /* A call of @method on the enrollment at @path. */

@@ -43,6 +43,8 @@ static const struct ctl_command commands[] = {
 		"(see 'rekamctl help enroll')", 1, -1, true, cmd_enroll },
 	{ "cards", "[add FIRST COUNT]", "Show the blank card stock, or register a batch of cards",
 		0, 3, true, cmd_cards },
+	{ "card", "preview ID -o FRONT.png", "Save the faces of an enrollment's card as step 8 "
+		"would print them (the back beside the front)", 2, 2, true, cmd_card },
 	{ "help", "[COMMAND]", "Show this help, or the usage of one command", 0, 1, false,
 		cmd_help },
 };
@@ -98,7 +100,9 @@ static void print_usage(void)
 	       "                         repeatable; e.g. a card image or a personalization blob\n"
 	       "      --save=DIR         capture, job: save each artifact's bytes as\n"
 	       "                         DIR/<kind>.<ext> (DIR is created when missing)\n"
-	       "  -o, --output=FILE      diag: also write the report as an HTML page\n"
+	       "  -o, --output=FILE      diag: also write the report as an HTML page;\n"
+	       "                         card preview: the front's PNG (the back goes beside\n"
+	       "                         it: front.png -> back.png, else FILE-back.png)\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -451,8 +455,8 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		ctl_err("--data is for job only");
 		return -EINVAL;
 	}
-	if (ctl->output && cmd->run != cmd_diag) {
-		ctl_err("-o is for diag only");
+	if (ctl->output && cmd->run != cmd_diag && cmd->run != cmd_card) {
+		ctl_err("-o is for diag and card preview only");
 		return -EINVAL;
 	}
 	if (ctl->save_dir && cmd->run != cmd_capture && cmd->run != cmd_job) {

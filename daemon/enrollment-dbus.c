@@ -524,6 +524,8 @@ static const struct rk_dbus_method enrollment_methods[] = {
 		RK_DBUS_CHECKS_ITSELF },
 	{ "Collect", RK_DBUS_ARGS({ "token", "s" }), RK_DBUS_NO_ARGS, rk_pipeline_collect,
 		RK_DBUS_CHECKS_ITSELF },
+	{ "PreviewCard", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "front", "ay" }, { "back", "ay" }),
+		rk_pipeline_preview_card, RK_DBUS_CHECKS_ITSELF },
 	{}
 };
 

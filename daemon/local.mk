@@ -43,7 +43,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/crash-point.c daemon/crash-point.h \
 	daemon/pipeline.c daemon/pipeline.h daemon/pipeline-record.c daemon/pipeline-upload.c \
 	daemon/pipeline-card.c daemon/pipeline-card.h daemon/pipeline-issue.c \
-	daemon/pipeline-desk.c \
+	daemon/pipeline-desk.c daemon/pipeline-preview.c \
 	daemon/enrollment.c daemon/enrollment.h daemon/enrollment-dbus.c \
 	daemon/inventory.c daemon/inventory.h \
 	daemon/daemon.c daemon/daemon.h

@@ -27,6 +27,9 @@
 
 #include "daemon/artifact.h"
 #include "daemon/cardface.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/enrollment.h"
 #include "daemon/nik.h"
 #include "daemon/photo-check.h"
 #include "daemon/pipeline-card.h"
@@ -269,6 +272,31 @@ static int faces(struct rk_card_job *job)
 	return err;
 }
 
+int rk_card_job_prepare(struct rk_card_job *job, struct rk_daemon *d, struct rk_enrollment *e)
+{
+	static const char *const want[RK_CARD_INPUTS][2] = {
+		[RK_CARD_IN_PORTRAIT] = { "portrait", "portrait" },
+		[RK_CARD_IN_SIGNATURE] = { "signature", "signature-image" },
+		[RK_CARD_IN_LEFT_SLAP] = { "fingerprint-left-slap", "fingerprint-capture" },
+		[RK_CARD_IN_RIGHT_SLAP] = { "fingerprint-right-slap", "fingerprint-capture" },
+	};
+
+	job->enrollment = e->id;
+	job->applicant = e->applicant;
+	snprintf(job->station, sizeof(job->station), "%s", d->config->station_id);
+	for (size_t i = 0; i < RK_CARD_INPUTS; i++) {
+		const char *handle = NULL;
+
+		for (size_t c = 0; c < e->n_captures && !handle; c++)
+			if (strcmp(e->captures[c].item, want[i][0]) == 0 &&
+					strcmp(e->captures[c].kind, want[i][1]) == 0)
+				handle = e->captures[c].handle;
+		if (!handle || rk_artifact_get_meta(d->store, handle, &job->inputs[i]) < 0)
+			return -ENOENT;
+	}
+	return asprintf(&job->dir, "%s/artifacts", d->state_dir) < 0 ? -ENOMEM : 0;
+}
+
 void rk_card_job_work(void *data)
 {
 	struct rk_card_job *job = data;
@@ -283,6 +311,6 @@ void rk_card_job_work(void *data)
 	}
 	if (!job->err)
 		job->err = faces(job);
-	if (!job->err)
+	if (!job->err && !job->faces_only)
 		job->err = blob(job);
 }

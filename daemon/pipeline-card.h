@@ -25,6 +25,7 @@ enum rk_card_input {
 
 struct rk_card_job {
 	/* in: filled on the loop */
+	bool faces_only; /* a preview: no chip data */
 	int64_t enrollment;
 	struct rk_applicant applicant;
 	char station[65];
@@ -40,6 +41,12 @@ struct rk_card_job {
 	size_t front_size, back_size, blob_size;
 };
 
+struct rk_daemon;
+struct rk_enrollment;
+
+/* Fill @job's inputs from @e's recorded portrait, signature and slaps (on
+ * the loop). 0, -ENOENT (one is missing), -ENOMEM. */
+int rk_card_job_prepare(struct rk_card_job *job, struct rk_daemon *d, struct rk_enrollment *e);
 /* The worker function: read the inputs, render, build the blob. */
 void rk_card_job_work(void *data);
 void rk_card_job_free(struct rk_card_job *job);

@@ -423,29 +423,6 @@ static void card_done(void *data)
 	take_card(r);
 }
 
-/* The card job's inputs: the recorded portrait, signature and slaps. */
-static int card_inputs(struct rk_daemon *d, struct rk_enrollment *e, struct rk_card_job *job)
-{
-	static const char *const want[RK_CARD_INPUTS][2] = {
-		[RK_CARD_IN_PORTRAIT] = { "portrait", "portrait" },
-		[RK_CARD_IN_SIGNATURE] = { "signature", "signature-image" },
-		[RK_CARD_IN_LEFT_SLAP] = { "fingerprint-left-slap", "fingerprint-capture" },
-		[RK_CARD_IN_RIGHT_SLAP] = { "fingerprint-right-slap", "fingerprint-capture" },
-	};
-
-	for (size_t i = 0; i < RK_CARD_INPUTS; i++) {
-		const char *handle = NULL;
-
-		for (size_t c = 0; c < e->n_captures && !handle; c++)
-			if (strcmp(e->captures[c].item, want[i][0]) == 0 &&
-					strcmp(e->captures[c].kind, want[i][1]) == 0)
-				handle = e->captures[c].handle;
-		if (!handle || rk_artifact_get_meta(d->store, handle, &job->inputs[i]) < 0)
-			return -ENOENT;
-	}
-	return asprintf(&job->dir, "%s/artifacts", d->state_dir) < 0 ? -ENOMEM : 0;
-}
-
 /* --- Issue (step 8) -------------------------------------------------------- */
 
 struct decision {
@@ -545,10 +522,7 @@ static DBusMessage *issue_authorized(struct rk_daemon *d, DBusMessage *msg, unsi
 		issued(r, note);
 		return NULL;
 	}
-	r->card->enrollment = e->id;
-	r->card->applicant = e->applicant;
-	snprintf(r->card->station, sizeof(r->card->station), "%s", d->config->station_id);
-	if (card_inputs(d, e, r->card) < 0) {
+	if (rk_card_job_prepare(r->card, d, e) < 0) {
 		fail(r, RK_DBUS_ERROR_WRONG_STATE, "The recorded portrait, signature or slaps of "
 			"enrollment %" PRId64 " cannot be found", e->id);
 		return NULL;

@@ -78,6 +78,8 @@ int rk_pipeline_upload_start(struct rk_daemon *d);
 /* Step 7: OpenPrint(s nik); 8: Issue(a{sv} options) -> (s card serial, s chip uid). */
 DBusMessage *rk_pipeline_open_print(DBusConnection *conn, DBusMessage *msg, void *data);
 DBusMessage *rk_pipeline_issue(DBusConnection *conn, DBusMessage *msg, void *data);
+/* PreviewCard() -> (ay front, ay back): the card's faces as PNG (pipeline-preview.c). */
+DBusMessage *rk_pipeline_preview_card(DBusConnection *conn, DBusMessage *msg, void *data);
 /* At start: issuances a restart cut short wait for the operator's decision. */
 void rk_pipeline_issue_resume(struct rk_daemon *d);
 

@@ -118,6 +118,11 @@ like "$OUT" "print: printing card K-0001" "... prints it"
 like "$OUT" "^Card K-0001 issued \(chip [0-9A-F]{8,20}\)$" "... issued, with the chip's UID"
 is "$(prop "$E1" ChipUid)" "$(printf '%s\n' "$OUT" | sed -n 's/^Card K-0001 issued (chip \(.*\))$/\1/p')" \
 	"... ChipUid on D-Bus"
+run_ctl "$A" card preview "$E1" -o "$REKAM_TMP/front.png"
+like "$OUT" "^back:  $REKAM_TMP/back.png \([0-9]+ bytes\)$" "card preview: the front and the back"
+check "... the preview's front is what the printer received, byte for byte" \
+	cmp "$REKAM_TMP/front.png" "$REKAM_PRINTER_OUTPUT/job-0001-front.png"
+check "... and the back" cmp "$REKAM_TMP/back.png" "$REKAM_PRINTER_OUTPUT/job-0001-back.png"
 run_ctl "$A" enroll collect "$E1" ABCDEFGH
 like "$ERR" "WrongState: Enrollment $E1 is issued; Collect needs it at_handover" \
 	"Collect before HandOver: WrongState"
