@@ -18,6 +18,10 @@ STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
 [ -x "$STATION" ] || bail "rekam-sim-station is not built at $STATION"
 export REKAM_BUILDDIR=$top_builddir
 export TMPDIR=$REKAM_TMP
+# In an ASan build the station's rekamd loads libgphoto2 and libsane, whose
+# own leaks test-camera and test-scanner suppress: station.lsan has both.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+export LSAN_OPTIONS="suppressions=$top_srcdir/tests/integration/station.lsan:print_suppressions=0"
 DIR=$REKAM_TMP/station
 STATION_PID=
 
