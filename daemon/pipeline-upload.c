@@ -45,7 +45,7 @@ struct upload_job {
 	struct rk_packet_time times[16];
 	struct rk_packet_artifact parts[RK_PACKET_MAX_ARTIFACTS];
 	struct rk_artifact_meta metas[RK_PACKET_MAX_ARTIFACTS];
-	char names[RK_PACKET_MAX_ARTIFACTS][64];
+	char names[RK_PACKET_MAX_ARTIFACTS][72]; /* a kind (48 at most), "-", a number */
 	char *dir;
 	char nik[17], station[65];
 	char values[32][128];
@@ -138,7 +138,7 @@ static int fill(struct upload_job *job, struct rk_enrollment *e)
 		if (err)
 			return err;
 		job->in.n_artifacts = n + 1; /* cleared on failure too */
-		snprintf(job->names[n], sizeof(job->names[n]), "%.56s-%zu", c->kind, n + 1);
+		snprintf(job->names[n], sizeof(job->names[n]), "%.48s-%zu", c->kind, n + 1);
 		job->parts[n] = (struct rk_packet_artifact){
 			.name = job->names[n],
 			.type = packet_type(c->kind),
