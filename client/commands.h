@@ -32,7 +32,9 @@ struct ctl {
 	char **data;        /* --data KEY=FILE arguments, for job */
 	size_t n_data;
 	const char *save_dir; /* --save=DIR: capture and job save their artifacts */
-	const char *output;   /* -o FILE: diag writes an HTML report */
+	const char *output;   /* -o FILE: diag and report write an HTML page */
+	const char *month;    /* --month=YYYY-MM, for report */
+	bool csv;             /* --csv, for report */
 	struct ctl_cmd_option *cmd_options; /* --nik=... etc., for enroll (in order) */
 	size_t n_cmd_options;
 };
@@ -60,6 +62,7 @@ int cmd_artifact(struct ctl *ctl, int argc, char **argv);
 int cmd_audit(struct ctl *ctl, int argc, char **argv);
 int cmd_diag(struct ctl *ctl, int argc, char **argv);
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
+int cmd_report(struct ctl *ctl, int argc, char **argv);
 
 /* cmd-artifact.c: the table of artifacts (an array of their a{sv} as JSON),
  * and saving each as DIR/<kind>.<ext> (adding "File" to its object). */

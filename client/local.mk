@@ -15,6 +15,7 @@ client_rekamctl_SOURCES = \
 	client/cmd-artifact.c \
 	client/cmd-audit.c \
 	client/cmd-diag.c \
+	client/cmd-report.c \
 	client/cmd-monitor.c \
 	client/cmd-enroll.c \
 	client/cmd-pipeline.c client/enroll.h \

@@ -37,6 +37,8 @@ static const struct ctl_command commands[] = {
 		cmd_audit },
 	{ "diag", "[DEVICE]", "Self-test every device and check the station; a report", 0, 1,
 		true, cmd_diag },
+	{ "report", "--month=YYYY-MM", "The monthly performance report: every SOP step against "
+		"its time standard", 0, 0, true, cmd_report },
 	{ "monitor", "", "Follow rekamd's events (devices, states, progress) until Ctrl-C", 0, 0,
 		true, cmd_monitor },
 	{ "enroll", "SUBCOMMAND [ARGS]", "Enrollments: the ten SOP steps, return, list, show "
@@ -98,7 +100,10 @@ static void print_usage(void)
 	       "                         repeatable; e.g. a card image or a personalization blob\n"
 	       "      --save=DIR         capture, job: save each artifact's bytes as\n"
 	       "                         DIR/<kind>.<ext> (DIR is created when missing)\n"
-	       "  -o, --output=FILE      diag: also write the report as an HTML page\n"
+	       "  -o, --output=FILE      diag: also write the report as an HTML page;\n"
+	       "                         report: write it as an HTML page with charts\n"
+	       "      --month=YYYY-MM    report: the month (in local time) to report on\n"
+	       "      --csv              report: print the report as CSV\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -222,6 +227,8 @@ enum {
 	OPT_DATA,
 	OPT_SAVE,
 	OPT_OUTPUT,
+	OPT_MONTH,
+	OPT_CSV,
 	OPT_COMMAND, /* an option of one command (ctl_enroll_options) */
 };
 
@@ -235,6 +242,8 @@ static const struct option global_options[] = {
 	{ "data", required_argument, NULL, OPT_DATA },
 	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "output", required_argument, NULL, 'o' },
+	{ "month", required_argument, NULL, OPT_MONTH },
+	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -268,6 +277,15 @@ static int add_cmd_option(struct ctl *ctl, const char *name, const char *value)
 	list[ctl->n_cmd_options++] = (struct ctl_cmd_option){ name, value };
 	ctl->cmd_options = list;
 	return 0;
+}
+
+/* YYYY-MM with a month 01-12; rekamd checks it again. */
+static bool valid_month(const char *s)
+{
+	if (strlen(s) != 7 || s[4] != '-' || strspn(s, "0123456789") != 4 ||
+			strspn(s + 5, "0123456789") != 2)
+		return false;
+	return (s[5] == '0' && s[6] >= '1') || (s[5] == '1' && s[6] <= '2');
 }
 
 static int parse_timeout(const char *text, double *seconds)
@@ -376,6 +394,16 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 			}
 			ctl->output = optarg;
 			break;
+		case OPT_MONTH:
+			if (!valid_month(optarg)) {
+				ctl_err("invalid month '%s': expected YYYY-MM, e.g. 2026-11", optarg);
+				return -EINVAL;
+			}
+			ctl->month = optarg;
+			break;
+		case OPT_CSV:
+			ctl->csv = true;
+			break;
 		case OPT_SAVE:
 			if (!*optarg) {
 				ctl_err("--save needs a directory");
@@ -451,8 +479,20 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		ctl_err("--data is for job only");
 		return -EINVAL;
 	}
-	if (ctl->output && cmd->run != cmd_diag) {
-		ctl_err("-o is for diag only");
+	if (ctl->output && cmd->run != cmd_diag && cmd->run != cmd_report) {
+		ctl_err("-o is for diag and report only");
+		return -EINVAL;
+	}
+	if ((ctl->month || ctl->csv) && cmd->run != cmd_report) {
+		ctl_err("--%s is for report only", ctl->month ? "month" : "csv");
+		return -EINVAL;
+	}
+	if (cmd->run == cmd_report && !ctl->month) {
+		ctl_err("report needs --month=YYYY-MM");
+		return -EINVAL;
+	}
+	if (ctl->csv && ctl->json) {
+		ctl_err("--csv and --json do not go together");
 		return -EINVAL;
 	}
 	if (ctl->save_dir && cmd->run != cmd_capture && cmd->run != cmd_job) {
