@@ -104,6 +104,12 @@ static void print_usage(void)
 	       "                         report: write it as an HTML page with charts\n"
 	       "      --month=YYYY-MM    report: the month (in local time) to report on\n"
 	       "      --csv              report: print the report as CSV\n"
+	       "      --direct           diag: rekamd is not running; load the plugins and\n"
+	       "                         test the devices of rekamd.conf without it\n"
+	       "      --config=FILE      diag --direct: the rekamd.conf to read (default\n"
+	       "                         %s)\n"
+	       "      --plugin-dir=DIR   diag --direct: the plugin directory (default\n"
+	       "                         %s)\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -137,13 +143,15 @@ static void print_usage(void)
 	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
 	       "  rekamctl audit verify\n"
 	       "  rekamctl diag -o station-report.html\n"
+	       "  rekamctl diag --direct     (with rekamd stopped)\n"
+	       "  rekamctl report --month=2026-11 -o november.html\n"
 	       "  rekamctl enroll submit --file=applicant.json\n"
 	       "  rekamctl enroll receive 1 --have=f102,family-card,diploma\n"
 	       "  rekamctl enroll list\n"
 	       "  rekamctl cards add K-0001 100\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
-		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
+		CTL_DEFAULT_TIMEOUT_S, CTL_DIRECT_CONFIG, CTL_DIRECT_PLUGIN_DIR, REKAM_BUS_NAME);
 }
 
 static void try_help(void)
@@ -229,6 +237,9 @@ enum {
 	OPT_OUTPUT,
 	OPT_MONTH,
 	OPT_CSV,
+	OPT_DIRECT,
+	OPT_CONFIG,
+	OPT_PLUGIN_DIR,
 	OPT_COMMAND, /* an option of one command (ctl_enroll_options) */
 };
 
@@ -244,6 +255,9 @@ static const struct option global_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "month", required_argument, NULL, OPT_MONTH },
 	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "direct", no_argument, NULL, OPT_DIRECT },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -404,6 +418,21 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 		case OPT_CSV:
 			ctl->csv = true;
 			break;
+		case OPT_DIRECT:
+			ctl->direct = true;
+			break;
+		case OPT_CONFIG:
+		case OPT_PLUGIN_DIR:
+			if (!*optarg) {
+				ctl_err("--%s needs a %s", c == OPT_CONFIG ? "config" : "plugin-dir",
+					c == OPT_CONFIG ? "file name" : "directory");
+				return -EINVAL;
+			}
+			if (c == OPT_CONFIG)
+				ctl->config_path = optarg;
+			else
+				ctl->plugin_dir = optarg;
+			break;
 		case OPT_SAVE:
 			if (!*optarg) {
 				ctl_err("--save needs a directory");
@@ -491,6 +520,14 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		ctl_err("report needs --month=YYYY-MM");
 		return -EINVAL;
 	}
+	if (ctl->direct && cmd->run != cmd_diag) {
+		ctl_err("--direct is for diag only");
+		return -EINVAL;
+	}
+	if ((ctl->config_path || ctl->plugin_dir) && !ctl->direct) {
+		ctl_err("--%s is for diag --direct only", ctl->config_path ? "config" : "plugin-dir");
+		return -EINVAL;
+	}
 	if (ctl->csv && ctl->json) {
 		ctl_err("--csv and --json do not go together");
 		return -EINVAL;
@@ -504,7 +541,7 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		return -EINVAL;
 	}
 
-	if (cmd->needs_bus) {
+	if (cmd->needs_bus && !ctl->direct) {
 		err = ctl_bus_open(&ctl->bus);
 		if (err)
 			return err;

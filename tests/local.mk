@@ -136,6 +136,7 @@ integration_sh_tests = \
 	tests/integration/test-monitor.sh \
 	tests/integration/test-metrics.sh \
 	tests/integration/test-report.sh \
+	tests/integration/test-diag-direct.sh \
 	tests/integration/test-plugin-globs.sh \
 	tests/integration/test-roles-matrix.sh
 TESTS += $(integration_sh_tests)
