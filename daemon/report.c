@@ -180,7 +180,8 @@ static json_t *figures(struct durations *d, int64_t standard)
 {
 	size_t met = 0;
 
-	qsort(d->v, d->n, sizeof(*d->v), compare);
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), compare);
 	for (size_t i = 0; i < d->n; i++)
 		met += d->v[i] <= standard;
 	return json_pack("{sI sI sI so so so}", "standard_ms", (json_int_t)standard,
