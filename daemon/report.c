@@ -34,7 +34,7 @@
  * uploaded, then the server's verdict), each the time since the record
  * before it (0 for the first, never negative: the clock may step back).
  * Only enrollments with a record in the month are windowed, whole: a year
- * of a busy station (220000 records) takes 40 ms instead of 300. */
+ * of a busy station (220000 records) takes 35 ms instead of 280. */
 #define STEP_SQL \
 	"WITH r AS (SELECT enrollment, step, at, " \
 	"MAX(0, at - LAG(at, 1, at) OVER (PARTITION BY enrollment ORDER BY seq)) AS d " \
