@@ -9,7 +9,9 @@
  * plugins) and the USB devices it sees with the plugin claiming each. The
  * report is text, --json (the schema is docs/rekamctl-diag.schema.json), or
  * with -o FILE.html a self-contained HTML page for a vendor ticket. Exit
- * status 1 when a self-test or a check failed (warnings do not fail).
+ * status 1 when a self-test or a check failed (warnings do not fail). With
+ * --direct, rekamctl tests the devices itself when rekamd is not running
+ * (direct.c) and prints the same report.
  */
 #include <config.h>
 
@@ -370,16 +372,69 @@ static int station_status(struct ctl *ctl, json_t **out)
 	return err;
 }
 
-int cmd_diag(struct ctl *ctl, int argc, char **argv)
+/* Print or write @report, with @station, @tested and @checks (all taken over):
+ * exit 1 unless every device passed and no check failed. */
+static int finish(struct ctl *ctl, json_t *report, json_t *station, json_t *tested)
 {
-	json_t *devices = NULL, *report = json_object(), *tested = json_array(), *station = NULL;
 	const json_t *device;
 	bool ok = true;
+	size_t i;
+	int err = 0;
+
+	json_array_foreach(tested, i, device) {
+		const char *r = json_string_value(json_object_get(device, "result"));
+
+		ok = ok && !strcmp(r, "passed"); /* an absent device is a fault too */
+	}
+	json_array_foreach(json_object_get(report, "checks"), i, device)
+		ok = ok && strcmp(json_string_value(json_object_get(device, "status")), "failed");
+	json_object_set_new(report, "station", station);
+	json_object_set_new(report, "devices", tested);
+	json_object_set_new(report, "ok", json_boolean(ok));
+	if (ctl->output && (err = write_html(report, ctl->output)))
+		ok = true; /* the write error is the result */
+	if (!err && ctl->json)
+		err = ctl_print_json(report);
+	else if (!err)
+		print_text(report);
+	json_decref(report);
+	return err ? err : ok ? 0 : -EREMOTEIO;
+}
+
+/* --direct: rekamctl is the plugin host (direct.c). */
+static int diag_direct(struct ctl *ctl, const char *only)
+{
+	json_t *report = json_object(), *station = NULL, *checks = NULL, *tested = NULL;
+	int err;
+
+	if (!report)
+		return ctl_out_of_memory();
+	err = ctl_direct_diag(ctl, only, &station, &checks, &tested);
+	if (err) {
+		json_decref(report);
+		return err;
+	}
+	json_object_set_new(report, "checks", checks);
+	json_object_set_new(report, "usb", json_array());
+	return finish(ctl, report, station, tested);
+}
+
+int cmd_diag(struct ctl *ctl, int argc, char **argv)
+{
+	json_t *devices = NULL, *report, *tested, *station = NULL;
+	const json_t *device;
 	size_t i, n;
 	int err;
 
-	if (!report || !tested)
+	if (ctl->direct)
+		return diag_direct(ctl, argc > 1 ? argv[1] : NULL);
+	report = json_object();
+	tested = json_array();
+	if (!report || !tested) {
+		json_decref(report);
+		json_decref(tested);
 		return ctl_out_of_memory();
+	}
 	err = station_status(ctl, &station);
 	if (!err)
 		err = ctl_fetch_devices(&ctl->bus, &devices);
@@ -424,23 +479,6 @@ int cmd_diag(struct ctl *ctl, int argc, char **argv)
 		json_decref(station);
 		return err;
 	}
-	json_array_foreach(tested, i, device) {
-		const char *r = json_string_value(json_object_get(device, "result"));
-
-		ok = ok && !strcmp(r, "passed"); /* an absent device is a fault too */
-	}
-	json_array_foreach(json_object_get(report, "checks"), i, device)
-		ok = ok && strcmp(json_string_value(json_object_get(device, "status")), "failed");
-	json_object_set_new(report, "station", station);
-	json_object_set_new(report, "devices", tested);
-	json_object_set_new(report, "ok", json_boolean(ok));
-	if (ctl->output && (err = write_html(report, ctl->output)))
-		ok = true; /* the write error is the result */
-	if (!err && ctl->json)
-		err = ctl_print_json(report);
-	else if (!err)
-		print_text(report);
 	json_decref(devices);
-	json_decref(report);
-	return err ? err : ok ? 0 : -EREMOTEIO;
+	return finish(ctl, report, station, tested);
 }

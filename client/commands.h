@@ -32,7 +32,12 @@ struct ctl {
 	char **data;        /* --data KEY=FILE arguments, for job */
 	size_t n_data;
 	const char *save_dir; /* --save=DIR: capture and job save their artifacts */
-	const char *output;   /* -o FILE: diag writes an HTML report */
+	const char *output;   /* -o FILE: diag and report write an HTML page */
+	const char *month;    /* --month=YYYY-MM, for report */
+	bool csv;             /* --csv, for report */
+	bool direct;          /* --direct: diag loads the plugins itself (direct.c) */
+	const char *config_path; /* --config=FILE, for diag --direct */
+	const char *plugin_dir;  /* --plugin-dir=DIR, for diag --direct */
 	struct ctl_cmd_option *cmd_options; /* --nik=... etc., for enroll (in order) */
 	size_t n_cmd_options;
 };
@@ -60,6 +65,17 @@ int cmd_artifact(struct ctl *ctl, int argc, char **argv);
 int cmd_audit(struct ctl *ctl, int argc, char **argv);
 int cmd_diag(struct ctl *ctl, int argc, char **argv);
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
+int cmd_report(struct ctl *ctl, int argc, char **argv);
+
+#define CTL_DIRECT_CONFIG SYSCONFDIR "/rekam/rekamd.conf" /* as rekamd's default */
+#define CTL_DIRECT_PLUGIN_DIR PKGLIBDIR "/plugins"
+
+/* direct.c: diag without rekamd. The station, the one check ("rekamd") and
+ * every configured device (or @only) self-tested, as cmd-diag.c gathers them
+ * through rekamd. -EBUSY while rekamd owns its bus name; -EINVAL for a
+ * configuration that cannot be read; -EREMOTEIO when @only is no device. */
+int ctl_direct_diag(struct ctl *ctl, const char *only, json_t **station, json_t **checks,
+		json_t **devices);
 
 /* cmd-artifact.c: the table of artifacts (an array of their a{sv} as JSON),
  * and saving each as DIR/<kind>.<ext> (adding "File" to its object). */

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# client/local.mk - rekamctl, the command-line client: a pure D-Bus client of
+# client/local.mk - rekamctl, the command-line client: a D-Bus client of
 # rekamd (it never opens the station database). One command per cmd-*.c file.
 
 bin_PROGRAMS += client/rekamctl
@@ -15,9 +15,20 @@ client_rekamctl_SOURCES = \
 	client/cmd-artifact.c \
 	client/cmd-audit.c \
 	client/cmd-diag.c \
+	client/cmd-report.c \
 	client/cmd-monitor.c \
 	client/cmd-enroll.c \
 	client/cmd-pipeline.c client/enroll.h \
 	client/cmd-cards.c
-client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS)
-client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS)
+client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
+client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS) $(LIBEVENT_LIBS) -lpthread
+
+# diag --direct (client/direct.c) hosts the plugins itself, with rekamd's own
+# configuration reader, plugin loader and worker pool: those files only, not
+# the daemon (rekamctl still never opens the station database).
+client_rekamctl_SOURCES += \
+	client/direct.c \
+	daemon/config.c daemon/config.h daemon/config-values.c daemon/config-private.h \
+	daemon/plugins.c daemon/plugins.h \
+	daemon/worker.c daemon/worker.h \
+	daemon/log.c daemon/log.h

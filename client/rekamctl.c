@@ -37,6 +37,8 @@ static const struct ctl_command commands[] = {
 		cmd_audit },
 	{ "diag", "[DEVICE]", "Self-test every device and check the station; a report", 0, 1,
 		true, cmd_diag },
+	{ "report", "--month=YYYY-MM", "The monthly performance report: every SOP step against "
+		"its time standard", 0, 0, true, cmd_report },
 	{ "monitor", "", "Follow rekamd's events (devices, states, progress) until Ctrl-C", 0, 0,
 		true, cmd_monitor },
 	{ "enroll", "SUBCOMMAND [ARGS]", "Enrollments: the ten SOP steps, return, list, show "
@@ -101,8 +103,17 @@ static void print_usage(void)
 	       "      --save=DIR         capture, job: save each artifact's bytes as\n"
 	       "                         DIR/<kind>.<ext> (DIR is created when missing)\n"
 	       "  -o, --output=FILE      diag: also write the report as an HTML page;\n"
+	       "                         report: write it as an HTML page with charts;\n"
 	       "                         card preview: the front's PNG (the back goes beside\n"
 	       "                         it: front.png -> back.png, else FILE-back.png)\n"
+	       "      --month=YYYY-MM    report: the month (in local time) to report on\n"
+	       "      --csv              report: print the report as CSV\n"
+	       "      --direct           diag: rekamd is not running; load the plugins and\n"
+	       "                         test the devices of rekamd.conf without it\n"
+	       "      --config=FILE      diag --direct: the rekamd.conf to read (default\n"
+	       "                         %s)\n"
+	       "      --plugin-dir=DIR   diag --direct: the plugin directory (default\n"
+	       "                         %s)\n"
 	       "  -h, --help             Show this help and exit\n"
 	       "  -V, --version          Show the version of rekamctl and exit\n"
 	       "\n"
@@ -136,13 +147,15 @@ static void print_usage(void)
 	       "  rekamctl artifact save 0123456789abcdef0123456789abcdef portrait.jpg\n"
 	       "  rekamctl audit verify\n"
 	       "  rekamctl diag -o station-report.html\n"
+	       "  rekamctl diag --direct     (with rekamd stopped)\n"
+	       "  rekamctl report --month=2026-11 -o november.html\n"
 	       "  rekamctl enroll submit --file=applicant.json\n"
 	       "  rekamctl enroll receive 1 --have=f102,family-card,diploma\n"
 	       "  rekamctl enroll list\n"
 	       "  rekamctl cards add K-0001 100\n"
 	       "\n"
 	       "The D-Bus API behind every command is documented in %s.xml.\n",
-		CTL_DEFAULT_TIMEOUT_S, REKAM_BUS_NAME);
+		CTL_DEFAULT_TIMEOUT_S, CTL_DIRECT_CONFIG, CTL_DIRECT_PLUGIN_DIR, REKAM_BUS_NAME);
 }
 
 static void try_help(void)
@@ -226,6 +239,11 @@ enum {
 	OPT_DATA,
 	OPT_SAVE,
 	OPT_OUTPUT,
+	OPT_MONTH,
+	OPT_CSV,
+	OPT_DIRECT,
+	OPT_CONFIG,
+	OPT_PLUGIN_DIR,
 	OPT_COMMAND, /* an option of one command (ctl_enroll_options) */
 };
 
@@ -239,6 +257,11 @@ static const struct option global_options[] = {
 	{ "data", required_argument, NULL, OPT_DATA },
 	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "output", required_argument, NULL, 'o' },
+	{ "month", required_argument, NULL, OPT_MONTH },
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "direct", no_argument, NULL, OPT_DIRECT },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -272,6 +295,15 @@ static int add_cmd_option(struct ctl *ctl, const char *name, const char *value)
 	list[ctl->n_cmd_options++] = (struct ctl_cmd_option){ name, value };
 	ctl->cmd_options = list;
 	return 0;
+}
+
+/* YYYY-MM with a month 01-12; rekamd checks it again. */
+static bool valid_month(const char *s)
+{
+	if (strlen(s) != 7 || s[4] != '-' || strspn(s, "0123456789") != 4 ||
+			strspn(s + 5, "0123456789") != 2)
+		return false;
+	return (s[5] == '0' && s[6] >= '1') || (s[5] == '1' && s[6] <= '2');
 }
 
 static int parse_timeout(const char *text, double *seconds)
@@ -380,6 +412,31 @@ static int parse_options(struct ctl *ctl, int argc, char **argv)
 			}
 			ctl->output = optarg;
 			break;
+		case OPT_MONTH:
+			if (!valid_month(optarg)) {
+				ctl_err("invalid month '%s': expected YYYY-MM, e.g. 2026-11", optarg);
+				return -EINVAL;
+			}
+			ctl->month = optarg;
+			break;
+		case OPT_CSV:
+			ctl->csv = true;
+			break;
+		case OPT_DIRECT:
+			ctl->direct = true;
+			break;
+		case OPT_CONFIG:
+		case OPT_PLUGIN_DIR:
+			if (!*optarg) {
+				ctl_err("--%s needs a %s", c == OPT_CONFIG ? "config" : "plugin-dir",
+					c == OPT_CONFIG ? "file name" : "directory");
+				return -EINVAL;
+			}
+			if (c == OPT_CONFIG)
+				ctl->config_path = optarg;
+			else
+				ctl->plugin_dir = optarg;
+			break;
 		case OPT_SAVE:
 			if (!*optarg) {
 				ctl_err("--save needs a directory");
@@ -455,8 +512,28 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		ctl_err("--data is for job only");
 		return -EINVAL;
 	}
-	if (ctl->output && cmd->run != cmd_diag && cmd->run != cmd_card) {
-		ctl_err("-o is for diag and card preview only");
+	if (ctl->output && cmd->run != cmd_diag && cmd->run != cmd_report && cmd->run != cmd_card) {
+		ctl_err("-o is for diag, report and card preview only");
+		return -EINVAL;
+	}
+	if ((ctl->month || ctl->csv) && cmd->run != cmd_report) {
+		ctl_err("--%s is for report only", ctl->month ? "month" : "csv");
+		return -EINVAL;
+	}
+	if (cmd->run == cmd_report && !ctl->month) {
+		ctl_err("report needs --month=YYYY-MM");
+		return -EINVAL;
+	}
+	if (ctl->direct && cmd->run != cmd_diag) {
+		ctl_err("--direct is for diag only");
+		return -EINVAL;
+	}
+	if ((ctl->config_path || ctl->plugin_dir) && !ctl->direct) {
+		ctl_err("--%s is for diag --direct only", ctl->config_path ? "config" : "plugin-dir");
+		return -EINVAL;
+	}
+	if (ctl->csv && ctl->json) {
+		ctl_err("--csv and --json do not go together");
 		return -EINVAL;
 	}
 	if (ctl->save_dir && cmd->run != cmd_capture && cmd->run != cmd_job) {
@@ -468,7 +545,7 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		return -EINVAL;
 	}
 
-	if (cmd->needs_bus) {
+	if (cmd->needs_bus && !ctl->direct) {
 		err = ctl_bus_open(&ctl->bus);
 		if (err)
 			return err;

@@ -22,6 +22,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/audit.c daemon/audit.h \
 	daemon/audit-bus.c daemon/audit-bus.h \
 	daemon/diag.c daemon/diag.h \
+	daemon/report.c daemon/report.h \
 	daemon/metrics.c daemon/metrics.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/device.c daemon/device.h daemon/device-private.h \

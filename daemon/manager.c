@@ -24,6 +24,7 @@
 #include "daemon/enrollment.h"
 #include "daemon/inventory.h"
 #include "daemon/manager.h"
+#include "daemon/report.h"
 #include "daemon/roles.h"
 #include "daemon/store.h"
 
@@ -173,6 +174,9 @@ static const struct rk_dbus_method manager_methods[] = {
 		.roles = AUDIT_READERS },
 	{ "Diagnose", RK_DBUS_NO_ARGS,
 		RK_DBUS_ARGS({ "checks", "a(sss)" }, { "usb", "a(qqyyss)" }), rk_diag_bus_diagnose,
+		.roles = RK_ROLE_BIT(RK_ROLE_TECHNICIAN) | RK_ROLE_BIT(RK_ROLE_SUPERVISOR) },
+	{ "GetReport", RK_DBUS_ARGS({ "month", "s" }), RK_DBUS_ARGS({ "report", "s" }),
+		rk_report_bus_get,
 		.roles = RK_ROLE_BIT(RK_ROLE_TECHNICIAN) | RK_ROLE_BIT(RK_ROLE_SUPERVISOR) },
 	{ "Submit", RK_DBUS_ARGS({ "applicant", "a{sv}" }), RK_DBUS_ARGS({ "enrollment", "o" }),
 		rk_enrollment_submit_method, RK_DBUS_CHECKS_ITSELF },

@@ -6,14 +6,16 @@
  * [metrics] listen = 127.0.0.1:PORT in rekamd.conf, rekamd answers GET
  * /metrics on that loopback address (libevent's evhttp, on the event loop)
  * with the text exposition format 0.0.4: the station and its state, the
- * devices by class and state, the artifacts kept, the audit trail, and the
- * upload queue. Every value is read when the scrape comes; nothing is kept
- * between scrapes. docs/metrics.md lists them.
+ * devices by class and state, the artifacts kept, the audit trail, the
+ * upload queue, the enrollments by state, the SOP steps' durations
+ * (histograms) and the card inventory. Every value is read when the scrape
+ * comes; nothing is kept between scrapes. docs/metrics.md lists them.
  */
 #include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 #include "daemon/daemon.h"
 #include "daemon/device-private.h"
 #include "daemon/device.h"
+#include "daemon/enrollment.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/plugins.h"
@@ -169,6 +172,111 @@ static void uploads(struct evbuffer *out, struct rk_daemon *d)
 	evbuffer_add_printf(out, "rekam_central_reachable %d\n", on && rk_central_reachable(c));
 }
 
+/* Bucket bounds of the step histograms, in seconds: every SOP standard
+ * (0.5, 1, 5, 10, 15 minutes) is one, so the share within a standard is
+ * the bucket at it over the count. */
+static const unsigned int step_buckets[] = { 10, 30, 60, 120, 300, 600, 900, 1800, 3600 };
+#define N_STEP_BUCKETS (sizeof(step_buckets) / sizeof(step_buckets[0]))
+
+struct step_histogram {
+	uint64_t buckets[N_STEP_BUCKETS]; /* observations <= the bound */
+	uint64_t count;
+	int64_t sum_ms;
+};
+
+static void observe(struct step_histogram *h, int64_t ms)
+{
+	for (size_t b = 0; b < N_STEP_BUCKETS; b++)
+		if (ms <= (int64_t)step_buckets[b] * 1000)
+			h->buckets[b]++;
+	h->count++;
+	h->sum_ms += ms;
+}
+
+/* Each enrollment's finished steps: a step's duration is the sum of its
+ * records (step 6 has two); a step 6 still waiting for the server's word
+ * (its last record "uploaded") is not finished and not observed yet. */
+static void observe_enrollment(struct step_histogram *h, const struct rk_enrollment *e)
+{
+	int64_t ms[RK_SOP_STEPS + 1] = { 0 };
+	bool seen[RK_SOP_STEPS + 1] = { false };
+	enum rk_enrollment_state last[RK_SOP_STEPS + 1] = { 0 };
+
+	for (size_t i = 0; i < e->n_steps; i++) {
+		unsigned int step = e->steps[i].step;
+
+		if (step < 1 || step > RK_SOP_STEPS)
+			continue;
+		ms[step] += e->steps[i].duration_ms;
+		seen[step] = true;
+		last[step] = e->steps[i].state;
+	}
+	for (unsigned int step = 1; step <= RK_SOP_STEPS; step++)
+		if (seen[step] && last[step] != RK_ENR_UPLOADED)
+			observe(&h[step - 1], ms[step]);
+}
+
+static void enrollments(struct evbuffer *out, struct rk_daemon *d)
+{
+	size_t n = d->enrollments ? rk_enrollments_count(d->enrollments) : 0;
+	struct step_histogram h[RK_SOP_STEPS] = { 0 };
+	unsigned int by_state[RK_ENR_N_STATES] = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const struct rk_enrollment *e = rk_enrollments_at(d->enrollments, i);
+
+		if ((unsigned int)e->state < RK_ENR_N_STATES)
+			by_state[e->state]++;
+		observe_enrollment(h, e);
+	}
+	help(out, "rekam_enrollments", "gauge", "Enrollments by state (every state, zeros included).");
+	for (int s = 0; s < RK_ENR_N_STATES; s++)
+		evbuffer_add_printf(out, "rekam_enrollments{state=\"%s\"} %u\n",
+			rk_enrollment_state_name(s), by_state[s]);
+	help(out, "rekam_step_duration_seconds", "histogram",
+		"Durations of the finished SOP steps of every enrollment kept, by step.");
+	for (unsigned int step = 1; step <= RK_SOP_STEPS; step++) {
+		const struct step_histogram *s = &h[step - 1];
+
+		for (size_t b = 0; b < N_STEP_BUCKETS; b++)
+			evbuffer_add_printf(out, "rekam_step_duration_seconds_bucket{step=\"%u\","
+				"le=\"%u\"} %" PRIu64 "\n", step, step_buckets[b], s->buckets[b]);
+		evbuffer_add_printf(out, "rekam_step_duration_seconds_bucket{step=\"%u\","
+			"le=\"+Inf\"} %" PRIu64 "\n", step, s->count);
+		evbuffer_add_printf(out, "rekam_step_duration_seconds_sum{step=\"%u\"} %" PRId64
+			".%03d\n", step, s->sum_ms / 1000, (int)(s->sum_ms % 1000));
+		evbuffer_add_printf(out, "rekam_step_duration_seconds_count{step=\"%u\"} %" PRIu64
+			"\n", step, s->count);
+	}
+	help(out, "rekam_step_standard_seconds", "gauge", "The SOP's time standard of each step.");
+	for (unsigned int step = 1; step <= RK_SOP_STEPS; step++) {
+		int64_t ms = rk_sop_standard_ms(step);
+
+		evbuffer_add_printf(out, "rekam_step_standard_seconds{step=\"%u\"} %" PRId64
+			".%03d\n", step, ms / 1000, (int)(ms % 1000));
+	}
+}
+
+static void cards(struct evbuffer *out, struct rk_daemon *d)
+{
+	static const char *const states[] = { "blank", "issued", "spoiled" };
+	static const char *const sql[] = {
+		"SELECT count(*) FROM cards WHERE state = 'blank'",
+		"SELECT count(*) FROM cards WHERE state = 'issued'",
+		"SELECT count(*) FROM cards WHERE state = 'spoiled'",
+	};
+	int64_t n[3];
+
+	for (int i = 0; i < 3; i++)
+		n[i] = query_int(d->store, sql[i]);
+	help(out, "rekam_cards", "gauge", "Cards of the inventory by state.");
+	for (int i = 0; i < 3; i++)
+		evbuffer_add_printf(out, "rekam_cards{state=\"%s\"} %" PRId64 "\n", states[i], n[i]);
+	help(out, "rekam_cards_spoiled_total", "counter",
+		"Cards spoiled since the inventory began (a spoiled card stays spoiled).");
+	evbuffer_add_printf(out, "rekam_cards_spoiled_total %" PRId64 "\n", n[2]);
+}
+
 static void handle(struct evhttp_request *req, void *data)
 {
 	struct rk_metrics *m = data;
@@ -194,6 +302,8 @@ static void handle(struct evhttp_request *req, void *data)
 	devices(out, m->d);
 	store(out, m->d);
 	uploads(out, m->d);
+	enrollments(out, m->d);
+	cards(out, m->d);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 		"text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", out);

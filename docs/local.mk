@@ -15,6 +15,7 @@ dist_doc_DATA = \
 	docs/device-protocol.md \
 	docs/printer.md \
 	docs/pipeline.md \
+	docs/report.md \
 	docs/rekamd.conf.example \
 	docs/rekamd.conf.md \
 	docs/rekamctl-diag.schema.json \
@@ -25,7 +26,7 @@ dist_doc_DATA = \
 
 # the pictures the pages show, kept next to them
 docimagesdir = $(docdir)/images
-dist_docimages_DATA = docs/images/card-face-sample.png
+dist_docimages_DATA = docs/images/card-face-sample.png docs/images/report-2026-10.png
 
 dist_man_MANS = \
 	docs/rekamd.8 \

@@ -33,7 +33,8 @@ unit_tests = \
 	tests/unit/test-artifact \
 	tests/unit/test-vault \
 	tests/unit/test-config \
-	tests/unit/test-dbus-object
+	tests/unit/test-dbus-object \
+	tests/unit/test-report
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -56,6 +57,10 @@ tests_unit_test_vault_LDADD = daemon/librekamd.la
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CFLAGS = $(test_cflags)
 tests_unit_test_config_LDADD = daemon/librekamd.la
+
+tests_unit_test_report_SOURCES = tests/unit/test-report.c
+tests_unit_test_report_CFLAGS = $(test_cflags)
+tests_unit_test_report_LDADD = daemon/librekamd.la
 
 tests_unit_test_dbus_object_SOURCES = tests/unit/test-dbus-object.c tests/lib/testbus.c tests/lib/testbus.h
 tests_unit_test_dbus_object_CFLAGS = $(test_cflags)
@@ -130,6 +135,8 @@ integration_sh_tests = \
 	tests/integration/test-diag.sh \
 	tests/integration/test-monitor.sh \
 	tests/integration/test-metrics.sh \
+	tests/integration/test-report.sh \
+	tests/integration/test-diag-direct.sh \
 	tests/integration/test-plugin-globs.sh \
 	tests/integration/test-roles-matrix.sh
 TESTS += $(integration_sh_tests)
