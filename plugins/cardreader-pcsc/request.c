@@ -211,7 +211,8 @@ static void work_self_test(struct request *r)
 	}
 	step(r, "reader", true, "%s", c->reader);
 	if (!(rs.dwEventState & SCARD_STATE_PRESENT)) {
-		step(r, "card", false, "no card in the reader");
+		/* an encoder is empty between cards: not a fault of the reader */
+		step(r, "card", true, "no card in the reader (the chip is checked when one is in)");
 		return;
 	}
 	err = chip_connect(c);

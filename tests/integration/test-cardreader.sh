@@ -178,6 +178,9 @@ check "Health CardPresent false" wait_for 10 health_is CardPresent false
 is "$(health CardState) $(health ChipUid)" "absent " "... CardState absent, no ChipUid"
 job uid
 like "$ERR" "no-card: there is no card in the reader" "uid without a card: no-card"
+run_ctl --session --json selftest card
+is "$RC" 0 "selftest without a card passes (an encoder is empty between cards)"
+like "$OUT" "no card in the reader \(the chip is checked when one is in\)" "... saying so"
 is "$(sim_ctl insert)" "OK inserted" "insert it again"
 check "Health CardPresent true" wait_for 10 health_is CardPresent true
 check "... the same card again" wait_for 10 health_is ChipUid "$UID1"
