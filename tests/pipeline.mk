@@ -26,6 +26,8 @@ tests_unit_test_enrollment_LDADD = daemon/librekamd.la
 
 pipeline_sh_tests = tests/integration/test-pipeline.sh tests/integration/test-issuance.sh \
 	tests/integration/test-crash.sh
+# rekamctl diag on the whole simulated station, healthy and with two faults
+pipeline_sh_tests += tests/integration/test-diag-station.sh
 TESTS += $(pipeline_sh_tests)
 EXTRA_DIST += $(pipeline_sh_tests)
 
