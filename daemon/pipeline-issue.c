@@ -119,6 +119,17 @@ static struct rk_device *device(struct issue_run *r, const char *cls)
 	return rk_devices_find(r->base.d->devices, cls, NULL);
 }
 
+static bool save_work(struct issue_run *r, const struct rk_enrollment_work *w)
+{
+	int err = rk_enrollment_save(r->base.e, r->base.e->state, 0, r->base.role, r->base.uid,
+		NULL, w, NULL, NULL);
+
+	if (err)
+		fail(r, RK_DBUS_ERROR_FAILED, "The station database cannot be written (%s)",
+			strerror(-err));
+	return !err;
+}
+
 /* Run @action on the printer or reader; a refusal to start fails the run. */
 static bool run_job(struct issue_run *r, const char *cls, const char *action,
 		struct rk_options *opts, unsigned int timeout_ms, rk_device_done_fn fn)
@@ -134,6 +145,10 @@ static bool run_job(struct issue_run *r, const char *cls, const char *action,
 	}
 	err = rk_device_run(dev, r->base.owner, action, opts, timeout_ms, fn, r, why, sizeof(why));
 	if (err < 0) {
+		/* a stage that never started took no card: the reservation goes */
+		if (strcmp(action, "stage") == 0 && !save_work(r, &(struct rk_enrollment_work){
+				.card_serial = "", .issue_phase = "" }))
+			return false;
 		fail(r, err == -EBUSY ? RK_DBUS_ERROR_BUSY : err == -ENODEV ? RK_DBUS_ERROR_ABSENT :
 			RK_DBUS_ERROR_DEVICE, "%s", why);
 		return false;
@@ -143,16 +158,6 @@ static bool run_job(struct issue_run *r, const char *cls, const char *action,
 	return true;
 }
 
-static bool save_work(struct issue_run *r, const struct rk_enrollment_work *w)
-{
-	int err = rk_enrollment_save(r->base.e, r->base.e->state, 0, r->base.role, r->base.uid,
-		NULL, w, NULL, NULL);
-
-	if (err)
-		fail(r, RK_DBUS_ERROR_FAILED, "The station database cannot be written (%s)",
-			strerror(-err));
-	return !err;
-}
 
 static int spoil_txn(struct rk_store *store, struct rk_enrollment *e, void *data)
 {
@@ -373,8 +378,15 @@ static void take_card(struct issue_run *r)
 {
 	char serial[RK_CARD_SERIAL_MAX + 1];
 	struct rk_options opts = { 0 };
-	int err = rk_inventory_take_blank(r->base.d->store, serial);
+	int err;
 
+	/* no intent for a card the station could not even stage (stopping, unplugged) */
+	if (!device(r, "printer") || !device(r, "cardreader")) {
+		fail(r, RK_DBUS_ERROR_ABSENT, "The station has no %s now",
+			device(r, "printer") ? "card reader" : "printer");
+		return;
+	}
+	err = rk_inventory_take_blank(r->base.d->store, serial);
 	if (err == -ENOENT) {
 		fail(r, RK_DBUS_ERROR_NO_BLANK_CARDS, "No blank card is left in the inventory; "
 			"register a batch (rekamctl cards add)");
