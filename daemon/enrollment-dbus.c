@@ -28,6 +28,7 @@
 #include "daemon/enrollment.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
+#include "daemon/pipeline-card.h"
 #include "daemon/pipeline.h"
 
 #define MAX_REASON 200 /* bytes of a return reason */
@@ -758,6 +759,7 @@ int rk_pipeline_start(struct rk_daemon *d)
 
 void rk_pipeline_stop(struct rk_daemon *d)
 {
+	rk_card_renderer_free();
 	rk_enrollments_free(d->enrollments);
 	d->enrollments = NULL;
 }

@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,35 @@ static int blob(struct rk_card_job *job)
 	return err;
 }
 
+/*
+ * One renderer for the process, made by the first card job: loading the
+ * fonts takes a while, and fontconfig keeps the configuration it was given
+ * as the process's own, so one is all there should ever be. The renderer
+ * serialises drawing itself; rk_card_renderer_free() at rekamd's stop.
+ */
+static pthread_mutex_t renderer_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rk_cardface_renderer *renderer;
+
+static int renderer_get(struct rk_cardface_renderer **out, char why[RK_CARDFACE_ERROR_LEN])
+{
+	int err = 0;
+
+	pthread_mutex_lock(&renderer_lock);
+	if (!renderer)
+		err = rk_cardface_renderer_new(NULL, &renderer, why);
+	*out = renderer;
+	pthread_mutex_unlock(&renderer_lock);
+	return err;
+}
+
+void rk_card_renderer_free(void)
+{
+	pthread_mutex_lock(&renderer_lock);
+	rk_cardface_renderer_free(renderer);
+	renderer = NULL;
+	pthread_mutex_unlock(&renderer_lock);
+}
+
 /* The words printed on a KTP-el for religion and marital status. */
 static const char *card_word(const char *value)
 {
@@ -215,7 +245,7 @@ static int faces(struct rk_card_job *job)
 	char province[64] = "", regency[64] = "", birth[16], issued[16], rt_rw[16], place[64];
 	const char *prov_name = NULL, *reg_name = NULL;
 	struct rk_card_applicant c = { 0 };
-	struct rk_cardface_renderer *r = NULL;
+	struct rk_cardface_renderer *r;
 	struct rk_cardface *cf = NULL;
 	char code[7], why[128];
 	time_t now = time(NULL);
@@ -260,7 +290,7 @@ static int faces(struct rk_card_job *job)
 	c.portrait_size = job->sizes[RK_CARD_IN_PORTRAIT];
 	c.signature = job->data[RK_CARD_IN_SIGNATURE];
 	c.signature_size = job->sizes[RK_CARD_IN_SIGNATURE];
-	err = rk_cardface_renderer_new(NULL, &r, job->why);
+	err = renderer_get(&r, job->why);
 	if (!err)
 		err = rk_cardface_render(r, &c, &cf, job->why);
 	if (!err)
@@ -268,7 +298,6 @@ static int faces(struct rk_card_job *job)
 	if (!err)
 		err = rk_cardface_png(cf, RK_CARD_BACK, &job->back, &job->back_size);
 	rk_cardface_free(cf);
-	rk_cardface_renderer_free(r);
 	return err;
 }
 

@@ -50,3 +50,5 @@ int rk_card_job_prepare(struct rk_card_job *job, struct rk_daemon *d, struct rk_
 /* The worker function: read the inputs, render, build the blob. */
 void rk_card_job_work(void *data);
 void rk_card_job_free(struct rk_card_job *job);
+/* Free the card renderer the jobs share (at rekamd's stop, workers done). */
+void rk_card_renderer_free(void);
