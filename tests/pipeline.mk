@@ -28,6 +28,7 @@ pipeline_sh_tests = tests/integration/test-pipeline.sh tests/integration/test-is
 	tests/integration/test-crash.sh
 # rekamctl diag on the whole simulated station, healthy and with two faults
 pipeline_sh_tests += tests/integration/test-diag-station.sh
+EXTRA_DIST += tests/integration/station.sh
 TESTS += $(pipeline_sh_tests)
 EXTRA_DIST += $(pipeline_sh_tests)
 

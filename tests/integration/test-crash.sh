@@ -20,17 +20,7 @@
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_tools socat python3
-top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
-STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
-[ -x "$STATION" ] || bail "rekam-sim-station is not built at $STATION"
-export REKAM_BUILDDIR=$top_builddir
-export TMPDIR=$REKAM_TMP
-# In an ASan build the station's rekamd loads libgphoto2 and libsane, whose
-# own leaks test-camera and test-scanner suppress: station.lsan has both.
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-export LSAN_OPTIONS="suppressions=$top_srcdir/tests/integration/station.lsan:print_suppressions=0"
-DIR=$REKAM_TMP/station
-STATION_PID=
+. "$(dirname "$0")/station.sh"
 RK_PID=
 
 ALL_POINTS="after.submitted after.received after.verified after.forwarded
@@ -52,30 +42,12 @@ esac
 	POINTS="record.stored upload.accepted issue.print"
 REPEAT=${REKAM_CRASH_REPEAT:-1}
 
-_crash_cleanup() {
-	local status=$?
+_crash_cleanup() { # rekamd goes before the station
 	[ -n "$RK_PID" ] && kill -KILL "$RK_PID" 2>/dev/null && wait "$RK_PID" 2>/dev/null
-	if [ -n "$STATION_PID" ]; then
-		kill -TERM "$STATION_PID" 2>/dev/null
-		wait "$STATION_PID" 2>/dev/null
-	fi
-	(exit "$status")
-	_cleanup
 }
-trap _crash_cleanup EXIT
-
-"$STATION" --lock-wait 900 --no-rekamd --time-scale 0.01 --seed 11 -d "$DIR" \
-	>"$REKAM_TMP/station.out" 2>"$REKAM_TMP/station.err" &
-STATION_PID=$!
-if ! wait_for 1200 grep -q '^# try:' "$REKAM_TMP/station.out"; then
-	cat "$REKAM_TMP/station.err" >&2
-	bail "the simulated station did not come up"
-fi
-why=$(sed -n 's/^rekam-sim-station: no card reader: //p' "$REKAM_TMP/station.err")
-[ -z "$why" ] || skip_all "the station has no card reader: $why"
-eval "$(grep '^[A-Z_]*=' "$REKAM_TMP/station.out")"
+STATION_CLEANUP_HOOK=_crash_cleanup
+start_station --no-rekamd --seed 11
 export SANE_CONFIG_DIR DBUS_SESSION_BUS_ADDRESS=$REKAM_BUS_ADDRESS
-A="--address=$REKAM_BUS_ADDRESS"
 N_DEVICES=$(grep -c '^# device ' "$REKAM_TMP/station.out")
 
 # Under REKAM_TEST_VALGRIND=1 rekamd runs in valgrind (the libgphoto2 and
@@ -104,10 +76,6 @@ rk_reap() { # after a crash: its status in RK_STATUS
 	wait "$RK_PID" 2>/dev/null
 	RK_STATUS=$?
 	RK_PID=
-}
-sim() { # sim NAME LINE: a line to a simulator's control socket
-	local var="REKAM_${1}_CONTROL"
-	printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:${!var}"
 }
 prop() { # prop ID PROPERTY
 	"$REKAMCTL" "$A" --json enroll show "$1" 2>/dev/null |

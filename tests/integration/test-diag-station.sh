@@ -12,12 +12,7 @@ require_tools socat
 py=python3
 $py -c 'import jsonschema' 2>/dev/null || py=/usr/bin/python3
 $py -c 'import jsonschema' 2>/dev/null || skip_all "python3 has no jsonschema module (python3-jsonschema)"
-top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
-[ -x "$STATION" ] || bail "rekam-sim-station is not built at $STATION"
-export REKAM_BUILDDIR=$top_builddir TMPDIR=$REKAM_TMP
-export LSAN_OPTIONS="suppressions=$top_srcdir/tests/integration/station.lsan:print_suppressions=0"
+. "$(dirname "$0")/station.sh"
 SCHEMA=$top_srcdir/docs/rekamctl-diag.schema.json
 OUTDIR=$REKAM_TMP/out
 mkdir -p "$OUTDIR"

@@ -13,47 +13,11 @@
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_tools socat python3
-top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
-STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
-[ -x "$STATION" ] || bail "rekam-sim-station is not built at $STATION"
-export REKAM_BUILDDIR=$top_builddir
-export TMPDIR=$REKAM_TMP
-# In an ASan build the station's rekamd loads libgphoto2 and libsane, whose
-# own leaks test-camera and test-scanner suppress: station.lsan has both.
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-export LSAN_OPTIONS="suppressions=$top_srcdir/tests/integration/station.lsan:print_suppressions=0"
-DIR=$REKAM_TMP/station
-STATION_PID=
-
-_station_cleanup() {
-	local status=$?
-	if [ -n "$STATION_PID" ]; then
-		kill -TERM "$STATION_PID" 2>/dev/null
-		wait "$STATION_PID" 2>/dev/null
-	fi
-	(exit "$status")
-	_cleanup
-}
-trap _station_cleanup EXIT
-
-"$STATION" --lock-wait 900 --time-scale 0.01 --seed 7 -d "$DIR" \
-	>"$REKAM_TMP/station.out" 2>"$REKAM_TMP/station.err" &
-STATION_PID=$!
-if ! wait_for 1200 grep -q '^# try:' "$REKAM_TMP/station.out"; then
-	cat "$REKAM_TMP/station.err" >&2
-	bail "the simulated station did not come up"
-fi
-why=$(sed -n 's/^rekam-sim-station: no card reader: //p' "$REKAM_TMP/station.err")
-[ -z "$why" ] || skip_all "the station has no card reader: $why"
-eval "$(grep '^REKAM_[A-Z_]*=' "$REKAM_TMP/station.out")"
-A="--address=$REKAM_BUS_ADDRESS"
+. "$(dirname "$0")/station.sh"
+start_station --seed 7
 
 like "$(ctl "$A" status)" "00:00-23:59" "the simulated station takes applications at any hour"
 
-sim() { # sim NAME LINE: a line to a simulator's control socket
-	local var="REKAM_${1}_CONTROL"
-	printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:${!var}"
-}
 prop() { # prop ID PROPERTY: one property of an enrollment (rekamctl --json)
 	ctl "$A" --json enroll show "$1" |
 		python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(v)' "$2"
@@ -200,8 +164,6 @@ is "$n" 3 "the printer received three fronts: two cards and the one that jammed"
 log=$(cat "$DIR/rekamd.log")
 unlike "$log" "^<[0-3]>" "rekamd logged no error"
 
-kill -TERM "$STATION_PID"
-wait "$STATION_PID"
-is "$?" 0 "the station stops cleanly"
-STATION_PID=
+stop_station
+is "$STATION_STATUS" 0 "the station stops cleanly"
 done_testing
