@@ -24,7 +24,8 @@ tests_unit_test_enrollment_SOURCES = tests/unit/test-enrollment.c
 tests_unit_test_enrollment_CFLAGS = $(test_cflags)
 tests_unit_test_enrollment_LDADD = daemon/librekamd.la
 
-pipeline_sh_tests = tests/integration/test-pipeline.sh tests/integration/test-issuance.sh
+pipeline_sh_tests = tests/integration/test-pipeline.sh tests/integration/test-issuance.sh \
+	tests/integration/test-privacy.sh
 TESTS += $(pipeline_sh_tests)
 EXTRA_DIST += $(pipeline_sh_tests)
 
