@@ -143,6 +143,11 @@ int rk_vault_open(const char *path)
 	return err;
 }
 
+bool rk_vault_loaded(void)
+{
+	return have_key;
+}
+
 void rk_vault_close(void)
 {
 	OPENSSL_cleanse(station_key, sizeof(station_key));

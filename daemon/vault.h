@@ -36,6 +36,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,8 @@
 int rk_vault_open(const char *path);
 /* Forget the station key (wiped from memory). */
 void rk_vault_close(void);
+/* Whether a station key is loaded. */
+bool rk_vault_loaded(void);
 
 /* A key for @purpose (e.g. "rekam audit checkpoint"), derived from the
  * station key with HKDF-SHA-256: 0, -ENOKEY, -EIO. Wipe it after use. */
