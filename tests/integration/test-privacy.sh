@@ -230,6 +230,8 @@ unlike "$log" "^<[0-3]>" "rekamd logged no error"
 
 kill -TERM "$STATION_PID"
 wait "$STATION_PID"
-is "$?" 0 "the station stops cleanly"
+rc=$?
+[ "$rc" = 0 ] || diag "$(tail -n 60 "$DIR/rekamd.log"; tail -n 20 "$REKAM_TMP/station.err")"
+is "$rc" 0 "the station stops cleanly"
 STATION_PID=
 done_testing

@@ -437,7 +437,8 @@ static void test_damaged(void)
 		err = rk_artifact_read(store, dir, handle, &back, &len);
 		tap_ok(err == -EIO || err == -EBADMSG, "damaged: a symlink is not followed (%d)",
 			err);
-		}
+		free(copy);
+	}
 
 	/* missing */
 	unlink(path);
