@@ -121,11 +121,11 @@ void rk_biometrics_check(struct rk_daemon *d, struct rk_enrollment *e)
 	if (!e->biometrics_destroyed) {
 		if (e->state != RK_ENR_COLLECTED || !issuance_accepted(d, e))
 			return;
-		err = rk_enrollment_save(e, e->state, 0, RK_ROLE_HANDOVER, 0, NULL, NULL, destroy_txn,
-			&t);
+		err = rk_enrollment_save(e, e->state, 0, RK_ROLE_HANDOVER, 0, NULL, NULL,
+			destroy_txn, &t);
 		if (err) {
-			rk_error("enrollment %" PRId64 ": cannot destroy its biometrics (%s); tried "
-				"again at the next start", e->id, strerror(-err));
+			rk_error("enrollment %" PRId64 ": cannot destroy its biometrics (%s); "
+				"tried again at the next start", e->id, strerror(-err));
 			return;
 		}
 		e->biometrics_destroyed = t.at;

@@ -237,8 +237,8 @@ void rk_central_parse_issuance(long http, const void *body, size_t len, const ch
 				strcmp(u, uid) == 0)
 			out->verdict = RK_CENTRAL_ACCEPTED;
 		else
-			copy(out->reason, sizeof(out->reason), "the central server's 200 answer does "
-					"not record this card as issued");
+			copy(out->reason, sizeof(out->reason), "the central server's 200 "
+					"answer does not record this card as issued");
 	} else if (http == 404) {
 		/* the packet is unknown there for now: asked again later */
 		copy(out->reason, sizeof(out->reason), "the central server does not know the "

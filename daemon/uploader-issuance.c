@@ -41,7 +41,8 @@ int rk_issuance_queue(struct rk_store *store, int64_t enrollment, const char *id
 			strlen(serial) > 32 || !uid || !*uid || strlen(uid) > 20)
 		return -EINVAL;
 	st = rk_store_prepare(store, "INSERT OR IGNORE INTO issuance_reports (enrollment, "
-			"packet_id, card_serial, chip_uid, state) VALUES (?1, ?2, ?3, ?4, 'queued')");
+			"packet_id, card_serial, chip_uid, state) "
+			"VALUES (?1, ?2, ?3, ?4, 'queued')");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, enrollment);

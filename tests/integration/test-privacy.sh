@@ -15,6 +15,8 @@
 # ReadArtifact fails, an artifact file put back stays unreadable, and the
 # audit trail says so. Needs what the station needs (root for pcscd);
 # skips, saying why, without it.
+# shellcheck disable=SC2317 # functions run through wait_for and the EXIT trap
+# shellcheck source=tests/integration/lib.sh
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_tools socat python3
@@ -67,7 +69,9 @@ prop() { # prop ID PROPERTY: one property of an enrollment (rekamctl --json)
 prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
 handles() { # the artifact handles of enrollment $1, one per line
 	ctl "$A" --json enroll show "$1" |
-		python3 -c 'import json,sys; [print(c[2]) for c in json.load(sys.stdin)["Captures"]]'
+		python3 -c 'import json, sys
+for c in json.load(sys.stdin)["Captures"]:
+    print(c[2])'
 }
 sql() { # a read-only query of rekamd's database (it may be writing)
 	python3 - "$DB" "$1" <<'EOF'
@@ -148,8 +152,9 @@ n=$(handles "$E" | wc -l)
 ok "$([ "$n" -ge 20 ]; echo $?)" "... $n artifacts linked to the enrollment"
 is "$(sql "SELECT length(wrapped) FROM enrollment_keys WHERE enrollment = $E")" 60 \
 	"the enrollment has a data key, stored wrapped (60 bytes)"
-is "$(sql "SELECT count(*) FROM artifacts WHERE key_id IS NOT $E AND handle IN (SELECT handle FROM enrollment_captures WHERE enrollment = $E)")" \
-	0 "every artifact of the enrollment names its key"
+is "$(sql "SELECT count(*) FROM artifacts WHERE key_id IS NOT $E AND handle IN
+	(SELECT handle FROM enrollment_captures WHERE enrollment = $E)")" 0 \
+	"every artifact of the enrollment names its key"
 ok "$(sealed_rkv2 "$E"; echo $?)" "every artifact file is sealed under it (RKV2)"
 found=$(scan "$NIK")
 is "$found" "" "after recording: no image, biometric JSON or NIK in the clear in the state dir"
@@ -174,14 +179,15 @@ tried_twice() { [ "$(sql "SELECT attempts FROM issuance_reports WHERE enrollment
 ok "$(wait_for 30 tried_twice; echo $?)" "... and tried again while the server is out of service"
 found=$(scan "$NIK")
 is "$found" "" "after issuing: nothing in the clear (database WAL, artifacts, outbox)"
-ls "$STATE/outbox" 2>/dev/null | grep -v '^\.' >"$REKAM_TMP/outbox.ls"
-is "$(cat "$REKAM_TMP/outbox.ls")" "" "the accepted packet has left the outbox"
+left=$(find "$STATE/outbox" -mindepth 1 -maxdepth 1 2>/dev/null)
+is "$left" "" "the accepted packet has left the outbox"
 
 # --- hand-over first: the biometrics wait for the confirmation -----------------------------
 TOKEN=$(ctl "$A" enroll handover "$E" | sed -n 's/^Pickup token: //p')
 ctl "$A" enroll collect "$E" "$TOKEN" >/dev/null
 is "$(prop "$E" State)" collected "handed over and collected"
-is "$(prop "$E" BiometricsDestroyed)" 0 "... the biometrics are kept until the issuance is confirmed"
+is "$(prop "$E" BiometricsDestroyed)" 0 \
+	"... the biometrics are kept until the issuance is confirmed"
 mapfile -t H < <(handles "$E")
 ok "$([ "${#H[@]}" -ge 20 ] && [ -f "$STATE/artifacts/${H[0]}" ]; echo $?)" \
 	"... the artifacts are still there"
@@ -192,7 +198,8 @@ like "$(sim CENTRAL reset)" "^OK" "the central server is in service again"
 ok "$(wait_for 90 prop_is "$E" IssuanceReport accepted; echo $?)" \
 	"the issuance report is accepted"
 destroyed() { [ "$(prop "$E" BiometricsDestroyed)" != 0 ]; }
-ok "$(wait_for 20 destroyed; echo $?)" "... then the biometrics are destroyed (BiometricsDestroyed is set)"
+ok "$(wait_for 20 destroyed; echo $?)" \
+	"... then the biometrics are destroyed (BiometricsDestroyed is set)"
 like "$(prop "$E" BiometricsDestroyed)" "^[1-9][0-9]{9}$" "... with the time they went"
 is "$(prop "$E" Captures)" "[]" "... no capture is linked any more"
 left=0
@@ -207,15 +214,17 @@ like "$ERR" "NotFound" "... NotFound"
 cp "$REKAM_TMP/kept-artifact" "$STATE/artifacts/${H[0]}"
 run_ctl "$A" artifact save "${H[0]}" "$REKAM_TMP/out.bin"
 ok "$([ "$RC" != 0 ]; echo $?)" "an artifact file put back is not served either"
-python3 - "$REKAM_TMP/kept-artifact" "$(sql "SELECT hex(wrapped) FROM enrollment_keys WHERE enrollment = $E")" <<'EOF'
+wrapped=$(sql "SELECT hex(wrapped) FROM enrollment_keys WHERE enrollment = $E")
+python3 - "$REKAM_TMP/kept-artifact" "$wrapped" <<'EOF'
 import sys
 data = open(sys.argv[1], "rb").read()
 sys.exit(0 if data[:4] == b"RKV2" and sys.argv[2] == "" else 1)
 EOF
 ok "$?" "... it is RKV2 and the key that wrapped its key exists nowhere"
 rm -f "$STATE/artifacts/${H[0]}"
-is "$(sql "SELECT count(*) FROM audit WHERE action = 'enrollment.biometrics-destroyed' AND enrollment = '$E' AND result = 'ok'")" \
-	1 "the audit trail records enrollment.biometrics-destroyed once"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'enrollment.biometrics-destroyed'
+	AND enrollment = '$E' AND result = 'ok'")" 1 \
+	"the audit trail records enrollment.biometrics-destroyed once"
 run_ctl "$A" audit verify
 is "$RC" 0 "... and the trail verifies"
 is "$(sql "SELECT state, attempts >= 2 FROM issuance_reports WHERE enrollment = $E")" \

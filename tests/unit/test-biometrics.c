@@ -164,7 +164,8 @@ static void test_both_needed(void)
 	rk_biometrics_check(&d, e);
 	tap_ok(e->biometrics_destroyed == 0 && e->n_captures == 3,
 		"collected, report queued: the biometrics stay");
-	exec("UPDATE issuance_reports SET state = 'accepted' WHERE enrollment = %lld", (long long)e->id);
+	exec("UPDATE issuance_reports SET state = 'accepted' WHERE enrollment = %lld",
+		(long long)e->id);
 	rk_biometrics_issuance_accepted(&d, (long long)e->id);
 	tap_ok(e->biometrics_destroyed > 0, "collected and accepted: BiometricsDestroyed set");
 	tap_ok(e->n_captures == 0 && all_gone(e->id, h),
@@ -190,7 +191,8 @@ static void test_refused(void)
 	struct rk_enrollment *e = collected("6371055704900002", h);
 
 	rk_issuance_queue(d.store, e->id, PACKET "2", "K-0003", "04A1B2C3D4E5F7");
-	exec("UPDATE issuance_reports SET state = 'refused' WHERE enrollment = %lld", (long long)e->id);
+	exec("UPDATE issuance_reports SET state = 'refused' WHERE enrollment = %lld",
+		(long long)e->id);
 	rk_biometrics_check(&d, e);
 	tap_ok(e->biometrics_destroyed == 0 && e->n_captures == 3 && file_exists(h[1]),
 		"a refused report: the biometrics stay for a person to look at");
@@ -205,18 +207,22 @@ static void test_restart(void)
 
 	/* e1: a crash after step 1 (key destroyed, marked) */
 	rk_issuance_queue(d.store, id1, PACKET "3", "K-0004", "04A1B2C3D4E5F8");
-	exec("UPDATE issuance_reports SET state = 'accepted' WHERE enrollment = %lld", (long long)id1);
+	exec("UPDATE issuance_reports SET state = 'accepted' WHERE enrollment = %lld",
+		(long long)id1);
 	if (rk_artifact_key_destroy(d.store, (long long)id1) < 0)
 		tap_bail("cannot destroy a key");
-	exec("UPDATE enrollments SET biometrics_destroyed = 1700000000 WHERE id = %lld", (long long)id1);
+	exec("UPDATE enrollments SET biometrics_destroyed = 1700000000 WHERE id = %lld",
+		(long long)id1);
 	/* e2: accepted while rekamd was down */
 	rk_issuance_queue(d.store, id2, PACKET "4", "K-0005", "04A1B2C3D4E5F9");
-	exec("UPDATE issuance_reports SET state = 'accepted' WHERE enrollment = %lld", (long long)id2);
+	exec("UPDATE issuance_reports SET state = 'accepted' WHERE enrollment = %lld",
+		(long long)id2);
 	reload();
 	e1 = rk_enrollments_find(d.enrollments, (long long)id1);
 	e2 = rk_enrollments_find(d.enrollments, (long long)id2);
 	tap_ok(e1 && e1->biometrics_destroyed == 1700000000 && e1->n_captures == 3 &&
-		e2 && e2->biometrics_destroyed == 0, "after a restart: both are loaded as they stood");
+		e2 && e2->biometrics_destroyed == 0,
+		"after a restart: both are loaded as they stood");
 	rk_biometrics_resume(&d);
 	tap_ok(e1->n_captures == 0 && all_gone(id1, h1),
 		"the destruction cut short is finished at start");
