@@ -556,7 +556,8 @@ static int enroll_show(struct ctl *ctl, int argc, char **argv)
 		"Sex", "BirthPlace", "BirthDate", "BloodType", "Religion", "MaritalStatus",
 		"Occupation", "Address", "Rt", "Rw", "Village", "District", "Citizenship",
 		"RequiredItems", "Checklist", "Overruns", "RecordItems", "PacketId", "RemoteStatus",
-		"CardSerial", "ChipUid", "IssuePhase", "CardsSpoiled", "NeedsDecision" };
+		"CardSerial", "ChipUid", "IssuePhase", "CardsSpoiled", "NeedsDecision",
+		"IssuanceReport", "BiometricsDestroyed" };
 	json_t *props;
 	char *path;
 	int err;

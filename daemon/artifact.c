@@ -21,6 +21,16 @@
  * and the SHA-256 stored in the row, so a damaged file is never handed out
  * as good data. Deleting removes the row first, then the file.
  *
+ * An artifact taken for an enrollment is sealed under that enrollment's
+ * data key (vault.h, RKV2): one random key per enrollment, stored only
+ * wrapped by the station key in enrollment_keys, its id in the artifact's
+ * key_id. Destroying it (rk_artifact_key_destroy()) makes every one of its
+ * artifacts unreadable, including any copy of a file that survives; the
+ * row stays with wrapped NULL, so a destroyed key is never made anew and
+ * the artifacts of that enrollment can never again be sealed. Artifacts
+ * without an enrollment (a client's Capture) and every artifact written
+ * before keys per enrollment existed keep their own key (RKV1).
+ *
  * Handles are 128 random bits as 32 lowercase hex digits; anything else is
  * refused before it gets near a path, so a handle cannot name a file
  * outside @dir.
@@ -57,10 +67,20 @@
 
 #define INSERT_SQL                                                                                 \
 	"INSERT INTO artifacts (handle, kind, format, device, width, height, dpi, quality, "       \
-	"size, sha256, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	"size, sha256, created, key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "   \
+	"?12)"
 #define SELECT_SQL                                                                                 \
-	"SELECT kind, format, device, width, height, dpi, quality, size, sha256, created "         \
-	"FROM artifacts WHERE handle = ?1"
+	"SELECT a.kind, a.format, a.device, a.width, a.height, a.dpi, a.quality, a.size, "         \
+	"a.sha256, a.created, a.key_id, k.wrapped FROM artifacts a "                               \
+	"LEFT JOIN enrollment_keys k ON k.enrollment = a.key_id WHERE a.handle = ?1"
+#define KEY_SELECT_SQL "SELECT wrapped FROM enrollment_keys WHERE enrollment = ?1"
+#define KEY_INSERT_SQL                                                                             \
+	"INSERT INTO enrollment_keys (enrollment, wrapped, created) VALUES (?1, ?2, ?3)"
+#define KEY_DESTROY_SQL                                                                            \
+	"UPDATE enrollment_keys SET wrapped = NULL, destroyed = ?2 WHERE enrollment = ?1"
+#define KEY_TOMBSTONE_SQL                                                                          \
+	"INSERT OR IGNORE INTO enrollment_keys (enrollment, wrapped, created, destroyed) "         \
+	"VALUES (?1, NULL, ?2, ?2)"
 #define DELETE_SQL "DELETE FROM artifacts WHERE handle = ?1"
 
 /* --- checks -------------------------------------------------------------------- */
@@ -169,9 +189,10 @@ static void sync_dir(int dfd, const char *dir)
 
 /* Seal @data (named @handle) into @tmp in @dfd, durably. On failure nothing
  * is left behind. */
-static int write_tmp(int dfd, const char *dir, const char *tmp, const char *handle,
+static int write_tmp(int dfd, const char *dir, const char *tmp, const struct rk_artifact_meta *m,
 	const void *data, size_t size)
 {
+	char label[48];
 	int fd, err;
 
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -179,7 +200,12 @@ static int write_tmp(int dfd, const char *dir, const char *tmp, const char *hand
 		rk_error("artifact: cannot create %s/%s: %s", dir, tmp, strerror(errno));
 		return -EIO;
 	}
-	err = rk_vault_seal(fd, handle, data, size);
+	if (m->key_id) {
+		rk_artifact_key_label(m->key_id, label, sizeof(label));
+		err = rk_vault_seal_under(fd, m->handle, label, m->key, data, size);
+	} else {
+		err = rk_vault_seal(fd, m->handle, data, size);
+	}
 	if (err == 0 && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && err == 0)
@@ -227,6 +253,10 @@ static int insert_row(struct rk_store *store, const struct rk_artifact_meta *m)
 	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)m->size);
 	sqlite3_bind_text(stmt, 10, m->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 11, m->created);
+	if (m->key_id)
+		sqlite3_bind_int64(stmt, 12, m->key_id);
+	else
+		sqlite3_bind_null(stmt, 12);
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_DONE)
 		rk_error("artifact: cannot insert %s into %s: %s", m->handle, rk_store_path(store),
@@ -260,7 +290,7 @@ int rk_artifact_write(const char *dir, struct rk_artifact_meta *meta, const void
 	if (dfd < 0)
 		return dfd;
 	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s", m.handle);
-	err = write_tmp(dfd, dir, tmp, m.handle, data, size);
+	err = write_tmp(dfd, dir, tmp, &m, data, size);
 	if (err == 0)
 		err = publish(dfd, dir, tmp, m.handle);
 	if (err == 0)
@@ -345,6 +375,11 @@ static int fill_meta(sqlite3_stmt *stmt, struct rk_artifact_meta *meta)
 	meta->size = (uint64_t)sqlite3_column_int64(stmt, 7);
 	snprintf(meta->sha256, sizeof(meta->sha256), "%s", sha ? (const char *)sha : "");
 	meta->created = sqlite3_column_int64(stmt, 9);
+	meta->key_id = sqlite3_column_int64(stmt, 10);
+	if (meta->key_id && sqlite3_column_bytes(stmt, 11) == RK_VAULT_WRAPPED_SIZE)
+		memcpy(meta->key, sqlite3_column_blob(stmt, 11), RK_VAULT_WRAPPED_SIZE);
+	else if (meta->key_id)
+		meta->key_gone = true;
 	return 0;
 }
 
@@ -382,8 +417,11 @@ int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_a
 
 /* The bytes sealed in the file @path, named @handle, which must open to
  * exactly @size bytes. */
-static int read_file(const char *path, const char *handle, uint64_t size, unsigned char **out)
+static int read_file(const char *path, const struct rk_artifact_meta *m, unsigned char **out)
 {
+	const char *handle = m->handle;
+	uint64_t size = m->size;
+	char label[48];
 	struct stat st;
 	int fd, err;
 
@@ -398,8 +436,17 @@ static int read_file(const char *path, const char *handle, uint64_t size, unsign
 		close(fd);
 		return -EBADMSG;
 	}
-	err = rk_vault_unseal(fd, handle, size, out);
+	if (m->key_id) {
+		rk_artifact_key_label(m->key_id, label, sizeof(label));
+		err = rk_vault_unseal_under(fd, handle, label, m->key, size, out);
+	} else {
+		err = rk_vault_unseal(fd, handle, size, out);
+	}
 	close(fd);
+	if (err == -ENOKEY && m->key_id) {
+		rk_error("artifact: %s is sealed under a data key and none was given", path);
+		return -EKEYREVOKED;
+	}
 	if (err == -EBADMSG)
 		rk_error("artifact: %s does not open: altered, cut short or not this artifact's",
 			path);
@@ -420,9 +467,14 @@ int rk_artifact_load(const char *dir, const struct rk_artifact_meta *meta, void 
 		return -EINVAL;
 	*data = NULL;
 	*size = 0;
+	if (meta->key_gone) {
+		rk_info("artifact: %s cannot be read: enrollment %lld's data key is destroyed",
+			meta->handle, (long long)meta->key_id);
+		return -EKEYREVOKED;
+	}
 	if (asprintf(&path, "%s/%s", dir, meta->handle) < 0)
 		return -ENOMEM;
-	err = read_file(path, meta->handle, meta->size, &buf);
+	err = read_file(path, meta, &buf);
 	if (err == 0)
 		err = sha256_hex(buf, meta->size, sha);
 	if (err == 0 && strcmp(sha, meta->sha256) != 0) {
@@ -455,6 +507,112 @@ int rk_artifact_read(
 	err = rk_artifact_load(dir, &meta, data, size);
 	rk_artifact_meta_clear(&meta);
 	return err;
+}
+
+/* --- enrollment data keys ---------------------------------------------------- */
+
+void rk_artifact_key_label(int64_t id, char *label, size_t size)
+{
+	snprintf(label, size, "enrollment %lld", (long long)id);
+}
+
+static int key_lookup(struct rk_store *store, int64_t id, unsigned char *wrapped)
+{
+	sqlite3_stmt *stmt = rk_store_prepare(store, KEY_SELECT_SQL);
+	int rc, err;
+
+	if (!stmt)
+		return -EIO;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+		err = -EKEYREVOKED;
+	} else if (rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == RK_VAULT_WRAPPED_SIZE) {
+		memcpy(wrapped, sqlite3_column_blob(stmt, 0), RK_VAULT_WRAPPED_SIZE);
+		err = 0;
+	} else if (rc == SQLITE_ROW) {
+		rk_error("artifact: enrollment %lld's data key in %s is damaged", (long long)id,
+			rk_store_path(store));
+		err = -EBADMSG;
+	} else if (rc == SQLITE_DONE) {
+		err = -ENOENT;
+	} else {
+		rk_error("artifact: cannot read enrollment %lld's data key from %s: %s",
+			(long long)id, rk_store_path(store), sqlite3_errmsg(rk_store_db(store)));
+		err = -EIO;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return err;
+}
+
+int rk_artifact_key_get(struct rk_store *store, int64_t id, bool create,
+		unsigned char wrapped[RK_VAULT_WRAPPED_SIZE])
+{
+	char label[48];
+	sqlite3_stmt *stmt;
+	int err, rc;
+
+	if (!store || id <= 0 || !wrapped)
+		return -EINVAL;
+	rk_artifact_key_label(id, label, sizeof(label));
+	err = key_lookup(store, id, wrapped);
+	if (err == 0) {
+		err = rk_vault_key_check(label, wrapped);
+		if (err == -EBADMSG)
+			rk_error("artifact: enrollment %lld's data key does not open with this "
+				"station key", (long long)id);
+		return err;
+	}
+	if (err != -ENOENT || !create)
+		return err;
+	err = rk_vault_key_new(label, wrapped);
+	if (err < 0)
+		return err;
+	stmt = rk_store_prepare(store, KEY_INSERT_SQL);
+	if (!stmt)
+		return -EIO;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_blob(stmt, 2, wrapped, RK_VAULT_WRAPPED_SIZE, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		rk_error("artifact: cannot store enrollment %lld's data key in %s: %s",
+			(long long)id, rk_store_path(store), sqlite3_errmsg(rk_store_db(store)));
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	rk_info("artifact: a new data key for enrollment %lld", (long long)id);
+	return 0;
+}
+
+int rk_artifact_key_destroy(struct rk_store *store, int64_t id)
+{
+	static const char *const sql[] = { KEY_DESTROY_SQL, KEY_TOMBSTONE_SQL };
+	int rc = SQLITE_DONE;
+
+	if (!store || id <= 0)
+		return -EINVAL;
+	/* freed cells are overwritten with zeros, not left in the file */
+	if (rk_store_exec(store, "PRAGMA secure_delete = ON") < 0)
+		return -EIO;
+	for (size_t i = 0; i < 2 && rc == SQLITE_DONE; i++) {
+		sqlite3_stmt *stmt = rk_store_prepare(store, sql[i]);
+
+		if (!stmt)
+			return -EIO;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)time(NULL));
+		rc = sqlite3_step(stmt);
+		if (rc != SQLITE_DONE)
+			rk_error("artifact: cannot destroy enrollment %lld's data key in %s: %s",
+				(long long)id, rk_store_path(store),
+				sqlite3_errmsg(rk_store_db(store)));
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+	}
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 /* --- deleting and cleaning up --------------------------------------------------- */

@@ -11,8 +11,11 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "daemon/vault.h"
 
 struct rk_store;
 
@@ -29,7 +32,33 @@ struct rk_artifact_meta {
 	uint64_t size; /* bytes */
 	char sha256[65]; /* hex */
 	int64_t created; /* Unix time, seconds */
+	/* Whose data key seals it: 0, its own (wrapped by the station key);
+	 * else the enrollment whose key (table enrollment_keys, wrapped in
+	 * @key) wraps its blob key. Set by the writer before rk_artifact_write();
+	 * filled in by rk_artifact_get_meta(), @key_gone when that enrollment's
+	 * key was destroyed (the bytes cannot be read any more). */
+	int64_t key_id;
+	unsigned char key[RK_VAULT_WRAPPED_SIZE];
+	bool key_gone;
 };
+
+/* The vault's label of enrollment @id's data key ("enrollment 12"). */
+void rk_artifact_key_label(int64_t id, char *label, size_t size);
+
+/*
+ * Enrollment @id's data key, wrapped, into @wrapped: the stored one, or, with
+ * @create, a new one stored now (autocommit, or the caller's transaction).
+ * 0, -ENOENT (none and not @create), -EKEYREVOKED (destroyed: never made
+ * again), -EBADMSG (stored but not this station key's), -EIO, -ENOKEY.
+ */
+int rk_artifact_key_get(struct rk_store *store, int64_t id, bool create,
+		unsigned char wrapped[RK_VAULT_WRAPPED_SIZE]);
+
+/* Destroy enrollment @id's data key: its wrapped key is overwritten and
+ * deleted, a tombstone row stays so it is never made again. Every artifact
+ * sealed under it is unreadable from then on, files or no files. Inside
+ * the caller's transaction when there is one. 0, -EIO. */
+int rk_artifact_key_destroy(struct rk_store *store, int64_t id);
 
 /*
  * Keep @size bytes of @data as a new artifact. The file is written under
@@ -42,6 +71,8 @@ struct rk_artifact_meta {
  * size, sha256 and created are filled in on success only.
  * 0, -EINVAL (bad kind, format, device or quality, data empty or over
  * 256 MiB), -EIO (also when the insert fails: the file is removed), -ENOMEM.
+ * With @meta->key_id set, the bytes are sealed under that enrollment's data
+ * key (@meta->key, from rk_artifact_key_get()).
  */
 int rk_artifact_put(struct rk_store *store, const char *dir, struct rk_artifact_meta *meta,
 		const void *data, size_t size);
@@ -67,7 +98,8 @@ int rk_artifact_get_meta(struct rk_store *store, const char *handle, struct rk_a
 
 /* The bytes of @handle, checked against the stored size and SHA-256 (-EBADMSG
  * when they differ). *@data is malloc'd. 0, -ENOENT, -EINVAL (malformed
- * handle), -EBADMSG, -EIO (file missing or unreadable, or a symlink), -ENOMEM. */
+ * handle), -EBADMSG, -EIO (file missing or unreadable, or a symlink), -ENOMEM,
+ * -EKEYREVOKED (its enrollment's data key was destroyed). */
 int rk_artifact_read(struct rk_store *store, const char *dir, const char *handle, void **data,
 		size_t *size);
 

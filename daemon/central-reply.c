@@ -220,3 +220,32 @@ void rk_central_parse_status(long http, const void *body, size_t len, const char
 out:
 	json_decref(o);
 }
+
+void rk_central_parse_issuance(long http, const void *body, size_t len, const char *retry_after,
+		const char *id, const char *serial, const char *uid, struct rk_central_reply *out)
+{
+	json_t *o = load(body, len);
+	const char *s, *u;
+
+	start(out, retry_after);
+	if (http == 200) {
+		s = json_string_value(json_object_get(o, "card_serial"));
+		u = json_string_value(json_object_get(o, "chip_uid"));
+		if (json_is_object(o) && same_id(o, id, out->id) &&
+				strcmp(json_string_value(json_object_get(o, "status")) ?: "",
+					"issued") == 0 && s && u && strcmp(s, serial) == 0 &&
+				strcmp(u, uid) == 0)
+			out->verdict = RK_CENTRAL_ACCEPTED;
+		else
+			copy(out->reason, sizeof(out->reason), "the central server's 200 "
+					"answer does not record this card as issued");
+	} else if (http == 404) {
+		/* the packet is unknown there for now: asked again later */
+		copy(out->reason, sizeof(out->reason), "the central server does not know the "
+				"packet");
+	} else if (!parse_error(http, o, out)) {
+		snprintf(out->reason, sizeof(out->reason), "unexpected HTTP %ld to an issuance "
+				"report", http);
+	}
+	json_decref(o);
+}

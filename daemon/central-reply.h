@@ -25,7 +25,8 @@ enum rk_central_status {
 };
 
 enum rk_central_verdict {
-	RK_CENTRAL_ACCEPTED,  /* submit: 202, the server has the packet */
+	RK_CENTRAL_ACCEPTED,  /* submit: 202, the server has the packet; issuance: 200,
+	                       * the server recorded this card */
 	RK_CENTRAL_STATUS,    /* status: 200 with a status (final or not) */
 	RK_CENTRAL_RETRY,     /* temporary: 5xx, 409 not_ready, a garbled answer */
 	RK_CENTRAL_UNKNOWN,   /* status: 404, the server does not know the packet */
@@ -57,3 +58,11 @@ void rk_central_parse_submit(long http, const void *body, size_t len, const char
 /* The answer to GET /v1/packets/{id}. Always fills @out. */
 void rk_central_parse_status(long http, const void *body, size_t len, const char *retry_after,
 		const char *id, struct rk_central_reply *out);
+
+/* The answer to POST /v1/packets/{id}/issuance reporting card @serial with
+ * chip @uid: ACCEPTED only for a 200 naming this packet as issued with
+ * exactly this serial and UID; FAILED for 409 already_issued or
+ * not_available and other 4xx; RETRY for the rest (5xx, 409 not_ready, 404,
+ * garbled). Always fills @out. */
+void rk_central_parse_issuance(long http, const void *body, size_t len, const char *retry_after,
+		const char *id, const char *serial, const char *uid, struct rk_central_reply *out);

@@ -3,8 +3,9 @@
  * rekam - KTP-el recording station daemon
  *
  * central.c - the central server link of rekamd (see central.h): keys and
- * uploader from the configuration, and PropertiesChanged on the manager
- * when the upload queue or the server's reachability changes.
+ * uploader from the configuration, PropertiesChanged on the manager when
+ * the upload queue or the server's reachability changes, and the issuance
+ * reports' answers passed on to the enrollments (biometrics.c).
  */
 #include <config.h>
 
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/biometrics.h"
 #include "daemon/central.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/manager.h"
+#include "daemon/pipeline.h"
 
 static void on_upload(struct rk_uploader *u, const struct rk_upload_info *info, void *data)
 {
@@ -28,6 +31,22 @@ static void on_upload(struct rk_uploader *u, const struct rk_upload_info *info, 
 	rk_manager_changed(d, "UploadQueueLength");
 	rk_manager_changed(d, "OldestQueuedSince");
 	rk_manager_changed(d, "CentralReachable");
+}
+
+/* The central server has (or refused) a card's issuance report. */
+static void on_issuance(struct rk_uploader *u, int64_t enrollment, bool accepted,
+		const char *reason, void *data)
+{
+	struct rk_daemon *d = data;
+	struct rk_enrollment *e = d->enrollments ? rk_enrollments_find(d->enrollments,
+		enrollment) : NULL;
+
+	(void)u;
+	(void)reason;
+	if (e)
+		rk_pipeline_work_changed(d, e); /* IssuanceReport */
+	if (accepted)
+		rk_biometrics_issuance_accepted(d, enrollment);
 }
 
 static int setup(struct rk_daemon *d, struct rk_central *c)
@@ -59,6 +78,7 @@ static int setup(struct rk_daemon *d, struct rk_central *c)
 		return -EINVAL;
 	}
 	rk_uploader_listen(c->uploader, on_upload, d);
+	rk_uploader_listen_issuance(c->uploader, on_issuance, d);
 	rk_info("central: uploads to %s, %u queued", cfg->central_url,
 		rk_uploader_queue_length(c->uploader));
 	return 0;

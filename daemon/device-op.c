@@ -568,6 +568,10 @@ static DBusMessage *capture_persist(struct rk_op *op)
 	job->done_data = op->done_data;
 	job->artifacts = op->artifacts;
 	job->n = op->n_artifacts;
+	for (size_t i = 0; op->key_id && i < job->n; i++) {
+		job->artifacts[i].meta.key_id = op->key_id;
+		memcpy(job->artifacts[i].meta.key, op->key, sizeof(op->key));
+	}
 	op->artifacts = NULL;
 	op->n_artifacts = 0;
 	job->job = op->type == RK_OP_JOB;

@@ -79,6 +79,8 @@ struct rk_op {
 	rk_device_done_fn done;
 	void *done_data;
 	char *owner;                /* the claim it holds for its run, freed with it */
+	int64_t key_id;             /* its artifacts' enrollment data key (0: their own) */
+	unsigned char key[RK_VAULT_WRAPPED_SIZE];
 };
 
 struct rk_watch {

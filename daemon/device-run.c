@@ -153,6 +153,14 @@ int rk_device_run(struct rk_device *dev, const char *owner, const char *action,
 		struct rk_options *options, unsigned int timeout_ms, rk_device_done_fn fn,
 		void *data, char *why, size_t size)
 {
+	return rk_device_run_keyed(dev, owner, 0, NULL, action, options, timeout_ms, fn, data,
+		why, size);
+}
+
+int rk_device_run_keyed(struct rk_device *dev, const char *owner, int64_t key_id,
+		const unsigned char *key, const char *action, struct rk_options *options,
+		unsigned int timeout_ms, rk_device_done_fn fn, void *data, char *why, size_t size)
+{
 	bool supported = action ? dev->plugin->abi_minor >= 1 && dev->plugin->ops->job :
 		dev->plugin->ops->capture != NULL;
 	const struct rk_option *t = rk_options_find(options, "timeout");
@@ -192,6 +200,10 @@ int rk_device_run(struct rk_device *dev, const char *owner, const char *action,
 	rk_device_changed(dev, "ClaimedBy");
 	op->done = fn;
 	op->done_data = data;
+	if (key_id > 0 && key) {
+		op->key_id = key_id;
+		memcpy(op->key, key, sizeof(op->key));
+	}
 	op->options = *options;
 	*options = (struct rk_options){ 0 };
 	rk_op_start(op);

@@ -140,6 +140,12 @@ const char *rk_device_health_string(const struct rk_device *dev, const char *key
 int rk_device_run(struct rk_device *dev, const char *owner, const char *action,
 		struct rk_options *options, unsigned int timeout_ms, rk_device_done_fn fn,
 		void *data, char *why, size_t size);
+/* rk_device_run() whose artifacts are sealed under enrollment @key_id's
+ * data key @key (artifact.h: rk_artifact_key_get()); @key_id 0 is
+ * rk_device_run(). */
+int rk_device_run_keyed(struct rk_device *dev, const char *owner, int64_t key_id,
+		const unsigned char *key, const char *action, struct rk_options *options,
+		unsigned int timeout_ms, rk_device_done_fn fn, void *data, char *why, size_t size);
 /* Cancel the running internal operation @owner started on @dev, if any; its
  * completion still comes (-ECANCELED). */
 void rk_device_run_cancel(struct rk_device *dev, const char *owner);

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "daemon/audit.h"
+#include "daemon/biometrics.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -30,6 +31,7 @@
 #include "daemon/manager.h"
 #include "daemon/pipeline-card.h"
 #include "daemon/pipeline.h"
+#include "daemon/uploader.h"
 
 #define MAX_REASON 200 /* bytes of a return reason */
 
@@ -257,6 +259,26 @@ static bool get_needs_decision(DBusMessageIter *iter, void *data)
 	dbus_bool_t b = e->state == RK_ENR_PRINTING && e->issue_phase[0] && !e->run;
 
 	return dbus_message_iter_append_basic(iter, DBUS_TYPE_BOOLEAN, &b);
+}
+
+static bool get_biometrics_destroyed(DBusMessageIter *iter, void *data)
+{
+	struct rk_enrollment *e = data;
+	dbus_int64_t at = e->biometrics_destroyed;
+
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_INT64, &at);
+}
+
+static bool get_issuance_report(DBusMessageIter *iter, void *data)
+{
+	struct rk_enrollment *e = data;
+	struct rk_daemon *d = rk_enrollments_data(e->set);
+	char state[16] = "";
+	const char *s = state;
+
+	if (rk_issuance_state(d->store, e->id, state, sizeof(state)) < 0)
+		state[0] = '\0';
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &s);
 }
 
 /* --- method helpers -------------------------------------------------------- */
@@ -570,11 +592,14 @@ static const struct rk_dbus_property enrollment_properties[] = {
 	{ "IssuePhase", "s", get_issue_phase },
 	{ "CardsSpoiled", "u", get_cards_spoiled },
 	{ "NeedsDecision", "b", get_needs_decision },
+	{ "IssuanceReport", "s", get_issuance_report },
+	{ "BiometricsDestroyed", "x", get_biometrics_destroyed },
 	{}
 };
 
 static const char *const work_props[] = { "RecordItems", "Captures", "PacketId",
-	"RemoteStatus", "CardSerial", "ChipUid", "IssuePhase", "CardsSpoiled", "NeedsDecision" };
+	"RemoteStatus", "CardSerial", "ChipUid", "IssuePhase", "CardsSpoiled", "NeedsDecision",
+	"IssuanceReport", "BiometricsDestroyed" };
 
 void rk_pipeline_work_changed(struct rk_daemon *d, struct rk_enrollment *e)
 {
@@ -635,6 +660,8 @@ static void changed_cb(struct rk_enrollment *e, enum rk_enrollment_change what, 
 	}
 	if (e->n_steps)
 		audit_step(d, e);
+	if (e->state == RK_ENR_COLLECTED && !created)
+		rk_biometrics_check(d, e); /* when the issuance is confirmed already */
 	if (!d->dbus)
 		return;
 	if (created) {
@@ -754,6 +781,7 @@ int rk_pipeline_start(struct rk_daemon *d)
 			return err;
 	}
 	rk_pipeline_issue_resume(d);
+	rk_biometrics_resume(d);
 	return 0;
 }
 

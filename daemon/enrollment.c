@@ -394,6 +394,7 @@ static int load_row(struct rk_enrollments *set, sqlite3_stmt *stmt)
 		*work_field(e, i) = value;
 	}
 	e->spoiled = (unsigned int)sqlite3_column_int(stmt, col++);
+	e->biometrics_destroyed = sqlite3_column_int64(stmt, col++);
 	if (!e->return_reason || add_item(set, e) < 0) {
 		free_enrollment(e);
 		return -ENOMEM;
@@ -487,7 +488,8 @@ static int load(struct rk_enrollments *set)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", applicant_columns[i]);
 	for (size_t i = 0; i < N_WORK; i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", work_columns[i]);
-	snprintf(sql + len, sizeof(sql) - len, ", spoiled FROM enrollments ORDER BY id");
+	snprintf(sql + len, sizeof(sql) - len, ", spoiled, biometrics_destroyed FROM enrollments "
+		"ORDER BY id");
 	stmt = rk_store_prepare(set->store, sql);
 	if (!stmt)
 		return -EIO;

@@ -96,6 +96,7 @@ struct rk_enrollment {
 	char *issue_phase;   /* the write-ahead intent of step 8: stage, encode, print, eject */
 	char *receipt;       /* SHA-256 (hex) of the pickup token of step 9 */
 	unsigned int spoiled; /* cards spoiled for it */
+	int64_t biometrics_destroyed; /* Unix seconds when its biometrics went (biometrics.c), 0 */
 	struct rk_pipeline_run *run; /* a Record or Issue under way (pipeline.h) */
 	bool interrupted;    /* an issuance cut short by a restart: the operator decides */
 };

@@ -36,6 +36,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/curl-event.c daemon/curl-event.h \
 	daemon/central-reply.c daemon/central-reply.h \
 	daemon/uploader.c daemon/uploader.h daemon/uploader-private.h daemon/uploader-request.c \
+	daemon/uploader-issuance.c daemon/biometrics.c daemon/biometrics.h \
 	daemon/central.c daemon/central.h \
 	daemon/cardface.c daemon/cardface.h daemon/cardface-private.h \
 	daemon/cardface-check.c daemon/cardface-text.c daemon/cardface-image.c \

@@ -6,7 +6,8 @@
  * (rk_packet_mime in packet.h): one part per file of the packet directory,
  * each given to curl_mime_data_cb() with a reader that opens its file on
  * the first read, seeks when libcurl rewinds for a retry, and closes when
- * the mime structure is freed; no part is ever held in memory whole.
+ * the mime structure is freed; no part is ever held in memory whole, but
+ * the manifest: it is opened from the vault (packet.h) and given as data.
  */
 #include <config.h>
 
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "daemon/packet.h"
 
@@ -100,18 +102,14 @@ static int add_part(curl_mime *mime, const char *dir, const char *file, const ch
 	return 0;
 }
 
-/* The artifact names of the manifest in @dir. */
-static int manifest_names(const char *dir, json_t **names)
+/* The artifact names of the manifest @text. */
+static int manifest_names(const char *text, size_t len, json_t **names)
 {
-	char *path;
 	json_t *m, *arts, *a;
 	size_t i;
 	int r = -EBADMSG;
 
-	if (asprintf(&path, "%s/%s", dir, RK_PACKET_MANIFEST) < 0)
-		return -ENOMEM;
-	m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-	free(path);
+	m = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 	arts = json_object_get(m, "artifacts");
 	*names = json_array();
 	if (!*names) {
@@ -142,8 +140,10 @@ out:
 int rk_packet_mime(CURL *curl, const char *outbox, const char *id, curl_mime **out,
 		uint64_t *total)
 {
-	char *dir = NULL, file[sizeof(RK_PACKET_PART_PREFIX) + 64];
+	char *dir = NULL, *text = NULL, file[sizeof(RK_PACKET_PART_PREFIX) + 64];
 	json_t *names = NULL, *n;
+	curl_mimepart *part;
+	size_t len = 0;
 	curl_mime *mime = NULL;
 	struct stat st;
 	size_t i;
@@ -159,13 +159,25 @@ int rk_packet_mime(CURL *curl, const char *outbox, const char *id, curl_mime **o
 		free(dir);
 		return -ENOENT;
 	}
-	r = manifest_names(dir, &names);
+	/* the manifest is opened from the vault into memory (the part keeps a copy) */
+	r = rk_packet_read_manifest(outbox, id, &text, &len);
+	if (r == -ENOENT)
+		r = -EBADMSG;
+	if (r == 0)
+		r = manifest_names(text, len, &names);
 	if (r == 0) {
 		mime = curl_mime_init(curl);
 		r = mime ? 0 : -ENOMEM;
 	}
-	if (r == 0)
-		r = add_part(mime, dir, RK_PACKET_MANIFEST, "manifest", "application/json", total);
+	if (r == 0) {
+		part = curl_mime_addpart(mime);
+		if (!part || curl_mime_name(part, "manifest") != CURLE_OK ||
+				curl_mime_type(part, "application/json") != CURLE_OK ||
+				curl_mime_data(part, text, len) != CURLE_OK)
+			r = -ENOMEM;
+		else
+			*total += len;
+	}
 	if (r == 0)
 		r = add_part(mime, dir, RK_PACKET_SIGNATURE, "signature",
 				"application/octet-stream", total);
@@ -178,6 +190,10 @@ int rk_packet_mime(CURL *curl, const char *outbox, const char *id, curl_mime **o
 	}
 	json_decref(names);
 	free(dir);
+	if (text) {
+		OPENSSL_cleanse(text, len);
+		free(text);
+	}
 	if (r < 0) {
 		curl_mime_free(mime);
 		*total = 0;

@@ -28,6 +28,7 @@
 
 #include "daemon/artifact.h"
 #include "daemon/packet.h"
+#include "daemon/vault.h"
 
 #define CHUNK 65536
 
@@ -202,6 +203,82 @@ static int write_file(int dfd, const char *name, const void *data, size_t len)
 	r = write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* The manifest, sealed by the vault when it has a key (rk_packet_read_manifest()). */
+static int write_manifest(int dfd, const char *id, const char *text)
+{
+	char label[16 + RK_PACKET_ID_LEN];
+	int fd, r;
+
+	if (!rk_vault_loaded())
+		return write_file(dfd, RK_PACKET_MANIFEST, text, strlen(text));
+	snprintf(label, sizeof(label), "manifest %s", id);
+	fd = openat(dfd, RK_PACKET_MANIFEST, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	r = rk_vault_seal(fd, label, text, strlen(text));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int rk_packet_read_manifest(const char *outbox, const char *id, char **text, size_t *len)
+{
+	char *path = NULL, label[16 + RK_PACKET_ID_LEN];
+	unsigned char head[4], *plain = NULL;
+	struct stat st;
+	int fd, r;
+
+	*text = NULL;
+	*len = 0;
+	if (!rk_packet_id_valid(id))
+		return -EINVAL;
+	if (asprintf(&path, "%s/%s/%s", outbox, id, RK_PACKET_MANIFEST) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -EIO;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 2 ||
+			st.st_size > (off_t)RK_PACKET_MANIFEST_MAX + RK_VAULT_OVERHEAD) {
+		close(fd);
+		return -EBADMSG;
+	}
+	if (pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+			memcmp(head, "RKV1", 4) == 0 && st.st_size > RK_VAULT_OVERHEAD) {
+		uint64_t n = (uint64_t)st.st_size - RK_VAULT_OVERHEAD;
+
+		snprintf(label, sizeof(label), "manifest %s", id);
+		r = rk_vault_unseal(fd, label, n, &plain);
+		if (r == 0) {
+			char *t = realloc(plain, n + 1);
+
+			if (!t) {
+				free(plain);
+				r = -ENOMEM;
+			} else {
+				t[n] = '\0';
+				*text = t;
+				*len = (size_t)n;
+			}
+		}
+	} else {
+		char *t = malloc((size_t)st.st_size + 1);
+		ssize_t got = t ? pread(fd, t, (size_t)st.st_size, 0) : -1;
+
+		r = t ? (got == st.st_size ? 0 : -EIO) : -ENOMEM;
+		if (r == 0) {
+			t[st.st_size] = '\0';
+			*text = t;
+			*len = (size_t)st.st_size;
+		} else {
+			free(t);
+		}
+	}
 	close(fd);
 	return r;
 }
@@ -562,7 +639,7 @@ int rk_packet_build(const struct rk_packet_input *in, const struct rk_packet_key
 			fail(error, "cannot sign the manifest with the station key");
 	}
 	if (r == 0)
-		r = write_file(dfd, RK_PACKET_MANIFEST, text, strlen(text));
+		r = write_manifest(dfd, id, text);
 	if (r == 0)
 		r = write_file(dfd, RK_PACKET_SIGNATURE, sig, siglen);
 	if (r == 0 && fsync(dfd) < 0)

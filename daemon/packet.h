@@ -31,7 +31,7 @@ struct rk_artifact_meta;
 #define RK_PACKET_MANIFEST_MAX (1u << 20) /* bytes of a manifest we read back */
 
 /* Names inside a packet directory (outbox/<packet id>/). */
-#define RK_PACKET_MANIFEST "manifest.json"
+#define RK_PACKET_MANIFEST "manifest.json" /* sealed by the vault when it has a key */
 #define RK_PACKET_SIGNATURE "manifest.sig"
 #define RK_PACKET_PART_PREFIX "part-" /* + the artifact's name */
 
@@ -133,3 +133,13 @@ int rk_packet_wrap_key(EVP_PKEY *recipient, const char *id, const unsigned char 
  * wrapped key does not unwrap (wrong key, changed bytes). */
 int rk_packet_unwrap_key(EVP_PKEY *recipient_key, const char *id, const unsigned char *epk,
 		size_t epk_len, const unsigned char wrapped[40], unsigned char cek[32]);
+
+/*
+ * The manifest of packet @id in @outbox: the bytes the signature covers,
+ * into *@text (malloc'd, NUL-terminated; *@len without the NUL). In the
+ * outbox it is sealed by the vault (vault.h, label "manifest <id>") when
+ * the station key is loaded as the packet is built, so the applicant's data
+ * never lies there in the clear; a plain one (built without a station key,
+ * in tests) is read as it is. 0, -ENOENT, -EBADMSG, -ENOKEY, -ENOMEM, -EIO.
+ */
+int rk_packet_read_manifest(const char *outbox, const char *id, char **text, size_t *len);

@@ -28,6 +28,7 @@
 
 #include "daemon/crash-point.h"
 #include "daemon/audit.h"
+#include "daemon/central.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -233,10 +234,28 @@ static void reject(struct issue_run *r, const char *fmt, ...)
 	run_job(r, "printer", "reject", &opts, PRINTER_TIMEOUT_MS, rejected);
 }
 
+/* The central server is told of the card in the same transaction
+ * (uploader-issuance.c): issued and reported are one. */
+static int queue_issuance_report(struct rk_store *store, struct rk_enrollment *e)
+{
+	int err = rk_issuance_queue(store, e->id, e->packet_id, e->card_serial, e->chip_uid);
+
+	if (err == -EINVAL) {
+		/* the card is issued all the same; there is nothing to report it with */
+		rk_warn("enrollment %" PRId64 ": no issuance report: packet '%s', card '%s', "
+			"chip '%s'", e->id, e->packet_id, e->card_serial, e->chip_uid);
+		return 0;
+	}
+	return err;
+}
+
 static int issued_txn(struct rk_store *store, struct rk_enrollment *e, void *data)
 {
+	int err;
+
 	(void)data;
-	return rk_inventory_mark_issued(store, e->card_serial, e->id);
+	err = rk_inventory_mark_issued(store, e->card_serial, e->id);
+	return err ? err : queue_issuance_report(store, e);
 }
 
 static void issued(struct issue_run *r, const char *note)
@@ -254,6 +273,7 @@ static void issued(struct issue_run *r, const char *note)
 		return;
 	}
 	rk_inventory_changed(r->base.d);
+	rk_uploader_kick(r->base.d->central ? r->base.d->central->uploader : NULL);
 	rk_pipeline_progress(r->base.d, e, "issued", 1.0, "card %s issued", e->card_serial);
 	serial = e->card_serial;
 	uid = e->chip_uid;

@@ -10,7 +10,8 @@
  * the enrollment to recorded; Capture(item) takes or retakes one. Each
  * item's artifacts are linked to the enrollment in one transaction that
  * also unlinks what they replace, so a crash keeps either the old take or
- * the new one, never a mix.
+ * the new one, never a mix. Every capture is sealed under the enrollment's
+ * data key (artifact.h), made when its first capture starts.
  */
 #include <config.h>
 
@@ -381,6 +382,7 @@ static void start_item(struct record_run *r)
 	const struct item_def *def = r->todo[r->next];
 	struct rk_device *dev = rk_devices_find(r->base.d->devices, def->device_class, NULL);
 	struct rk_options opts = { 0 };
+	unsigned char key[RK_VAULT_WRAPPED_SIZE];
 	char why[256];
 	int err;
 
@@ -401,6 +403,13 @@ static void start_item(struct record_run *r)
 		}
 		r->in_round = true;
 	}
+	/* the enrollment's data key seals what it takes (made at its first capture) */
+	err = rk_artifact_key_get(r->base.d->store, r->base.e->id, true, key);
+	if (err < 0) {
+		fail(r, RK_DBUS_ERROR_FAILED, "%s: the enrollment's data key is %s", def->item,
+			err == -EKEYREVOKED ? "destroyed" : "not usable");
+		return;
+	}
 	if (build_options(r, def, &opts) < 0) {
 		rk_options_clear(&opts);
 		fail(r, RK_DBUS_ERROR_FAILED, "Out of memory");
@@ -408,8 +417,8 @@ static void start_item(struct record_run *r)
 	}
 	rk_pipeline_progress(r->base.d, r->base.e, def->item, (double)r->next / (double)r->n,
 		"%s on %s", def->item, rk_device_name(dev));
-	err = rk_device_run(dev, r->base.owner, NULL, &opts, CAPTURE_TIMEOUT_MS, captured, r, why,
-		sizeof(why));
+	err = rk_device_run_keyed(dev, r->base.owner, r->base.e->id, key, NULL, &opts,
+		CAPTURE_TIMEOUT_MS, captured, r, why, sizeof(why));
 	if (err < 0) {
 		fail(r, device_error_code(err), "%s: %s", def->item, why);
 		return;

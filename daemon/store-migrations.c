@@ -106,6 +106,28 @@ const struct rk_migration rk_store_migrations[] = {
 		       "REFERENCES enrollments (id), item TEXT NOT NULL, handle TEXT NOT NULL, "
 		       "kind TEXT NOT NULL, PRIMARY KEY (enrollment, handle)) STRICT;",
 	},
+	{
+		.version = 7,
+		.description = "enrollment data keys, issuance reports, biometrics destroyed",
+		/* artifact.c: each enrollment's data key, wrapped by the station
+		 * key (NULL once destroyed: the row stays as a tombstone), and
+		 * which key seals an artifact (NULL: its own, as before). The
+		 * issuance report of step 8 to the central server
+		 * (issuance-report.c) and when the biometrics of an enrollment
+		 * were destroyed (biometrics.c). */
+		.sql = "CREATE TABLE enrollment_keys (enrollment INTEGER PRIMARY KEY NOT NULL "
+		       "REFERENCES enrollments (id), wrapped BLOB, created INTEGER NOT NULL, "
+		       "destroyed INTEGER) STRICT;"
+		       "ALTER TABLE artifacts ADD COLUMN key_id INTEGER;"
+		       "CREATE TABLE issuance_reports (enrollment INTEGER PRIMARY KEY NOT NULL "
+		       "REFERENCES enrollments (id), packet_id TEXT NOT NULL, "
+		       "card_serial TEXT NOT NULL, chip_uid TEXT NOT NULL, "
+		       "state TEXT NOT NULL CHECK (state IN ('queued', 'accepted', 'refused')), "
+		       "attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL "
+		       "DEFAULT 0, last_error TEXT, accepted_at INTEGER) STRICT;"
+		       "ALTER TABLE enrollments ADD COLUMN biometrics_destroyed INTEGER NOT NULL "
+		       "DEFAULT 0;",
+	},
 };
 
 const unsigned int rk_store_n_migrations =

@@ -2,10 +2,10 @@
 /*
  * rekam - KTP-el recording station daemon
  *
- * uploader-private.h - what the two halves of the uploader share:
- * uploader.c (the queue: rows, scheduling, the public functions) and
- * uploader-request.c (the requests on libcurl multi and what each answer
- * does to its row).
+ * uploader-private.h - what the parts of the uploader share: uploader.c
+ * (the queue: rows, scheduling, the public functions), uploader-request.c
+ * (the requests on libcurl multi and what each answer does to its row) and
+ * uploader-issuance.c (the issuance reports of step 8).
  */
 #pragma once
 
@@ -26,7 +26,7 @@ struct listener {
 	void *data;
 };
 
-enum job_kind { JOB_SUBMIT, JOB_POLL };
+enum job_kind { JOB_SUBMIT, JOB_POLL, JOB_ISSUANCE };
 
 struct job {
 	struct rk_uploader *u;
@@ -40,6 +40,10 @@ struct job {
 	bool body_too_long;
 	char retry_after[64];
 	uint64_t sent, total, notified;
+	/* JOB_ISSUANCE: the report of the enrollment's card, its JSON body */
+	int64_t enrollment;
+	char serial[33], uid[21];
+	char *post;
 	struct job *next;
 };
 
@@ -60,6 +64,9 @@ struct rk_uploader {
 	unsigned int n_jobs;
 	struct listener listeners[MAX_LISTENERS];
 	unsigned int n_listeners;
+
+	rk_issuance_fn issuance_fn;
+	void *issuance_data;
 
 	unsigned int queue_length;
 	int64_t oldest;
@@ -89,3 +96,13 @@ int upl_start_job(struct rk_uploader *u, const char *id, enum job_kind kind);
 /* libcurl finished a request: the answer's effect on the row (curl-event.h). */
 void upl_on_done(CURL *easy, CURLcode rc, void *arg);
 void upl_job_free(struct job *j);
+/* An easy handle for @url with the TLS setup, @j's callbacks and private. */
+CURL *upl_new_easy(struct rk_uploader *u, struct job *j, const char *url);
+
+/* --- uploader-issuance.c ------------------------------------------------------------------ */
+
+/* Start the due issuance reports while there is room; the earliest later
+ * one lowers *@next (Unix ms). */
+int upl_issuance_kick(struct rk_uploader *u, int64_t now, int64_t *next);
+/* An issuance report's request ended (@rc; @http when CURLE_OK). */
+void upl_issuance_done(struct rk_uploader *u, struct job *j, CURLcode rc, long http);

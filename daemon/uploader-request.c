@@ -88,10 +88,11 @@ void upl_job_free(struct job *j)
 	curl_mime_free(j->mime);
 	curl_slist_free_all(j->headers);
 	free(j->body);
+	free(j->post);
 	free(j);
 }
 
-static CURL *new_easy(struct rk_uploader *u, struct job *j, const char *url)
+CURL *upl_new_easy(struct rk_uploader *u, struct job *j, const char *url)
 {
 	CURL *e = curl_easy_init();
 
@@ -139,7 +140,7 @@ int upl_start_job(struct rk_uploader *u, const char *id, enum job_kind kind)
 		url = NULL;
 		goto fail;
 	}
-	j->easy = new_easy(u, j, url);
+	j->easy = upl_new_easy(u, j, url);
 	free(url);
 	if (!j->easy)
 		goto fail;
@@ -333,6 +334,17 @@ void upl_on_done(CURL *easy, CURLcode rc, void *arg)
 			break;
 		}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http);
+	if (j->kind == JOB_ISSUANCE) {
+		if (rc == CURLE_OK)
+			reachable = true;
+		else if (network_failure(rc))
+			reachable = false;
+		upl_issuance_done(u, j, rc, http);
+		upl_update_queue(u, reachable);
+		upl_job_free(j);
+		upl_kick(u);
+		return;
+	}
 	if (rc == CURLE_OK) {
 		reachable = true;
 		answered(u, j, http);

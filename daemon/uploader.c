@@ -58,7 +58,7 @@ int64_t upl_now_ms(void)
 struct job *upl_find_job(struct rk_uploader *u, const char *id)
 {
 	for (struct job *j = u->jobs; j; j = j->next)
-		if (strcmp(j->id, id) == 0)
+		if (j->kind != JOB_ISSUANCE && strcmp(j->id, id) == 0)
 			return j;
 	return NULL;
 }
@@ -259,6 +259,7 @@ static void on_kick(evutil_socket_t fd, short what, void *arg)
 	sqlite3_reset(st);
 	for (unsigned int i = 0; i < n; i++)
 		upl_start_job(u, ids[i], kinds[i]);
+	upl_issuance_kick(u, now, &next);
 	if (next != INT64_MAX)
 		upl_schedule(u, next);
 }

@@ -104,5 +104,27 @@ int64_t rk_uploader_oldest(const struct rk_uploader *u);
  * before the first one, and after a connection, TLS or timeout failure). */
 bool rk_uploader_reachable(const struct rk_uploader *u);
 
+/* --- issuance reports (uploader-issuance.c) --------------------------------------------- */
+
+/* The central server accepted (@accepted) or refused for good (@reason)
+ * the issuance report of enrollment @enrollment. Called on the loop. */
+typedef void (*rk_issuance_fn)(struct rk_uploader *u, int64_t enrollment, bool accepted,
+		const char *reason, void *data);
+
+/* Queue the issuance report of enrollment @enrollment: card @serial with chip
+ * @uid from packet @id (POST /v1/packets/{id}/issuance). A row of the store,
+ * part of the caller's open transaction (the issued card and its report are
+ * one); queuing it again changes nothing. It goes out once an uploader runs
+ * (rk_uploader_kick() after the commit), again after a restart until the
+ * server accepts or refuses it. 0, -EINVAL, -EIO. */
+int rk_issuance_queue(struct rk_store *store, int64_t enrollment, const char *id,
+		const char *serial, const char *uid);
+/* Its state ("queued", "accepted", "refused") into @state. 0, -ENOENT, -EIO. */
+int rk_issuance_state(struct rk_store *store, int64_t enrollment, char *state, size_t size);
+/* The one listener of issuance reports. 0 or -ENOSPC. */
+int rk_uploader_listen_issuance(struct rk_uploader *u, rk_issuance_fn fn, void *data);
+/* Look at the queues now (after a commit that queued something); NULL is fine. */
+void rk_uploader_kick(struct rk_uploader *u);
+
 const char *rk_upload_state_name(enum rk_upload_state state);
 bool rk_upload_state_final(enum rk_upload_state state);

@@ -2,10 +2,12 @@
 /*
  * rekam - KTP-el recording station daemon
  *
- * vault.c - encryption at rest: the station key file, and sealing and
+ * vault.c - encryption at rest: the station key file, shared data keys
+ * (an enrollment's) kept wrapped by the station key, and sealing and
  * opening blobs with AES-256-GCM under per-blob data keys wrapped by the
- * station key (the format is in vault.h). OpenSSL's EVP interface; keys in
- * memory are wiped with OPENSSL_cleanse() when done.
+ * station key (RKV1) or by a shared data key (RKV2); the formats are in
+ * vault.h. OpenSSL's EVP interface; keys in memory are wiped with
+ * OPENSSL_cleanse() when done.
  */
 #include <config.h>
 
@@ -27,7 +29,9 @@
 #include "daemon/log.h"
 #include "daemon/vault.h"
 
-#define MAGIC "RKV1"
+#define MAGIC "RKV1"   /* a blob whose key the station key wraps */
+#define MAGIC_V2 "RKV2" /* a blob whose key a shared data key wraps */
+#define MAGIC_KEY "RKK1" /* AAD of a shared data key wrapped by the station key */
 #define MAGIC_LEN 4
 #define NONCE_LEN 12
 #define TAG_LEN 16
@@ -139,6 +143,11 @@ int rk_vault_open(const char *path)
 	return err;
 }
 
+bool rk_vault_loaded(void)
+{
+	return have_key;
+}
+
 void rk_vault_close(void)
 {
 	OPENSSL_cleanse(station_key, sizeof(station_key));
@@ -175,12 +184,13 @@ int rk_vault_derive_key(const char *purpose, unsigned char out[RK_VAULT_KEY_SIZE
 
 /* --- sealing -------------------------------------------------------------------- */
 
-/* "RKV1" || label [|| size as 8 bytes big-endian] into @aad; its length. */
-static size_t make_aad(unsigned char *aad, const char *label, const uint64_t *size)
+/* @magic || label [|| size as 8 bytes big-endian] into @aad; its length. */
+static size_t make_aad(unsigned char *aad, const char *magic, const char *label,
+		const uint64_t *size)
 {
 	size_t n = strlen(label);
 
-	memcpy(aad, MAGIC, MAGIC_LEN);
+	memcpy(aad, magic, MAGIC_LEN);
 	memcpy(aad + MAGIC_LEN, label, n);
 	n += MAGIC_LEN;
 	if (size)
@@ -213,7 +223,65 @@ static bool valid_label(const char *label)
 	return label && *label && strlen(label) <= MAX_LABEL;
 }
 
-int rk_vault_seal(int fd, const char *label, const void *data, size_t size)
+/* --- shared data keys ---------------------------------------------------------- */
+
+int rk_vault_key_new(const char *key_label, unsigned char wrapped[RK_VAULT_WRAPPED_SIZE])
+{
+	unsigned char key[RK_VAULT_KEY_SIZE], aad[MAGIC_LEN + MAX_LABEL + 8];
+	size_t aad_len;
+	bool ok;
+
+	if (!have_key)
+		return -ENOKEY;
+	if (!valid_label(key_label))
+		return -EINVAL;
+	if (RAND_priv_bytes(key, sizeof(key)) != 1 || RAND_bytes(wrapped, NONCE_LEN) != 1) {
+		rk_error("vault: no random bytes");
+		return -EIO;
+	}
+	aad_len = make_aad(aad, MAGIC_KEY, key_label, NULL);
+	ok = gcm_once(true, station_key, wrapped, aad, aad_len, key, wrapped + NONCE_LEN,
+		sizeof(key), wrapped + NONCE_LEN + RK_VAULT_KEY_SIZE);
+	OPENSSL_cleanse(key, sizeof(key));
+	return ok ? 0 : -EIO;
+}
+
+/* Open the shared data key @wrapped of @key_label into @key: 0, -EBADMSG. */
+static int unwrap_shared(const char *key_label, const unsigned char *wrapped,
+		unsigned char key[RK_VAULT_KEY_SIZE])
+{
+	unsigned char aad[MAGIC_LEN + MAX_LABEL + 8], tag[TAG_LEN];
+	size_t aad_len;
+
+	if (!valid_label(key_label))
+		return -EINVAL;
+	aad_len = make_aad(aad, MAGIC_KEY, key_label, NULL);
+	memcpy(tag, wrapped + NONCE_LEN + RK_VAULT_KEY_SIZE, TAG_LEN);
+	if (!gcm_once(false, station_key, wrapped, aad, aad_len, wrapped + NONCE_LEN, key,
+			RK_VAULT_KEY_SIZE, tag)) {
+		OPENSSL_cleanse(key, RK_VAULT_KEY_SIZE);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int rk_vault_key_check(const char *key_label, const unsigned char *wrapped)
+{
+	unsigned char key[RK_VAULT_KEY_SIZE];
+	int err;
+
+	if (!have_key)
+		return -ENOKEY;
+	if (!wrapped)
+		return -EINVAL;
+	err = unwrap_shared(key_label, wrapped, key);
+	OPENSSL_cleanse(key, sizeof(key));
+	return err;
+}
+
+/* Seal under a fresh blob key wrapped by @kek with @magic in the AAD. */
+static int seal(int fd, const char *magic, const unsigned char *kek, const char *label,
+		const void *data, size_t size)
 {
 	unsigned char header[HEADER_LEN], key[RK_VAULT_KEY_SIZE], aad[MAGIC_LEN + MAX_LABEL + 8];
 	unsigned char tag[TAG_LEN], *buf = NULL;
@@ -223,19 +291,15 @@ int rk_vault_seal(int fd, const char *label, const void *data, size_t size)
 	size_t aad_len;
 	int err = 0, n;
 
-	if (!have_key)
-		return -ENOKEY;
-	if (!valid_label(label) || (!data && size))
-		return -EINVAL;
-	memcpy(header, MAGIC, MAGIC_LEN);
+	memcpy(header, magic, MAGIC_LEN);
 	if (RAND_priv_bytes(key, sizeof(key)) != 1 ||
 			RAND_bytes(header + MAGIC_LEN, NONCE_LEN) != 1 ||
 			RAND_bytes(header + HEADER_LEN - NONCE_LEN, NONCE_LEN) != 1) {
 		rk_error("vault: no random bytes");
 		return -EIO;
 	}
-	aad_len = make_aad(aad, label, NULL);
-	if (!gcm_once(true, station_key, header + MAGIC_LEN, aad, aad_len, key,
+	aad_len = make_aad(aad, magic, label, NULL);
+	if (!gcm_once(true, kek, header + MAGIC_LEN, aad, aad_len, key,
 			header + MAGIC_LEN + NONCE_LEN, sizeof(key),
 			header + MAGIC_LEN + NONCE_LEN + RK_VAULT_KEY_SIZE)) {
 		err = -EIO;
@@ -245,7 +309,7 @@ int rk_vault_seal(int fd, const char *label, const void *data, size_t size)
 	if (err)
 		goto out;
 
-	aad_len = make_aad(aad, label, &n64);
+	aad_len = make_aad(aad, magic, label, &n64);
 	buf = malloc(size < CHUNK ? (size ? size : 1) : CHUNK);
 	ctx = EVP_CIPHER_CTX_new();
 	if (!buf || !ctx) {
@@ -278,10 +342,57 @@ out:
 	return err;
 }
 
+int rk_vault_seal(int fd, const char *label, const void *data, size_t size)
+{
+	return rk_vault_seal_under(fd, label, NULL, NULL, data, size);
+}
+
+int rk_vault_seal_under(int fd, const char *label, const char *key_label,
+		const unsigned char *wrapped, const void *data, size_t size)
+{
+	unsigned char kek[RK_VAULT_KEY_SIZE];
+	int err;
+
+	if (!have_key)
+		return -ENOKEY;
+	if (!valid_label(label) || (!data && size) || (!wrapped != !key_label))
+		return -EINVAL;
+	if (!wrapped)
+		return seal(fd, MAGIC, station_key, label, data, size);
+	err = unwrap_shared(key_label, wrapped, kek);
+	if (err == 0)
+		err = seal(fd, MAGIC_V2, kek, label, data, size);
+	OPENSSL_cleanse(kek, sizeof(kek));
+	return err;
+}
+
 int rk_vault_unseal(int fd, const char *label, uint64_t size, unsigned char **out)
 {
+	return rk_vault_unseal_under(fd, label, NULL, NULL, size, out);
+}
+
+/* The blob key of @header (its format @magic) into @key, unwrapped with @kek. */
+static int open_header(const unsigned char *header, const unsigned char *kek, const char *magic,
+		const char *label, unsigned char key[RK_VAULT_KEY_SIZE])
+{
+	unsigned char aad[MAGIC_LEN + MAX_LABEL + 8], tag[TAG_LEN];
+	size_t aad_len = make_aad(aad, magic, label, NULL);
+
+	memcpy(tag, header + MAGIC_LEN + NONCE_LEN + RK_VAULT_KEY_SIZE, TAG_LEN);
+	if (!gcm_once(false, kek, header + MAGIC_LEN, aad, aad_len,
+			header + MAGIC_LEN + NONCE_LEN, key, RK_VAULT_KEY_SIZE, tag)) {
+		OPENSSL_cleanse(key, RK_VAULT_KEY_SIZE);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int rk_vault_unseal_under(int fd, const char *label, const char *key_label,
+		const unsigned char *wrapped, uint64_t size, unsigned char **out)
+{
 	unsigned char header[HEADER_LEN], key[RK_VAULT_KEY_SIZE], aad[MAGIC_LEN + MAX_LABEL + 8];
-	unsigned char tag[TAG_LEN], *buf;
+	unsigned char kek[RK_VAULT_KEY_SIZE], tag[TAG_LEN], *buf;
+	const char *magic;
 	EVP_CIPHER_CTX *ctx;
 	struct stat st;
 	size_t aad_len;
@@ -290,7 +401,8 @@ int rk_vault_unseal(int fd, const char *label, uint64_t size, unsigned char **ou
 	*out = NULL;
 	if (!have_key)
 		return -ENOKEY;
-	if (!valid_label(label) || size > SIZE_MAX - RK_VAULT_OVERHEAD)
+	if (!valid_label(label) || size > SIZE_MAX - RK_VAULT_OVERHEAD ||
+			(!wrapped != !key_label))
 		return -EINVAL;
 	if (fstat(fd, &st) < 0)
 		return -EIO;
@@ -299,15 +411,23 @@ int rk_vault_unseal(int fd, const char *label, uint64_t size, unsigned char **ou
 	err = read_all(fd, header, sizeof(header));
 	if (err)
 		return err == -EBADMSG ? err : -EIO;
-	if (memcmp(header, MAGIC, MAGIC_LEN) != 0)
-		return -EBADMSG;
-	aad_len = make_aad(aad, label, NULL);
-	if (!gcm_once(false, station_key, header + MAGIC_LEN, aad, aad_len,
-			header + MAGIC_LEN + NONCE_LEN, key, sizeof(key),
-			header + MAGIC_LEN + NONCE_LEN + RK_VAULT_KEY_SIZE)) {
-		OPENSSL_cleanse(key, sizeof(key));
+	if (memcmp(header, MAGIC, MAGIC_LEN) == 0) {
+		/* the station key's own (also every blob made before shared keys) */
+		magic = MAGIC;
+		err = open_header(header, station_key, magic, label, key);
+	} else if (memcmp(header, MAGIC_V2, MAGIC_LEN) == 0) {
+		magic = MAGIC_V2;
+		if (!wrapped)
+			return -ENOKEY;
+		err = unwrap_shared(key_label, wrapped, kek);
+		if (err == 0)
+			err = open_header(header, kek, magic, label, key);
+		OPENSSL_cleanse(kek, sizeof(kek));
+	} else {
 		return -EBADMSG;
 	}
+	if (err)
+		return err;
 	buf = malloc(size ? (size_t)size : 1);
 	ctx = EVP_CIPHER_CTX_new();
 	err = !buf || !ctx ? -ENOMEM : 0;
@@ -315,7 +435,7 @@ int rk_vault_unseal(int fd, const char *label, uint64_t size, unsigned char **ou
 		err = read_all(fd, buf, (size_t)size);
 	if (!err)
 		err = read_all(fd, tag, sizeof(tag));
-	aad_len = make_aad(aad, label, &size);
+	aad_len = make_aad(aad, magic, label, &size);
 	if (!err && (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key,
 			     header + HEADER_LEN - NONCE_LEN) != 1 ||
 			    EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1))

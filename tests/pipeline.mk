@@ -4,7 +4,7 @@
 # rekamctl (integration).
 
 pipeline_unit_tests = tests/unit/test-nik tests/unit/test-inventory tests/unit/test-roles \
-	tests/unit/test-enrollment
+	tests/unit/test-enrollment tests/unit/test-biometrics
 check_PROGRAMS += $(pipeline_unit_tests)
 TESTS += $(pipeline_unit_tests)
 
@@ -24,8 +24,12 @@ tests_unit_test_enrollment_SOURCES = tests/unit/test-enrollment.c
 tests_unit_test_enrollment_CFLAGS = $(test_cflags)
 tests_unit_test_enrollment_LDADD = daemon/librekamd.la
 
+tests_unit_test_biometrics_SOURCES = tests/unit/test-biometrics.c
+tests_unit_test_biometrics_CFLAGS = $(test_cflags)
+tests_unit_test_biometrics_LDADD = daemon/librekamd.la
+
 pipeline_sh_tests = tests/integration/test-pipeline.sh tests/integration/test-issuance.sh \
-	tests/integration/test-crash.sh
+	tests/integration/test-crash.sh tests/integration/test-privacy.sh
 # rekamctl diag on the whole simulated station, healthy and with two faults
 pipeline_sh_tests += tests/integration/test-diag-station.sh
 EXTRA_DIST += tests/integration/station.sh

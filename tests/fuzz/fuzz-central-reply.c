@@ -4,9 +4,9 @@
  *
  * fuzz-central-reply.c - libFuzzer target for every parser of the central
  * server's answers (daemon/central-reply.c). The input is one answer: byte
- * 0 picks the parser (submit, status, Retry-After), bytes 1-2 the HTTP
- * status (big-endian, modulo 1000), then the Retry-After header value up
- * to a NUL byte, then the body. Besides crashes (ASan, UBSan) it checks
+ * 0 picks the parser (submit, status, Retry-After, issuance report), bytes
+ * 1-2 the HTTP status (big-endian, modulo 1000), then the Retry-After
+ * header value up to a NUL byte, then the body. Besides crashes (ASan, UBSan) it checks
  * that an answer is only taken as an acceptance or a status when it names
  * the packet, and that every string handed on is terminated and clean.
  *
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 3)
 		return 0;
-	which = data[0] % 3;
+	which = data[0] % 4;
 	http = (long)((data[1] << 8 | data[2]) % 1000);
 	rest = data + 3;
 	nul = memchr(rest, 0, size - 3);
@@ -70,8 +70,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (which == 0)
 		rk_central_parse_submit(http, body, body_len, hlen ? header : NULL, ID, &r);
-	else
+	else if (which == 1)
 		rk_central_parse_status(http, body, body_len, hlen ? header : NULL, ID, &r);
+	else
+		rk_central_parse_issuance(http, body, body_len, hlen ? header : NULL, ID,
+				"K-0001", "04A1B2C3D4E5F6", &r);
 	check_string(r.id, sizeof(r.id));
 	check_string(r.code, sizeof(r.code));
 	check_string(r.reason, sizeof(r.reason));
@@ -79,7 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.verdict > RK_CENTRAL_FAILED || r.status > RK_CENTRAL_REJECTED ||
 			r.retry_after > 86400)
 		abort();
-	if ((r.verdict == RK_CENTRAL_ACCEPTED && (which != 0 || http != 202)) ||
+	if ((r.verdict == RK_CENTRAL_ACCEPTED && !(which == 0 && http == 202) &&
+			!(which == 3 && http == 200)) ||
 			(r.verdict == RK_CENTRAL_STATUS && (which != 1 || http != 200)))
 		abort();
 	if ((r.verdict == RK_CENTRAL_ACCEPTED || r.verdict == RK_CENTRAL_STATUS) &&

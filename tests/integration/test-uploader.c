@@ -11,7 +11,9 @@
  * with a server certificate from another CA, or a server that stalls); 503
  * with Retry-After -> the retry waits at least that long; a connection
  * dropped mid-upload -> retried and accepted once; a process killed with
- * SIGKILL mid-upload -> a new one delivers the packet exactly once. The
+ * SIGKILL mid-upload -> a new one delivers the packet exactly once; an
+ * issuance report queued before a restart goes out at start and is
+ * accepted, a second, different one for the same packet is refused. The
  * simulator's own counters say how many submissions it took in.
  */
 #include <config.h>
@@ -489,6 +491,87 @@ static void test_crash(void)
 	station_close(&s);
 }
 
+/* --- the issuance report ------------------------------------------------------------------- */
+
+struct issuance_news {
+	int64_t enrollment;
+	bool accepted;
+	char reason[256];
+	unsigned int n;
+};
+
+static void on_issuance(struct rk_uploader *u, int64_t enrollment, bool accepted,
+		const char *reason, void *data)
+{
+	struct issuance_news *news = data;
+
+	(void)u;
+	news->enrollment = enrollment;
+	news->accepted = accepted;
+	snprintf(news->reason, sizeof(news->reason), "%s", reason);
+	news->n++;
+}
+
+static bool report_final(struct station *s, const char *enrollment)
+{
+	char state[16] = "";
+
+	return rk_issuance_state(s->store, atoi(enrollment), state, sizeof(state)) == 0 &&
+		strcmp(state, "queued") != 0;
+}
+
+static void add_enrollment(struct station *s, int id)
+{
+	char sql[600];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO enrollments (id, nik, state, return_reason, name, "
+		"sex, birth_place, birth_date, blood_type, religion, marital_status, occupation, "
+		"address, rt, rw, village, district, citizenship, created, updated) VALUES (%d, "
+		"'637105570490002%d', 'issued', '', 'X', 'F', 'X', '1990-04-17', 'O', 'ISLAM', "
+		"'KAWIN', 'X', 'X', '001', '002', 'X', 'X', 'WNI', 0, 0)", id, id);
+	if (rk_store_exec(s->store, sql) < 0)
+		tap_bail("cannot add enrollment %d", id);
+}
+
+/* A report queued before a "restart" goes out at start; a second, different
+ * report of the same packet is refused for good. */
+static void test_issuance(const char *cert, const char *key)
+{
+	struct issuance_news news = { 0 };
+	struct rk_upload_info info;
+	char id[RK_PACKET_ID_LEN + 1], state[16] = "";
+	struct station s;
+
+	station_open(&s, "issuance", cert, key);
+	tap_ok(build(s.outbox, "6371055704900021", NULL, 3000, NULL, id) == 0,
+			"issuance: a packet is built");
+	info = final_info(&s, id);
+	tap_ok(info.state == RK_UPLOAD_PRINT_READY, "issuance: ... and is print_ready");
+	add_enrollment(&s, 1);
+	add_enrollment(&s, 2);
+	tap_ok(rk_issuance_queue(s.store, 1, id, "K-0001", "04A1B2C3D4E5F6") == 0,
+			"issuance: the report is queued");
+	station_close(&s); /* never sent: rekamd stopped */
+
+	station_open(&s, "issuance", cert, key);
+	rk_uploader_listen_issuance(s.u, on_issuance, &news);
+	tap_ok(run_until(&s, report_final, "1"), "issuance: after a restart the report goes out");
+	tap_ok(rk_issuance_state(s.store, 1, state, sizeof(state)) == 0 &&
+			strcmp(state, "accepted") == 0, "issuance: ... and is accepted (%s)", state);
+	tap_ok(news.n == 1 && news.accepted && news.enrollment == 1,
+			"issuance: the listener heard it once");
+
+	tap_ok(rk_issuance_queue(s.store, 2, id, "K-0002", "04A1B2C3D4E5F7") == 0,
+			"issuance: another card reported for the same packet");
+	rk_uploader_kick(s.u);
+	tap_ok(run_until(&s, report_final, "2"), "issuance: ... gets a final answer");
+	tap_ok(rk_issuance_state(s.store, 2, state, sizeof(state)) == 0 &&
+			strcmp(state, "refused") == 0 && news.n == 2 && !news.accepted &&
+			strstr(news.reason, "K-0001"),
+			"issuance: ... refused, the first card stands (%s: %s)", state, news.reason);
+	station_close(&s);
+}
+
 static EVP_PKEY *load(const char *file, bool private)
 {
 	char path[700], *error = NULL;
@@ -537,6 +620,7 @@ int main(void)
 	test_wrong_server_cert(cert, key);
 	test_stall(cert, key);
 	test_crash();
+	test_issuance(cert, key);
 
 	simcentral_stop(&sim);
 	EVP_PKEY_free(station_key);

@@ -634,6 +634,114 @@ static void test_cleanup(void)
 	}
 }
 
+/* --- enrollment data keys ---------------------------------------------------- */
+
+static void test_enrollment_keys(void)
+{
+	static const char enroll_sql[] =
+		"INSERT INTO enrollments (id, nik, state, return_reason, name, sex, birth_place, "
+		"birth_date, blood_type, religion, marital_status, occupation, address, rt, rw, "
+		"village, district, citizenship, created, updated) VALUES (%d, '637105570490000%d', "
+		"'forwarded', '', 'SITI', 'F', 'X', '1990-04-17', 'O', 'ISLAM', 'KAWIN', 'X', 'X', "
+		"'001', '002', 'X', 'X', 'WNI', 0, 0)";
+	unsigned char k7[RK_VAULT_WRAPPED_SIZE], again[RK_VAULT_WRAPPED_SIZE];
+	unsigned char k8[RK_VAULT_WRAPPED_SIZE], data[3000];
+	struct rk_artifact_meta m = new_meta("portrait", "image/jpeg"), got;
+	char sql[512], own[RK_ARTIFACT_HANDLE_LEN + 1], *path;
+	unsigned char *saved;
+	size_t saved_len = 0, len = 0;
+	void *back = NULL;
+	int err;
+
+	for (int id = 7; id <= 8; id++) {
+		snprintf(sql, sizeof(sql), enroll_sql, id, id);
+		if (rk_store_exec(store, sql) < 0)
+			tap_bail("cannot insert enrollment %d", id);
+	}
+	fill(data, sizeof(data), 99);
+	tap_is_int(rk_artifact_key_get(store, 7, false, k7), -ENOENT,
+		"enrollment key: none before the first capture");
+	tap_is_int(rk_artifact_key_get(store, 7, true, k7), 0, "enrollment key: made");
+	tap_is_int(rk_artifact_key_get(store, 7, true, again), 0, "enrollment key: got again");
+	tap_ok(memcmp(k7, again, sizeof(k7)) == 0, "enrollment key: ... the same one, not a new one");
+	tap_is_int(rk_artifact_key_get(store, 8, true, k8), 0, "enrollment key: another's made");
+	tap_is_int(rk_artifact_key_get(store, 0, true, k8), -EINVAL, "enrollment key: id 0 refused");
+
+	m.key_id = 7;
+	memcpy(m.key, k7, sizeof(k7));
+	err = rk_artifact_put(store, dir, &m, data, sizeof(data));
+	tap_is_int(err, 0, "enrollment key: an artifact sealed under it");
+	tap_ok(put_ok(data, sizeof(data), own), "enrollment key: an artifact with its own key");
+	tap_is_int(rk_artifact_get_meta(store, m.handle, &got), 0, "enrollment key: get_meta");
+	tap_ok(got.key_id == 7 && !got.key_gone && memcmp(got.key, k7, sizeof(k7)) == 0,
+		"enrollment key: the metadata names the key and carries it wrapped");
+	rk_artifact_meta_clear(&got);
+	err = rk_artifact_read(store, dir, m.handle, &back, &len);
+	tap_ok(err == 0 && len == sizeof(data) && !memcmp(back, data, len),
+		"enrollment key: it reads back");
+	free(back);
+	back = NULL;
+
+	/* the file under another enrollment's key (a row pointing elsewhere) does not open */
+	snprintf(sql, sizeof(sql), "UPDATE artifacts SET key_id = 8 WHERE handle = '%s'", m.handle);
+	rk_store_exec(store, sql);
+	tap_is_int(rk_artifact_read(store, dir, m.handle, &back, &len), -EBADMSG,
+		"enrollment key: another enrollment's key does not open it");
+	snprintf(sql, sizeof(sql), "UPDATE artifacts SET key_id = NULL WHERE handle = '%s'",
+		m.handle);
+	rk_store_exec(store, sql);
+	tap_is_int(rk_artifact_read(store, dir, m.handle, &back, &len), -EIO,
+		"enrollment key: nor does the station key alone");
+	snprintf(sql, sizeof(sql), "UPDATE artifacts SET key_id = 7 WHERE handle = '%s'", m.handle);
+	rk_store_exec(store, sql);
+
+	/* crypto-shredding: keep a copy of the file, destroy the key, put the file back */
+	path = art_path(m.handle);
+	saved = read_whole(path, &saved_len);
+	tap_is_int(rk_artifact_key_destroy(store, 7), 0, "enrollment key: destroyed");
+	tap_is_int(rk_artifact_key_get(store, 7, true, again), -EKEYREVOKED,
+		"enrollment key: a destroyed key is never made again");
+	{
+		int64_t n = -1;
+		sqlite3_stmt *stmt;
+
+		sqlite3_prepare_v2(rk_store_db(store), "SELECT count(*) FROM enrollment_keys "
+			"WHERE enrollment = 7 AND wrapped IS NULL AND destroyed > 0", -1, &stmt,
+			NULL);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			n = sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		tap_is_int(n, 1, "enrollment key: its row is a tombstone without the key");
+	}
+	tap_is_int(rk_artifact_get_meta(store, m.handle, &got), 0,
+		"enrollment key: the artifact's row is still there");
+	tap_ok(got.key_gone, "enrollment key: ... and says its key is gone");
+	rk_artifact_meta_clear(&got);
+	tap_is_int(rk_artifact_read(store, dir, m.handle, &back, &len), -EKEYREVOKED,
+		"enrollment key: the artifact cannot be read any more");
+	unlink(path);
+	write_file(path, saved, saved_len);
+	tap_is_int(rk_artifact_read(store, dir, m.handle, &back, &len), -EKEYREVOKED,
+		"enrollment key: not even with its file put back");
+	tap_ok(saved && !memmem(saved, saved_len, k7, sizeof(k7)),
+		"enrollment key: the file does not hold the wrapped enrollment key");
+	tap_ok(back == NULL, "enrollment key: nothing handed out");
+	tap_is_int(rk_artifact_key_destroy(store, 8), 0, "enrollment key: another destroyed");
+	tap_is_int(rk_artifact_key_get(store, 8, false, again), -EKEYREVOKED,
+		"enrollment key: ... and gone as well");
+	err = rk_artifact_read(store, dir, own, &back, &len);
+	tap_is_int(err, 0, "enrollment key: an artifact with its own key still reads");
+	free(back);
+	back = NULL;
+	err = rk_artifact_get_meta(store, own, &got);
+	tap_ok(err == 0 && got.key_id == 0, "enrollment key: ... and names no enrollment key");
+	rk_artifact_meta_clear(&got);
+	rk_artifact_delete(store, dir, m.handle);
+	rk_artifact_delete(store, dir, own);
+	free(saved);
+	free(path);
+}
+
 int main(void)
 {
 	char *db, *error = NULL;
@@ -663,6 +771,7 @@ int main(void)
 	test_bad_handles();
 	test_insert_fails();
 	test_cleanup();
+	test_enrollment_keys();
 
 	rk_store_close(store);
 	rk_vault_close();

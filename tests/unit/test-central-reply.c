@@ -235,9 +235,51 @@ static void test_bad(void)
 			"still valid", MUTATIONS);
 }
 
+static void issuance(long http, const char *body, const char *ra)
+{
+	rk_central_parse_issuance(http, body, body ? strlen(body) : 0, ra, ID, "K-0001",
+			"04A1B2C3D4E5F6", &r);
+}
+
+static void test_issuance(void)
+{
+	static const char good[] = "{\"id\":\"" ID "\",\"status\":\"issued\",\"card_serial\":"
+		"\"K-0001\",\"chip_uid\":\"04A1B2C3D4E5F6\",\"issued_ms\":1}";
+
+	issuance(200, good, NULL);
+	tap_ok(r.verdict == RK_CENTRAL_ACCEPTED && sane(), "issuance 200: accepted");
+	issuance(200, "{\"id\":\"" ID "\",\"status\":\"issued\",\"card_serial\":\"K-0002\","
+		"\"chip_uid\":\"04A1B2C3D4E5F6\"}", NULL);
+	tap_ok(r.verdict == RK_CENTRAL_RETRY && sane(),
+		"issuance 200 naming another card: not accepted");
+	issuance(200, "{\"id\":\"" OTHER "\",\"status\":\"issued\",\"card_serial\":\"K-0001\","
+		"\"chip_uid\":\"04A1B2C3D4E5F6\"}", NULL);
+	tap_ok(r.verdict == RK_CENTRAL_RETRY, "issuance 200 of another packet: not accepted");
+	issuance(200, "not json", NULL);
+	tap_ok(r.verdict == RK_CENTRAL_RETRY && sane(), "issuance 200 garbled: retried");
+	issuance(409, "{\"error\":{\"code\":\"already_issued\",\"message\":\"packet was "
+		"issued as card K-0009\"}}", NULL);
+	tap_ok(r.verdict == RK_CENTRAL_FAILED && strcmp(r.code, "already_issued") == 0 &&
+		strstr(r.reason, "K-0009"), "issuance 409 already_issued: refused, saying why");
+	issuance(409, "{\"error\":{\"code\":\"not_available\",\"message\":\"duplicate\"}}",
+		NULL);
+	tap_ok(r.verdict == RK_CENTRAL_FAILED, "issuance 409 not_available: refused");
+	issuance(409, "{\"error\":{\"code\":\"not_ready\",\"message\":\"wait\"}}", "7");
+	tap_ok(r.verdict == RK_CENTRAL_RETRY && r.retry_after == 7,
+		"issuance 409 not_ready: retried after Retry-After");
+	issuance(503, NULL, NULL);
+	tap_ok(r.verdict == RK_CENTRAL_RETRY, "issuance 503: retried");
+	issuance(404, NULL, NULL);
+	tap_ok(r.verdict == RK_CENTRAL_RETRY, "issuance 404: retried later");
+	issuance(400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"bad body\"}}",
+		NULL);
+	tap_ok(r.verdict == RK_CENTRAL_FAILED, "issuance 400: refused");
+}
+
 int main(void)
 {
 	test_good();
+	test_issuance();
 	test_retry_after();
 	test_bad();
 	tap_ok(strcmp(rk_central_status_name(RK_CENTRAL_PRINT_READY), "print_ready") == 0 &&

@@ -155,8 +155,8 @@ static void test_build_and_open(void)
 	tap_ok(count_entries(dir) == 5, "the packet directory holds manifest, signature and "
 			"three parts");
 
-	snprintf(path, sizeof(path), "%s/%s", dir, RK_PACKET_MANIFEST);
-	manifest = slurp(path, &mlen);
+	tap_ok(rk_packet_read_manifest(outbox, id, (char **)&manifest, &mlen) == 0,
+			"the manifest reads back");
 	snprintf(path, sizeof(path), "%s/%s", dir, RK_PACKET_SIGNATURE);
 	sig = slurp(path, &siglen);
 	md = EVP_MD_CTX_new();
@@ -358,8 +358,22 @@ static void test_stored(void)
 			"a stored (vault-sealed) artifact goes into a packet (%s)",
 			error ? error : "ok");
 	free(error);
-	snprintf(path, sizeof(path), "%s/%s/%s", outbox, id, RK_PACKET_MANIFEST);
-	m = json_load_file(path, 0, NULL);
+	{
+		char *text = NULL, head[5] = "";
+		size_t mlen = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s/%s", outbox, id, RK_PACKET_MANIFEST);
+		f = fopen(path, "rb");
+		tap_ok(f && fread(head, 1, 4, f) == 4 && strcmp(head, "RKV1") == 0,
+			"with a station key the manifest is sealed in the outbox");
+		if (f)
+			fclose(f);
+		tap_ok(rk_packet_read_manifest(outbox, id, &text, &mlen) == 0 && text &&
+			text[0] == '{', "... and opens to the JSON");
+		m = text ? json_loadb(text, mlen, 0, NULL) : NULL;
+		free(text);
+	}
 	a = json_array_get(json_object_get(m, "artifacts"), 0);
 	epk = unb64(json_string_value(json_object_get(json_object_get(m, "encryption"),
 			"ephemeral_public_key")), &epk_len);

@@ -8,6 +8,10 @@
  * chunk, across chunk boundaries), no plaintext in the blob, and every kind
  * of damage refused with -EBADMSG: a flipped bit in each part of the
  * format, the wrong label, cut short, bytes appended, another station key.
+ * Shared data keys (an enrollment's): blobs sealed under one open with it
+ * only (not without it, not with another or another label's), the wrapped
+ * key is bound to its label and station key, and RKV1 blobs still open
+ * when a shared key is given.
  */
 #include <config.h>
 
@@ -210,6 +214,96 @@ static void test_damage(void)
 	free(path);
 }
 
+static int seal_under(const char *path, const char *label, const char *key_label,
+		const unsigned char *wrapped, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), err;
+
+	if (fd < 0)
+		tap_bail("cannot create %s", path);
+	err = rk_vault_seal_under(fd, label, key_label, wrapped, data, n);
+	close(fd);
+	return err;
+}
+
+static int unseal_under(const char *path, const char *label, const char *key_label,
+		const unsigned char *wrapped, uint64_t n, unsigned char **out)
+{
+	int fd = open(path, O_RDONLY), err;
+
+	if (fd < 0)
+		tap_bail("cannot open %s", path);
+	err = rk_vault_unseal_under(fd, label, key_label, wrapped, n, out);
+	close(fd);
+	return err;
+}
+
+static void test_shared_keys(void)
+{
+	static const char label[] = "00112233445566778899aabbccddeeff";
+	unsigned char k1[RK_VAULT_WRAPPED_SIZE], k2[RK_VAULT_WRAPPED_SIZE], bad[RK_VAULT_WRAPPED_SIZE];
+	unsigned char data[5000], *out = NULL, head[4];
+	char *path = tmp_path("shared"), *old = tmp_path("shared-v1"), *other = tmp_path("sk.key");
+	int fd;
+
+	fill(data, sizeof(data), 77);
+	tap_is_int(rk_vault_key_new("enrollment 1", k1), 0, "shared key: made");
+	tap_is_int(rk_vault_key_new("enrollment 2", k2), 0, "shared key: another made");
+	tap_ok(memcmp(k1, k2, sizeof(k1)) != 0, "shared key: two keys differ");
+	tap_is_int(rk_vault_key_check("enrollment 1", k1), 0, "shared key: checks under its label");
+	tap_is_int(rk_vault_key_check("enrollment 2", k1), -EBADMSG,
+		"shared key: refused under another label");
+	memcpy(bad, k1, sizeof(bad));
+	bad[20] ^= 1;
+	tap_is_int(rk_vault_key_check("enrollment 1", bad), -EBADMSG,
+		"shared key: an altered wrapped key is refused");
+	tap_is_int(rk_vault_key_new("", k1), -EINVAL, "shared key: an empty label is refused");
+	tap_is_int(rk_vault_seal_under(-1, label, "enrollment 1", NULL, data, 1), -EINVAL,
+		"shared key: a label without a key is refused");
+
+	tap_is_int(seal_under(path, label, "enrollment 1", k1, data, sizeof(data)), 0,
+		"shared key: sealed under it");
+	fd = open(path, O_RDONLY);
+	tap_ok(fd >= 0 && read(fd, head, 4) == 4 && memcmp(head, "RKV2", 4) == 0,
+		"shared key: the blob says RKV2");
+	if (fd >= 0)
+		close(fd);
+	tap_is_int(unseal_under(path, label, "enrollment 1", k1, sizeof(data), &out), 0,
+		"shared key: opens with it");
+	tap_ok(out && memcmp(out, data, sizeof(data)) == 0, "shared key: ... to the same bytes");
+	free(out);
+	out = NULL;
+	tap_is_int(unseal_file(path, label, sizeof(data), &out), -ENOKEY,
+		"shared key: without it: -ENOKEY");
+	tap_is_int(unseal_under(path, label, "enrollment 2", k2, sizeof(data), &out), -EBADMSG,
+		"shared key: another enrollment's key does not open it");
+	tap_is_int(unseal_under(path, label, "enrollment 2", k1, sizeof(data), &out), -EBADMSG,
+		"shared key: its key under another label does not open it");
+	tap_ok(out == NULL, "shared key: nothing handed out");
+
+	/* a blob from before shared keys still opens when one is given */
+	tap_is_int(seal_file(old, label, data, sizeof(data)), 0, "shared key: an RKV1 blob sealed");
+	tap_is_int(unseal_under(old, label, "enrollment 1", k1, sizeof(data), &out), 0,
+		"shared key: an RKV1 blob opens with a shared key given");
+	tap_ok(out && memcmp(out, data, sizeof(data)) == 0, "shared key: ... to the same bytes");
+	free(out);
+	out = NULL;
+
+	/* another station key: the wrapped key is worthless */
+	if (rk_vault_open(other) < 0)
+		tap_bail("cannot make %s", other);
+	tap_is_int(rk_vault_key_check("enrollment 1", k1), -EBADMSG,
+		"shared key: another station key cannot unwrap it");
+	tap_is_int(unseal_under(path, label, "enrollment 1", k1, sizeof(data), &out), -EBADMSG,
+		"shared key: ... nor open its blob");
+	rk_vault_close();
+	tap_is_int(rk_vault_key_new("enrollment 3", k2), -ENOKEY,
+		"shared key: none made without a station key");
+	free(path);
+	free(old);
+	free(other);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -226,6 +320,7 @@ int main(void)
 	test_key_file();
 	test_round_trips();
 	test_damage();
+	test_shared_keys();
 	rk_vault_close();
 	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
