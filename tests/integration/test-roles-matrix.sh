@@ -274,7 +274,13 @@ for col in $(seq 0 ${#ROLES[@]}); do
 	check_reads "$col" "$role"
 	if [ "$role" = technician ] || [ "$role" = none ]; then
 		like "$(enr_prop State)" "AccessDenied" "... as $role the enrollment's State is not readable"
+		run_ctl --session enroll list
+		like "$RC $ERR" "^0 rekamctl: 1 enrollment not shown: reading an applicant's data needs a desk role" \
+			"... and rekamctl enroll list says it cannot show it"
 		as_role front-office
+		run_ctl --session enroll list
+		like "$RC $(echo "$OUT" | tr '\n' ' ')" "^0 .* 1 +6305014506900009 +submitted" \
+			"... which it shows to the front office"
 	fi
 	is "$(enr_prop State)" submitted "... after the calls as $role the enrollment is still submitted"
 done
