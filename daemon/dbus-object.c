@@ -490,9 +490,10 @@ static void emit_interfaces_added(struct rk_dbus *bus, struct object *obj,
 	sig = dbus_message_new_signal(bus->om_path, IFACE_OBJECT_MANAGER, "InterfacesAdded");
 	if (!sig)
 		return;
+	/* A broadcast: with no roles, so only the properties open to everyone. */
 	dbus_message_iter_init_append(sig, &iter);
 	if (dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &obj->path) &&
-			append_interfaces(&iter, obj, reg, 0)) /* a broadcast: open properties only */
+			append_interfaces(&iter, obj, reg, 0))
 		dbus_connection_send(bus->conn, sig, NULL);
 	dbus_message_unref(sig);
 }

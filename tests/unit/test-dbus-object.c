@@ -740,7 +740,7 @@ static void test_roles(struct thing *t)
 	dbus_message_unref(reply);
 	reply = props_call(ROOT "/guarded", "Get", "id.rekam.Guarded1", "Name");
 	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
-		authz.questions == 0, "Properties.Get is open");
+		authz.questions == 0, "Properties.Get of an interface without read roles is open");
 	dbus_message_unref(reply);
 
 	reply = set_guarded_name("Intruder");
