@@ -431,14 +431,16 @@ static int compare_ids(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* [{enrollment properties}, ...] of every enrollment, by id. */
+/* [{enrollment properties}, ...] of every enrollment, by id. rekamd lists an
+ * enrollment without its properties to a caller who may not read them (not a
+ * desk role): those are left out, and said so on stderr. */
 static int fetch_all(struct ctl *ctl, json_t **out)
 {
 	DBusMessage *msg, *reply;
 	DBusMessageIter iter;
 	json_t *objects, *list, *ifaces, **items;
 	const char *path;
-	size_t n = 0;
+	size_t n = 0, hidden = 0;
 	int err;
 
 	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
@@ -468,9 +470,14 @@ static int fetch_all(struct ctl *ctl, json_t **out)
 	json_object_foreach(objects, path, ifaces) {
 		json_t *props = json_object_get(ifaces, ENROLLMENT_INTERFACE);
 
-		if (json_is_object(props))
+		if (json_is_object(props) && json_object_size(props))
 			items[n++] = props;
+		else if (json_is_object(props))
+			hidden++;
 	}
+	if (hidden)
+		ctl_err("%zu enrollment%s not shown: reading an applicant's data needs a desk role "
+			"(see [roles] in rekamd.conf)", hidden, hidden == 1 ? "" : "s");
 	qsort(items, n, sizeof(*items), compare_ids);
 	for (size_t i = 0; i < n && !err; i++)
 		if (json_array_append(list, items[i]) < 0)

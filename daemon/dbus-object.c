@@ -11,6 +11,9 @@
  * here; calls to table interfaces are checked against their signature first,
  * then, when the method needs roles, handed to the authorizer, which lets them
  * go on through rk_dbus_authorized() (the same dispatch, without the check).
+ * Reading the properties of an interface with read_roles goes the same way;
+ * GetManagedObjects asks the authorizer for the caller's roles (roles 0: it
+ * refuses nobody) and leaves out the properties the caller may not read.
  */
 #include <config.h>
 
@@ -180,10 +183,16 @@ static bool append_dict_entry(DBusMessageIter *dict, const struct rk_dbus_proper
 	return dbus_message_iter_close_container(dict, &entry);
 }
 
-/* a{sv} of every present property of @reg. */
-static bool append_properties(DBusMessageIter *iter, const struct iface_reg *reg)
+/* May a caller with @roles read the properties of @iface? */
+static bool readable(const struct rk_dbus_interface *iface, unsigned int roles)
 {
-	const struct rk_dbus_property *p = reg->iface->properties;
+	return !iface->read_roles || (iface->read_roles & roles);
+}
+
+/* a{sv} of every present property of @reg (empty when @hide). */
+static bool append_properties(DBusMessageIter *iter, const struct iface_reg *reg, bool hide)
+{
+	const struct rk_dbus_property *p = hide ? NULL : reg->iface->properties;
 	DBusMessageIter dict;
 
 	if (!dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict))
@@ -199,9 +208,11 @@ static bool append_properties(DBusMessageIter *iter, const struct iface_reg *reg
 	return dbus_message_iter_close_container(iter, &dict);
 }
 
-/* a{sa{sv}} of the interfaces of @obj (all of them, or only @only). */
+/* a{sa{sv}} of the interfaces of @obj (all of them, or only @only), with
+ * the properties a caller with @roles may read; an interface it may not read
+ * comes with an empty dictionary. */
 static bool append_interfaces(DBusMessageIter *iter, const struct object *obj,
-		const struct iface_reg *only)
+		const struct iface_reg *only, unsigned int roles)
 {
 	DBusMessageIter dict, entry;
 
@@ -215,7 +226,7 @@ static bool append_interfaces(DBusMessageIter *iter, const struct object *obj,
 		if (!dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) ||
 				!dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING,
 					&reg->iface->name) ||
-				!append_properties(&entry, reg) ||
+				!append_properties(&entry, reg, !readable(reg->iface, roles)) ||
 				!dbus_message_iter_close_container(&dict, &entry)) {
 			dbus_message_iter_abandon_container_if_open(&dict, &entry);
 			dbus_message_iter_abandon_container(iter, &dict);
@@ -313,7 +324,8 @@ static DBusMessage *lookup_property(struct object *obj, DBusMessage *msg, const 
 	return NULL;
 }
 
-static DBusMessage *properties_get(struct object *obj, DBusMessage *msg)
+static DBusMessage *properties_get(struct rk_dbus *bus, struct object *obj, DBusMessage *msg,
+		bool authorized)
 {
 	const struct rk_dbus_property *prop;
 	const char *iface_name, *name;
@@ -328,6 +340,8 @@ static DBusMessage *properties_get(struct object *obj, DBusMessage *msg)
 	reply = lookup_property(obj, msg, iface_name, name, &reg, &prop);
 	if (reply)
 		return reply;
+	if (!authorized && reg->iface->read_roles)
+		return authorize(bus, msg, reg->iface->read_roles);
 
 	reply = dbus_message_new_method_return(msg);
 	if (!reply)
@@ -341,7 +355,8 @@ static DBusMessage *properties_get(struct object *obj, DBusMessage *msg)
 	return reply;
 }
 
-static DBusMessage *properties_get_all(struct object *obj, DBusMessage *msg)
+static DBusMessage *properties_get_all(struct rk_dbus *bus, struct object *obj,
+		DBusMessage *msg, bool authorized)
 {
 	const char *iface_name;
 	struct iface_reg *reg;
@@ -355,12 +370,14 @@ static DBusMessage *properties_get_all(struct object *obj, DBusMessage *msg)
 	if (!reg)
 		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_INTERFACE,
 			"Object %s has no interface %s", obj->path, iface_name);
+	if (!authorized && reg->iface->read_roles)
+		return authorize(bus, msg, reg->iface->read_roles);
 
 	reply = dbus_message_new_method_return(msg);
 	if (!reply)
 		return NULL;
 	dbus_message_iter_init_append(reply, &iter);
-	if (!append_properties(&iter, reg)) {
+	if (!append_properties(&iter, reg, false)) {
 		dbus_message_unref(reply);
 		return rk_dbus_error(msg, RK_DBUS_ERROR_FAILED,
 			"Properties of %s cannot be read now", iface_name);
@@ -414,7 +431,20 @@ static DBusMessage *properties_set(struct rk_dbus *bus, struct object *obj, DBus
 
 /* --- org.freedesktop.DBus.ObjectManager ------------------------------------ */
 
-static DBusMessage *get_managed_objects(struct rk_dbus *bus, DBusMessage *msg)
+/* Does some object below the root have an interface that restricts reading? */
+static bool any_restricted(struct rk_dbus *bus, size_t first, size_t end)
+{
+	for (size_t i = first; i < end; i++)
+		for (size_t j = 0; j < bus->objects[i]->n_regs; j++)
+			if (bus->objects[i]->regs[j].iface->read_roles)
+				return true;
+	return false;
+}
+
+/* @roles: the caller's, once @authorized (the authorizer was asked with no
+ * roles needed, only to tell the caller's). */
+static DBusMessage *get_managed_objects(struct rk_dbus *bus, DBusMessage *msg, bool authorized,
+		unsigned int roles)
 {
 	DBusMessageIter iter, dict, entry;
 	DBusMessage *reply;
@@ -422,13 +452,15 @@ static DBusMessage *get_managed_objects(struct rk_dbus *bus, DBusMessage *msg)
 
 	if (!dbus_message_has_signature(msg, ""))
 		return error_invalid_args(msg, "");
+	below_range(bus, bus->om_path, &first, &end);
+	if (!authorized && bus->authorize && any_restricted(bus, first, end))
+		return bus->authorize(msg, 0, bus->authorize_data);
 	reply = dbus_message_new_method_return(msg);
 	if (!reply)
 		return NULL;
 	dbus_message_iter_init_append(reply, &iter);
 	if (!dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{oa{sa{sv}}}", &dict))
 		goto fail;
-	below_range(bus, bus->om_path, &first, &end);
 	for (size_t i = first; i < end; i++) {
 		struct object *obj = bus->objects[i];
 
@@ -437,7 +469,7 @@ static DBusMessage *get_managed_objects(struct rk_dbus *bus, DBusMessage *msg)
 		if (!dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) ||
 				!dbus_message_iter_append_basic(&entry, DBUS_TYPE_OBJECT_PATH,
 					&obj->path) ||
-				!append_interfaces(&entry, obj, NULL) ||
+				!append_interfaces(&entry, obj, NULL, authorized ? roles : 0) ||
 				!dbus_message_iter_close_container(&dict, &entry))
 			goto fail;
 	}
@@ -458,9 +490,10 @@ static void emit_interfaces_added(struct rk_dbus *bus, struct object *obj,
 	sig = dbus_message_new_signal(bus->om_path, IFACE_OBJECT_MANAGER, "InterfacesAdded");
 	if (!sig)
 		return;
+	/* A broadcast: with no roles, so only the properties open to everyone. */
 	dbus_message_iter_init_append(sig, &iter);
 	if (dbus_message_iter_append_basic(&iter, DBUS_TYPE_OBJECT_PATH, &obj->path) &&
-			append_interfaces(&iter, obj, reg))
+			append_interfaces(&iter, obj, reg, 0))
 		dbus_connection_send(bus->conn, sig, NULL);
 	dbus_message_unref(sig);
 }
@@ -600,8 +633,10 @@ static DBusMessage *call_table_method(struct rk_dbus *bus, struct object *obj, D
 	return method->function(bus->conn, msg, reg->user_data);
 }
 
-/* @authorized: the authorizer let @msg through already. */
-static DBusMessage *handle_call(struct rk_dbus *bus, DBusMessage *msg, bool authorized)
+/* @authorized: the authorizer let @msg through already, and the caller has
+ * @roles. */
+static DBusMessage *handle_call(struct rk_dbus *bus, DBusMessage *msg, bool authorized,
+		unsigned int roles)
 {
 	const char *path = dbus_message_get_path(msg);
 	const char *iface = dbus_message_get_interface(msg);
@@ -634,9 +669,9 @@ static DBusMessage *handle_call(struct rk_dbus *bus, DBusMessage *msg, bool auth
 
 	if (iface && strcmp(iface, IFACE_PROPERTIES) == 0) {
 		if (strcmp(member, "Get") == 0)
-			return properties_get(obj, msg);
+			return properties_get(bus, obj, msg, authorized);
 		if (strcmp(member, "GetAll") == 0)
-			return properties_get_all(obj, msg);
+			return properties_get_all(bus, obj, msg, authorized);
 		if (strcmp(member, "Set") == 0)
 			return properties_set(bus, obj, msg, authorized);
 		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_METHOD,
@@ -645,16 +680,16 @@ static DBusMessage *handle_call(struct rk_dbus *bus, DBusMessage *msg, bool auth
 	if (iface && strcmp(iface, IFACE_OBJECT_MANAGER) == 0 &&
 			strcmp(path, bus->om_path) == 0) {
 		if (strcmp(member, "GetManagedObjects") == 0)
-			return get_managed_objects(bus, msg);
+			return get_managed_objects(bus, msg, authorized, roles);
 		return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_METHOD,
 			"No method %s on interface %s", member, iface);
 	}
 	return call_table_method(bus, obj, msg, authorized);
 }
 
-DBusMessage *rk_dbus_authorized(struct rk_dbus *bus, DBusMessage *msg)
+DBusMessage *rk_dbus_authorized(struct rk_dbus *bus, DBusMessage *msg, unsigned int roles)
 {
-	return handle_call(bus, msg, true);
+	return handle_call(bus, msg, true, roles);
 }
 
 void rk_dbus_set_authorizer(struct rk_dbus *bus, rk_dbus_authorize_fn fn, void *data)
@@ -671,7 +706,7 @@ static DBusHandlerResult message_cb(DBusConnection *conn, DBusMessage *msg, void
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 
-	reply = handle_call(bus, msg, false);
+	reply = handle_call(bus, msg, false, 0);
 	if (!reply)
 		return DBUS_HANDLER_RESULT_HANDLED; /* the handler replies later */
 	if (!dbus_message_get_no_reply(msg))

@@ -18,7 +18,11 @@
  * its caller itself; a writable property declares who may Set it the same
  * way. A table that leaves one out is refused at registration. The check is
  * made here, in one place, after the arguments' types and before the handler
- * runs; Introspect, Properties.Get/GetAll and GetManagedObjects stay open.
+ * runs. An interface whose properties reveal personal data declares who may
+ * read them (@read_roles): Properties.Get and GetAll of it go through the same
+ * check, GetManagedObjects lists it with an empty property dictionary to
+ * anyone else, and InterfacesAdded never carries its properties. Introspect
+ * and the other interfaces' properties stay open.
  *
  * A method handler returns its reply (or an error from rk_dbus_error()), or
  * NULL when it will reply later itself (keep a reference to the message).
@@ -91,6 +95,7 @@ struct rk_dbus_interface {
 	const struct rk_dbus_method *methods;       /* terminated by { } or NULL */
 	const struct rk_dbus_signal *signals;       /* idem */
 	const struct rk_dbus_property *properties;  /* idem; at most 64 */
+	unsigned int read_roles; /* who may read the properties; 0: anyone the bus lets in */
 };
 
 #define RK_DBUS_ARGS(...) ((const struct rk_dbus_arg[]){ __VA_ARGS__, {} })
@@ -110,23 +115,31 @@ void rk_dbus_free(struct rk_dbus *bus);
 DBusConnection *rk_dbus_get_connection(struct rk_dbus *bus);
 
 /*
- * Decide whether @msg, a call of a method (or a Properties.Set) that needs one
- * of @roles, may go on. Either return an error reply for @msg (refused), or
- * return NULL and, now or later, pass @msg to rk_dbus_authorized() and send
- * what it returns (keep a reference to @msg meanwhile).
+ * Decide whether @msg, a call of a method (or a Properties.Get, GetAll or Set)
+ * that needs one of @roles, may go on. Either return an error reply for @msg
+ * (refused), or return NULL and, now or later, pass @msg and the roles the
+ * caller has to rk_dbus_authorized() and send what it returns (keep a
+ * reference to @msg meanwhile).
+ *
+ * @roles 0 (GetManagedObjects, when some interface restricts reading): the
+ * call needs no role and is not refused for want of one; the layer only needs
+ * the caller's roles to leave out what it may not read.
  */
 typedef DBusMessage *(*rk_dbus_authorize_fn)(DBusMessage *msg, unsigned int roles, void *data);
 
 /* Check calls that need roles with @fn. Without one such calls are refused
- * with AccessDenied. */
+ * with AccessDenied, and GetManagedObjects treats every caller as having no
+ * role. */
 void rk_dbus_set_authorizer(struct rk_dbus *bus, rk_dbus_authorize_fn fn, void *data);
 
 /*
- * Carry out @msg, which the authorizer let through: the object, method and
- * arguments are looked up again (the object may have gone meanwhile). Returns
- * the reply to send, or NULL when the handler replies later itself.
+ * Carry out @msg, which the authorizer let through; @roles are the roles the
+ * caller has (all of them: GetManagedObjects shows the properties of an
+ * interface whose @read_roles meet them). The object, method and arguments
+ * are looked up again (the object may have gone meanwhile). Returns the reply
+ * to send, or NULL when the handler replies later itself.
  */
-DBusMessage *rk_dbus_authorized(struct rk_dbus *bus, DBusMessage *msg);
+DBusMessage *rk_dbus_authorized(struct rk_dbus *bus, DBusMessage *msg, unsigned int roles);
 
 /*
  * Add @iface with @user_data to the object at @path (created if needed) and

@@ -609,11 +609,16 @@ void rk_pipeline_work_changed(struct rk_daemon *d, struct rk_enrollment *e)
 		rk_dbus_property_changed(d->dbus, e->path, RK_ENROLLMENT_INTERFACE, work_props[i]);
 }
 
+/* The applicant's personal data: for the desks that handle the application,
+ * not for the technician (docs/SECURITY.md, "Reading properties"). */
 static const struct rk_dbus_interface enrollment_interface = {
 	.name = RK_ENROLLMENT_INTERFACE,
 	.methods = enrollment_methods,
 	.signals = enrollment_signals,
 	.properties = enrollment_properties,
+	.read_roles = RK_ROLE_BIT(RK_ROLE_FRONT_OFFICE) | RK_ROLE_BIT(RK_ROLE_VERIFIER) |
+		RK_ROLE_BIT(RK_ROLE_ANALYST) | RK_ROLE_BIT(RK_ROLE_OPERATOR) |
+		RK_ROLE_BIT(RK_ROLE_HANDOVER) | RK_ROLE_BIT(RK_ROLE_SUPERVISOR),
 };
 
 /* The audit trail's entry for the transition just committed. A failure is

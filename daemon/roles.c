@@ -153,7 +153,7 @@ bool rk_roles_caller(DBusMessage *msg, uid_t *uid, enum rk_role *role)
 struct pending {
 	struct rk_daemon *d;
 	DBusMessage *msg;
-	unsigned int allowed;
+	unsigned int allowed; /* 0: only find the caller's roles, refuse nobody */
 	rk_roles_fn fn;
 	void *data;
 };
@@ -194,7 +194,11 @@ static DBusMessage *decide(struct pending *p, DBusMessage *answer)
 		return rk_dbus_error(p->msg, RK_DBUS_ERROR_ACCESS_DENIED,
 			"Cannot tell who is calling, so no role can be granted");
 	}
-	roles = rk_roles_of_uid(p->d->config, p->d->opts.session_bus, (uid_t)uid) & p->allowed;
+	roles = rk_roles_of_uid(p->d->config, p->d->opts.session_bus, (uid_t)uid);
+	if (!p->allowed) /* the supervisor counts as every role, as everywhere */
+		return p->fn(p->d, p->msg, roles & RK_ROLE_BIT(RK_ROLE_SUPERVISOR) ?
+			RK_ROLES_ALL : roles, (uid_t)uid, p->data);
+	roles &= p->allowed;
 	if (!roles) {
 		char actor[160], detail[512];
 
@@ -238,7 +242,8 @@ static void lookup_done(DBusPendingCall *call, void *data)
 		rk_dbus_send_reply(p->d->dbus, reply);
 }
 
-DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned int allowed,
+/* rk_roles_authorize(), or with @allowed 0 only the lookup (see pending). */
+static DBusMessage *lookup(struct rk_daemon *d, DBusMessage *msg, unsigned int allowed,
 		rk_roles_fn fn, void *data)
 {
 	const char *sender = dbus_message_get_sender(msg);
@@ -263,8 +268,8 @@ DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned 
 			"Cannot ask the bus who is calling (out of memory or disconnected)");
 	}
 	dbus_message_unref(ask);
-	*p = (struct pending){ .d = d, .msg = dbus_message_ref(msg),
-		.allowed = allowed | RK_ROLE_BIT(RK_ROLE_SUPERVISOR), .fn = fn, .data = data };
+	*p = (struct pending){ .d = d, .msg = dbus_message_ref(msg), .allowed = allowed,
+		.fn = fn, .data = data };
 	if (!dbus_pending_call_set_notify(call, lookup_done, p, free_pending)) {
 		free_pending(p);
 		dbus_pending_call_cancel(call);
@@ -275,13 +280,20 @@ DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned 
 	return NULL;
 }
 
+DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned int allowed,
+		rk_roles_fn fn, void *data)
+{
+	return lookup(d, msg, allowed | RK_ROLE_BIT(RK_ROLE_SUPERVISOR), fn, data);
+}
+
 static DBusMessage *run_checked(struct rk_daemon *d, DBusMessage *msg, unsigned int roles,
 		uid_t uid, void *data)
 {
-	return rk_dbus_authorized(d->dbus, msg);
+	return rk_dbus_authorized(d->dbus, msg, roles);
 }
 
 DBusMessage *rk_roles_check_call(DBusMessage *msg, unsigned int roles, void *data)
 {
-	return rk_roles_authorize(data, msg, roles, run_checked, NULL);
+	return lookup(data, msg, roles ? roles | RK_ROLE_BIT(RK_ROLE_SUPERVISOR) : 0, run_checked,
+		NULL);
 }

@@ -67,7 +67,9 @@ DBusMessage *rk_roles_authorize(struct rk_daemon *d, DBusMessage *msg, unsigned 
 /*
  * The D-Bus layer's authorizer (rk_dbus_authorize_fn, @data is the daemon):
  * rk_roles_authorize() with @roles, then the call goes on through
- * rk_dbus_authorized().
+ * rk_dbus_authorized(). With @roles 0 (GetManagedObjects) nobody is refused:
+ * the call goes on with every role the caller has (all of them for the
+ * supervisor), or none.
  */
 DBusMessage *rk_roles_check_call(DBusMessage *msg, unsigned int roles, void *data);
 

@@ -13,6 +13,11 @@
 # a device not claimed, ...), so nothing changes between runs; "yes" only
 # means the call got past the role check. Then the audit trail must name the
 # user and the role of a capture, a job and a self-test, and the refusals.
+#
+# The second table of docs/SECURITY.md, who may read the properties of each
+# interface, is checked the same way: Get and GetAll of a property as each
+# role (allowed, or AccessDenied), and what GetManagedObjects gives that role
+# (every property, or the interface with an empty dictionary).
 
 # shellcheck source=tests/integration/lib.sh
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
@@ -160,9 +165,41 @@ for key in sorted(set(served) & set(documented)):
     path, iface = objects[key.split(".")[0]]
     values = args.get(key, [dummy(t) for t in served[key]])
     print("\t".join([key, path, iface, key.split(".")[1], documented[key], " ".join(values)]))
+
+# The second table: who may read the properties of each interface. One line
+# per interface to $tmp/reads: KEY PATH INTERFACE PROPERTY EXPECTED.
+head = next(i for i, l in enumerate(lines) if l.startswith("| properties of |"))
+if [c.strip() for c in lines[head].strip("|").split("|")][1:1 + len(roles)] != roles:
+    sys.exit("the columns of the properties table are not the roles")
+readable = {}
+for l in lines[head + 2:]:
+    if not l.startswith("|"):
+        break
+    cells = [c.strip() for c in l.strip("|").split("|")]
+    marks = cells[1:1 + len(roles)]
+    if any(m not in ("yes", "no") for m in marks):
+        sys.exit(f"cannot read the properties row: {l}")
+    readable[cells[0].strip("`")] = "".join("y" if m == "yes" else "n" for m in marks)
+with_props = {}
+for name, path in (("manager", root), ("device", cam), ("enrollment", enr)):
+    text = open(f"{tmp}/{name}.xml").read()
+    for iface in ET.fromstring(text[text.index("<node"):]).iter("interface"):
+        short = iface.get("name").split(".")[-1]
+        props = [p.get("name") for p in iface.findall("property")]
+        if iface.get("name").startswith("id.rekam.") and props:
+            with_props[short] = (path, iface.get("name"), props[0] if short != "Enrollment"
+                                 else "Nik")
+if set(readable) != set(with_props):
+    sys.exit(f"the properties table has {sorted(readable)}, rekamd serves properties on "
+             f"{sorted(with_props)}")
+with open(f"{tmp}/reads", "w") as f:
+    for key in sorted(readable):
+        print("\t".join([key, *with_props[key], readable[key]]), file=f)
 EOF
 is "$(cat "$REKAM_TMP/matrix.err")" "" \
 	"every method rekamd serves has a row in the matrix of docs/SECURITY.md, and every row is served"
+is "$(cut -f1 "$REKAM_TMP/reads" 2>/dev/null | tr '\n' ' ')" "Device Enrollment Station1 " \
+	"... and every interface with properties a row in its properties table"
 rows=$(wc -l <"$REKAM_TMP/matrix")
 ok "$([ "$rows" -ge 20 ]; echo $?)" "the matrix has a row for each of the $rows methods"
 
@@ -183,6 +220,47 @@ outcome() { # outcome PATH INTERFACE METHOD ARGS...
 	esac
 }
 
+# What GetManagedObjects gives the caller for INTERFACE on PATH: "none" (not
+# listed), "empty" (listed without properties), or "with NAME" when the
+# property NAME is in it.
+managed() { # managed PATH INTERFACE PROPERTY
+	gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH \
+		--method org.freedesktop.DBus.ObjectManager.GetManagedObjects 2>&1 |
+		python3 -c '
+import re, sys
+path, iface, prop = sys.argv[1:4]
+text = sys.stdin.read()
+# gdbus writes "objectpath" before the first key only
+m = re.search(r"(?:objectpath )?" + re.escape(f"\x27{path}\x27: ") + r"(\{.*?\}\})", text)
+if not m:
+    print("error" if "Error:" in text else "none"); sys.exit()
+obj = m.group(1)
+if re.search(re.escape(f"\x27{iface}\x27: ") + r"(@a\{sv\} )?\{\}", obj):
+    print("empty")
+elif f"\x27{iface}\x27: {{" in obj and f"\x27{prop}\x27: <" in obj:
+    print(f"with {prop}")
+else:
+    print("none")' "$@"
+}
+
+check_reads() { # check_reads COLUMN ROLE: the properties table, as ROLE
+	local col=$1 role=$2 key path iface prop expected want what
+	while IFS=$'\t' read -r key path iface prop expected; do
+		want=past what=allowed
+		[ "${expected:$col:1}" = n ] && want=denied what=AccessDenied
+		is "$(outcome "$path" org.freedesktop.DBus.Properties Get "'$iface'" "'$prop'")" \
+			"$want" "Get of $key.$prop as $role: $what"
+		is "$(outcome "$path" org.freedesktop.DBus.Properties GetAll "'$iface'")" "$want" \
+			"GetAll of $key as $role: $what"
+		[ "$path" = $REKAM_PATH ] && continue # the root is not a managed object
+		want="with $prop"
+		[ "${expected:$col:1}" = n ] && want=empty
+		is "$(managed "$path" "$iface" "$prop")" "$want" \
+			"GetManagedObjects as $role: $key $([ "$want" = empty ] &&
+				echo 'listed without properties' || echo "with its properties")"
+	done <"$REKAM_TMP/reads"
+}
+
 for col in $(seq 0 ${#ROLES[@]}); do
 	if [ "$col" -lt ${#ROLES[@]} ]; then role=${ROLES[$col]}; else role=none; fi
 	as_role "$role"
@@ -193,6 +271,17 @@ for col in $(seq 0 ${#ROLES[@]}); do
 		is "$(outcome "$path" "$iface" "$method" "${argv[@]}")" "$want" \
 			"$key as $role: $([ $want = past ] && echo allowed || echo AccessDenied)"
 	done <"$REKAM_TMP/matrix"
+	check_reads "$col" "$role"
+	if [ "$role" = technician ] || [ "$role" = none ]; then
+		like "$(enr_prop State)" "AccessDenied" "... as $role the enrollment's State is not readable"
+		run_ctl --session enroll list
+		like "$RC $ERR" "^0 rekamctl: 1 enrollment not shown: reading an applicant's data needs a desk role" \
+			"... and rekamctl enroll list says it cannot show it"
+		as_role front-office
+		run_ctl --session enroll list
+		like "$RC $(echo "$OUT" | tr '\n' ' ')" "^0 .* 1 +6305014506900009 +submitted" \
+			"... which it shows to the front office"
+	fi
 	is "$(enr_prop State)" submitted "... after the calls as $role the enrollment is still submitted"
 done
 
@@ -231,6 +320,8 @@ like "$audit" "'uid $uid \\($user\\)', '', 'access.denied', '', '', '$DERR.Acces
 	"a refused self-test leaves an access.denied entry"
 like "$audit" "'access.denied', '', '', '$DERR.AccessDenied', 'Capture on $CAM needs the role operator or supervisor'" \
 	"... and so does a refused capture"
+like "$audit" "'access.denied', '', '', '$DERR.AccessDenied', 'Get on $ENR/1 needs the role front-office or verifier or analyst or operator or handover or supervisor'" \
+	"... and a refused read of an applicant's data"
 like "$(gdbus call --session --dest $REKAM_NAME --object-path $REKAM_PATH \
 	--method $REKAM_NAME.VerifyAudit 2>&1)" "^\(true, " "the trail verifies"
 

@@ -48,5 +48,15 @@ check "the bus policy is well-formed XML" xmllint --noout "$policy"
 owners=$(xmllint --xpath '//policy[allow/@own="id.rekam.Station1"]/@user' "$policy" 2>/dev/null |
 	tr -d ' ')
 is "$owners" 'user="rekam"' "only the user rekam may own id.rekam.Station1"
+# rekamd's signals (PropertiesChanged of an enrollment: its progress) reach
+# only root and the station's groups (docs/SECURITY.md, "What the signals carry").
+is "$(xmllint --xpath 'count(//policy[@context="default"]/deny[@receive_sender="id.rekam.Station1"])' \
+	"$policy" 2>&1)" 1 "the default policy denies receiving from rekamd"
+is "$(xmllint --xpath '//policy[allow/@receive_sender="id.rekam.Station1"]/@*' "$policy" 2>&1 |
+	tr -s ' \n' ' ' | sed 's/^ //; s/ $//')" \
+	'user="root" group="rekam-frontoffice" group="rekam-verifier" group="rekam-analyst" group="rekam-operator" group="rekam-handover" group="rekam-technician" group="rekam-supervisor"' \
+	"... and only root and the station's groups may receive from it"
+is "$(xmllint --xpath 'count(//allow[@*[starts-with(name(), "receive_")]])' "$policy" 2>&1)" 8 \
+	"... with no other rule allowing to receive"
 
 done_testing

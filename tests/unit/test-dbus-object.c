@@ -626,7 +626,7 @@ static void go_on(evutil_socket_t fd, short what, void *data)
 	authz.waiting = NULL;
 	if (authz.remove)
 		rk_dbus_unregister_all(bus, authz.remove);
-	reply = rk_dbus_authorized(bus, msg);
+	reply = rk_dbus_authorized(bus, msg, authz.granted);
 	if (reply)
 		rk_dbus_send_reply(bus, reply);
 	dbus_message_unref(msg);
@@ -639,7 +639,7 @@ static DBusMessage *test_authorize(DBusMessage *msg, unsigned int roles, void *d
 
 	authz.questions++;
 	authz.asked = roles;
-	if (!(roles & authz.granted))
+	if (roles && !(roles & authz.granted)) /* roles 0: only asked who calls */
 		return rk_dbus_error(msg, RK_DBUS_ERROR_ACCESS_DENIED, "%s needs role %#x",
 			dbus_message_get_member(msg), roles);
 	authz.waiting = dbus_message_ref(msg);
@@ -740,7 +740,7 @@ static void test_roles(struct thing *t)
 	dbus_message_unref(reply);
 	reply = props_call(ROOT "/guarded", "Get", "id.rekam.Guarded1", "Name");
 	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
-		authz.questions == 0, "Properties.Get is open");
+		authz.questions == 0, "Properties.Get of an interface without read roles is open");
 	dbus_message_unref(reply);
 
 	reply = set_guarded_name("Intruder");
@@ -766,6 +766,148 @@ static void test_roles(struct thing *t)
 	dbus_message_unref(reply);
 	authz.remove = NULL;
 	rk_dbus_set_authorizer(bus, NULL, NULL);
+	event_free(authz.later);
+}
+
+/* --- who may read ----------------------------------------------------------- */
+
+static const struct rk_dbus_property private_properties[] = {
+	{ "Name", "s", get_name },
+	{ "Count", "u", get_count },
+	{}
+};
+
+static const struct rk_dbus_interface private_iface = {
+	.name = "id.rekam.Private1",
+	.properties = private_properties,
+	.read_roles = ROLE_A,
+};
+
+/* The property names GetManagedObjects gives for @iface on @path,
+ * comma-separated; "(no object)" or "(no interface)" when it is not listed. */
+static void managed_keys(const char *path, const char *iface, char *out, size_t size)
+{
+	DBusMessageIter iter, objects, object, ifaces, entry;
+	DBusMessage *reply;
+
+	snprintf(out, size, "(no object)");
+	reply = call(method(ROOT, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"));
+	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_METHOD_RETURN) {
+		snprintf(out, size, "%s", error_name(reply));
+		dbus_message_unref(reply);
+		return;
+	}
+	dbus_message_iter_init(reply, &iter);
+	for (dbus_message_iter_recurse(&iter, &objects);
+			dbus_message_iter_get_arg_type(&objects) == DBUS_TYPE_DICT_ENTRY;
+			dbus_message_iter_next(&objects)) {
+		const char *p;
+
+		dbus_message_iter_recurse(&objects, &object);
+		dbus_message_iter_get_basic(&object, &p);
+		if (strcmp(p, path) != 0)
+			continue;
+		snprintf(out, size, "(no interface)");
+		dbus_message_iter_next(&object);
+		for (dbus_message_iter_recurse(&object, &ifaces);
+				dbus_message_iter_get_arg_type(&ifaces) == DBUS_TYPE_DICT_ENTRY;
+				dbus_message_iter_next(&ifaces)) {
+			const char *name;
+
+			dbus_message_iter_recurse(&ifaces, &entry);
+			dbus_message_iter_get_basic(&entry, &name);
+			dbus_message_iter_next(&entry);
+			if (strcmp(name, iface) == 0)
+				dict_keys(&entry, out, size);
+		}
+	}
+	dbus_message_unref(reply);
+}
+
+static void test_read_roles(struct thing *t)
+{
+	DBusMessageIter iter, ifaces, entry;
+	DBusMessage *reply;
+	char keys[256];
+
+	authz.later = evtimer_new(base, go_on, NULL);
+	authz.questions = 0;
+	clear_signals();
+	tap_is_int(rk_dbus_register(bus, ROOT "/private", &private_iface, t), 0,
+		"an interface whose properties need a role to read registers");
+	tap_is_int(rk_dbus_register(bus, ROOT "/private", &test_iface, t), 0,
+		"... beside an open one");
+	wait_signals(2);
+	keys[0] = '\0';
+	if (n_received >= 2) {
+		dbus_message_iter_init(received[0], &iter);
+		dbus_message_iter_next(&iter);
+		dbus_message_iter_recurse(&iter, &ifaces);
+		dbus_message_iter_recurse(&ifaces, &entry);
+		dbus_message_iter_next(&entry);
+		dict_keys(&entry, keys, sizeof(keys));
+	}
+	tap_is_str(signal_member(0), "InterfacesAdded", "InterfacesAdded announces it");
+	tap_is_str(keys, "", "... with none of its properties");
+
+	reply = props_call(ROOT "/private", "Get", "id.rekam.Private1", "Name");
+	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
+		"without an authorizer Get of a restricted property is refused");
+	dbus_message_unref(reply);
+	managed_keys(ROOT "/private", "id.rekam.Private1", keys, sizeof(keys));
+	tap_is_str(keys, "", "... and GetManagedObjects lists the interface without properties");
+
+	rk_dbus_set_authorizer(bus, test_authorize, NULL);
+	authz.granted = ROLE_B;
+	reply = props_call(ROOT "/private", "Get", "id.rekam.Private1", "Name");
+	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
+		"Get by a caller without the read role is refused");
+	tap_is_int(authz.asked, ROLE_A, "... the authorizer was asked for the interface's roles");
+	dbus_message_unref(reply);
+	reply = props_call(ROOT "/private", "GetAll", "id.rekam.Private1", NULL);
+	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
+		"... and so is GetAll");
+	dbus_message_unref(reply);
+	authz.questions = 0;
+	reply = props_call(ROOT "/private", "Get", "id.rekam.Private1", "Nope");
+	tap_ok(!strcmp(error_name(reply), DBUS_ERROR_UNKNOWN_PROPERTY) && !authz.questions,
+		"an unknown property is UnknownProperty, before any question of roles");
+	dbus_message_unref(reply);
+	reply = props_call(ROOT "/private", "Get", IFACE, "Name");
+	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
+		!authz.questions, "the open interface beside it is read without a question");
+	dbus_message_unref(reply);
+
+	managed_keys(ROOT "/private", "id.rekam.Private1", keys, sizeof(keys));
+	tap_is_str(keys, "", "GetManagedObjects: a caller without the role gets no properties");
+	tap_is_int(authz.asked, 0, "... the authorizer was asked who calls, needing no role");
+	managed_keys(ROOT "/private", IFACE, keys, sizeof(keys));
+	tap_is_str(keys, "Name,Count,Const", "... and every property of the open interface");
+
+	authz.granted = ROLE_A;
+	reply = props_call(ROOT "/private", "Get", "id.rekam.Private1", "Name");
+	tap_ok(dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN,
+		"Get by a caller with the read role answers");
+	dbus_message_unref(reply);
+	reply = props_call(ROOT "/private", "GetAll", "id.rekam.Private1", NULL);
+	keys[0] = '\0';
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN) {
+		dbus_message_iter_init(reply, &iter);
+		dict_keys(&iter, keys, sizeof(keys));
+	}
+	tap_is_str(keys, "Name,Count", "... and so does GetAll");
+	dbus_message_unref(reply);
+	managed_keys(ROOT "/private", "id.rekam.Private1", keys, sizeof(keys));
+	tap_is_str(keys, "Name,Count", "GetManagedObjects gives that caller every property");
+
+	authz.granted = ROLE_B;
+	authz.remove = ROOT "/private";
+	managed_keys(ROOT "/private", "id.rekam.Private1", keys, sizeof(keys));
+	tap_is_str(keys, "(no object)",
+		"an object gone while the authorizer thought is not listed");
+	authz.remove = NULL;
+	rk_dbus_set_authorizer(bus, NULL, NULL);
+	clear_signals();
 	event_free(authz.later);
 }
 
@@ -906,6 +1048,7 @@ int main(void)
 	test_object_manager(&t2);
 	test_invalid_tables();
 	test_roles(&t3);
+	test_read_roles(&t3);
 	test_introspection();
 	test_many_objects();
 
