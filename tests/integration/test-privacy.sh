@@ -26,10 +26,6 @@ start_station --seed 11
 STATE=$DIR/state
 DB=$STATE/rekam.db
 
-sim() { # sim NAME LINE: a line to a simulator's control socket
-	local var="REKAM_${1}_CONTROL"
-	printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:${!var}"
-}
 prop() { # prop ID PROPERTY: one property of an enrollment (rekamctl --json)
 	ctl "$A" --json enroll show "$1" |
 		python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(v)' "$2"
