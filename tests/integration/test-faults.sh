@@ -136,7 +136,7 @@ fresh_card() {
 }
 
 cleartext() { # cleartext CLEAR: the clearing commands as the table shows them
-	printf '%s' "$1" | sed -e 's/;!registered$/`, then rekamd'"'"'s next device info poll`/' \
+	printf '%s' "$1" | sed -e 's/;!registered$//' \
 		-e 's/^!fresh_card$/new-card`, `insert/' -e 's/;/`, `/g'
 }
 md() { # md TEXT: TEXT as one Markdown table cell
@@ -146,6 +146,13 @@ outcome() { # outcome: rekamctl's error, without its prefix, as `Name`: message
 	printf '%s\n' "$ERR" | grep -v '^\[' | head -n 1 |
 		sed -e 's/^rekamctl: id\.rekam\.Station1\.Error\.\([A-Za-z]*\): /`\1`: /'
 }
+
+todo() { # todo DESCRIPTION REASON: a known failure, reported (XFAIL), not counted
+	_tap_n=$((_tap_n + 1))
+	echo "not ok $_tap_n - $1 # TODO $2"
+}
+SBI_FLAKE='the SBI device service closed the connection without a complete answer'
+flakes=()
 
 # row CLASS SIM "INJECT[;INJECT...]" "EXPECT-ERE" "CLEAR[;CLEAR...]" [AWAIT]
 # Injects the fault, runs op_CLASS, which must fail with rekamctl's error
@@ -166,6 +173,16 @@ row() {
 		check "$name: $dev becomes $await" wait_for 30 dev_state_is "$dev" "$await"
 	fi
 	"op_$class"
+	if [ "$RC" != 0 ] && [[ ! $ERR =~ $expect ]] && [[ $ERR =~ $SBI_FLAKE ]]; then
+		# the SBI service's connection closed under a request (the report
+		# of the fault matrix names it): counted, the fault armed once more
+		todo "$name: op_$class meets the fault" "it met a closed connection instead"
+		flakes+=("$name: the faulty operation: $SBI_FLAKE")
+		for cmd in "${cmds[@]}"; do
+			sim "$simname" "$cmd" >/dev/null
+		done
+		"op_$class"
+	fi
 	if [ "$expect" = ok ]; then
 		is "$RC" 0 "$name: op_$class still succeeds"
 		got="succeeds (the fault is ridden out)"
@@ -191,7 +208,9 @@ row() {
 		# known to happen now and then (the report of the fault matrix
 		# names it): counted, shown in the table, and tried once more
 		again=$(outcome)
-		ok 1 "$name: cleared ('${clear:-nothing}'), the same operation succeeds # TODO the first attempt after clearing failed: $again"
+		todo "$name: cleared ('${clear:-nothing}'), the same operation succeeds" \
+			"the first attempt after clearing failed: $again"
+		flakes+=("$name: the first operation after clearing: $again")
 		"op_$class"
 		is "$RC" 0 "$name: ... it succeeds at the second attempt"
 		[ "$RC" = 0 ] && recovered="yes, at the second attempt (the first: $again)"
@@ -392,9 +411,14 @@ EOF
 
 Notes:
 
-- The camera's `busy`, `fail` and `no-card` reach rekamd only as a capture that never completes:
-  libgphoto2 keeps waiting for the capture events, and the plugin's watchdog (`capture-timeout`,
-  4000 ms on the station) ends it as `Timeout` with the likely reasons.
+- The camera's `busy`, `fail` and `no-card` reach rekamd as a capture that never completes
+  (libgphoto2 keeps waiting for the capture events, and the plugin's watchdog, `capture-timeout`
+  4000 ms on the station, ends it as `Timeout` with the likely reasons) or, when libgphoto2
+  reports the refused InitiateCapture, as `DeviceError`; both are accepted.
+- `not-registered`: rekamd refuses captures from a device whose device info is unsigned until
+  its next device info poll sees it registered again (`poll-interval`, 5 s by default).
+- The printer's `fail` meets whichever IPP request comes next: the print's (`DeviceError`) or
+  the plugin's status poll, which then takes the printer for gone (`Absent`) until the next poll.
 - A biometric `low-quality` capture is not an error of the device: the capture succeeds with low
   scores, and the quality policy of the Record step (`docs/biometric.md`) captures the set again.
 - The scanner's `busy N` is retried by sane-airscan itself; the scan succeeds.
@@ -403,6 +427,13 @@ Notes:
   the server open between requests, so the test first makes the server close its connections
   (`hangup`) for a connection fault (`drop`, `refuse`, `wrong-cert`, `slow`) to meet a new one.
 EOF
+	if [ ${#flakes[@]} -gt 0 ]; then
+		printf -- '- In this run, an operation failed once where it should not have, and was tried\n'
+		printf -- '  again (TODO in the test; see the fault matrix in the report of issue 13):\n'
+		for f in "${flakes[@]}"; do
+			printf -- '  - %s\n' "$(md "$f")"
+		done
+	fi
 } >"$doc"
 diag "the table of faults is in $doc"
 unlike "$(cat "$LOG")" "^<[0-2]>" "rekamd logged nothing critical"
