@@ -16,6 +16,7 @@
 . "${REKAM_TEST_LIB:-$(dirname "$0")/../integration/lib.sh}"
 
 require_tools sqlite3
+top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
 load=$top_builddir/tests/stress/dbus-load
 seed=$top_builddir/tests/stress/seed-enrollments
 [ -x "$load" ] || bail "$load is not built"
