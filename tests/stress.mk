@@ -13,7 +13,7 @@ EXTRA_DIST += tests/stress/test-dbus-fuzz.sh
 # the fault matrix on the whole simulated station; `make faults-doc` writes
 # its table of outcomes to docs/faults.md
 TESTS += tests/integration/test-faults.sh
-EXTRA_DIST += tests/integration/test-faults.sh docs/faults.md
+EXTRA_DIST += tests/integration/test-faults.sh
 
 faults-doc: all
 	REKAM_FAULTS_DOC='$(abs_top_srcdir)/docs/faults.md' \

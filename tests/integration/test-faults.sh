@@ -156,7 +156,11 @@ todo() { # todo DESCRIPTION REASON: a known failure, reported (XFAIL), not count
 	_tap_n=$((_tap_n + 1))
 	echo "not ok $_tap_n - $1 # TODO $2"
 }
-SBI_FLAKE='the SBI device service closed the connection without a complete answer'
+# Failures seen now and then, more often on a loaded machine: the SBI
+# service's connection closing under a request, and a portrait that takes
+# longer than the station's capture-timeout (4000 ms).
+FLAKE='the SBI device service closed the connection without a complete answer|Error\.Timeout: capture ran out of time: the camera gave no picture'
+
 flakes=()
 
 # row CLASS SIM "INJECT[;INJECT...]" "EXPECT-ERE" "CLEAR[;CLEAR...]" [AWAIT]
@@ -167,7 +171,7 @@ flakes=()
 # (absent for an unplugged device). PREP, when set, runs before the fault.
 row() {
 	local class=$1 simname=$2 inject=$3 expect=$4 clear=$5 await=${6:-} dev=${1}0 cmd ans
-	local name="$class: $inject" got recovered=no again
+	local name="$class: $inject" got recovered=no again= try
 	[ -n "$PREP" ] && $PREP
 	IFS=';' read -ra cmds <<<"$inject"
 	for cmd in "${cmds[@]}"; do
@@ -178,14 +182,16 @@ row() {
 		check "$name: $dev becomes $await" wait_for 30 dev_state_is "$dev" "$await"
 	fi
 	"op_$class"
-	if [ "$RC" != 0 ] && [[ ! $ERR =~ $expect ]] && [[ $ERR =~ $SBI_FLAKE ]]; then
-		# the SBI service's connection closed under a request (the report
-		# of the fault matrix names it): counted, the fault armed once more
-		todo "$name: op_$class meets the fault" "it met a closed connection instead"
-		flakes+=("$name: the faulty operation: $SBI_FLAKE")
+	if [ "$RC" != 0 ] && [[ ! $ERR =~ $expect ]] && [[ $ERR =~ $FLAKE ]]; then
+		# a known failure instead of the fault's: reported, the fault armed once more
+		again=$(outcome)
+		todo "$name: op_$class meets the fault" "it met another failure: $again"
+		flakes+=("$name: the faulty operation: $again")
 		for cmd in "${cmds[@]}"; do
 			sim "$simname" "$cmd" >/dev/null
 		done
+		check "$name: $dev is idle again before the second try" \
+			wait_for 30 dev_state_is "$dev" idle
 		"op_$class"
 	fi
 	if [ "$expect" = ok ]; then
@@ -206,19 +212,22 @@ row() {
 	done
 	check "$name: $dev is idle again" wait_for 30 dev_state_is "$dev" idle
 	"op_$class"
-	if [ "$RC" = 0 ]; then
-		ok 0 "$name: cleared ('${clear:-nothing}'), the same operation succeeds"
-		recovered=yes
-	else
-		# known to happen now and then (the report of the fault matrix
-		# names it): counted, shown in the table, and tried once more
+	# a failure that is known to happen now and then (FLAKE: the report of
+	# the fault matrix names it) is reported as TODO, listed under the
+	# table, and the operation tried again, three times in all
+	for try in 1 2 3; do
+		[ "$RC" = 0 ] && break
 		again=$(outcome)
+		[[ $ERR =~ $FLAKE ]] || break
 		todo "$name: cleared ('${clear:-nothing}'), the same operation succeeds" \
-			"the first attempt after clearing failed: $again"
-		flakes+=("$name: the first operation after clearing: $again")
+			"attempt $try after clearing failed: $again"
+		flakes+=("$name: attempt $try after clearing: $again")
 		"op_$class"
-		is "$RC" 0 "$name: ... it succeeds at the second attempt"
-		[ "$RC" = 0 ] && recovered="yes, at the second attempt (the first: $again)"
+	done
+	is "$RC" 0 "$name: cleared ('${clear:-nothing}'), the same operation succeeds"
+	if [ "$RC" = 0 ]; then
+		recovered=yes
+		[ -n "$again" ] && recovered="yes, after known failures (listed below)"
 	fi
 	printf '| %s | `%s` | %s | %s | %s |\n' "$dev" "$(md "$inject")" "${OPTEXT[$class]}" \
 		"$(md "$got")" "$(md "$recovered${clear:+ (\`$(cleartext "$clear")\`)}")" >>"$ROWS"
@@ -433,8 +442,10 @@ Notes:
   (`hangup`) for a connection fault (`drop`, `refuse`, `wrong-cert`, `slow`) to meet a new one.
 EOF
 	if [ ${#flakes[@]} -gt 0 ]; then
-		printf -- '- In this run, an operation failed once where it should not have, and was tried\n'
-		printf -- '  again (TODO in the test; see the fault matrix in the report of issue 13):\n'
+		printf -- '- In this run, operations failed where they should not have and were tried again\n'
+		printf -- '  (TODO in the test, at most three times). The SBI ones are an open issue: after a\n'
+		printf -- '  failed capture, the next captures now and then meet a connection the service\n'
+		printf -- '  closed without an answer; the cause is not known yet.\n'
 		for f in "${flakes[@]}"; do
 			printf -- '  - %s\n' "$(md "$f")"
 		done
