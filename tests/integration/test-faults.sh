@@ -171,7 +171,7 @@ flakes=()
 # (absent for an unplugged device). PREP, when set, runs before the fault.
 row() {
 	local class=$1 simname=$2 inject=$3 expect=$4 clear=$5 await=${6:-} dev=${1}0 cmd ans
-	local name="$class: $inject" got recovered=no again= try
+	local name="$class: $inject" got recovered=no again='' try
 	[ -n "$PREP" ] && $PREP
 	IFS=';' read -ra cmds <<<"$inject"
 	for cmd in "${cmds[@]}"; do
