@@ -156,10 +156,14 @@ todo() { # todo DESCRIPTION REASON: a known failure, reported (XFAIL), not count
 	_tap_n=$((_tap_n + 1))
 	echo "not ok $_tap_n - $1 # TODO $2"
 }
-# Failures seen now and then, more often on a loaded machine: the SBI
-# service's connection closing under a request, and a portrait that takes
-# longer than the station's capture-timeout (4000 ms).
-FLAKE='the SBI device service closed the connection without a complete answer|Error\.Timeout: capture ran out of time: the camera gave no picture'
+# Failures seen now and then, more often on a loaded machine, named in the
+# report of the fault matrix: the SBI service's connection closing under a
+# capture after a failed one; a portrait that takes longer than the
+# station's capture-timeout (4000 ms); printer-ipp finding no answer to a
+# Send-Document the printer took (the card is printed all the same).
+FLAKE='the SBI device service closed the connection without a complete answer'
+FLAKE+='|Error\.Timeout: capture ran out of time: the camera gave no picture'
+FLAKE+='|Send-Document: no answer from the printer'
 
 flakes=()
 
