@@ -13,6 +13,7 @@ dist_doc_DATA = \
 	docs/PERFORMANCE.md \
 	docs/SECURITY.md \
 	docs/device-protocol.md \
+	docs/faults.md \
 	docs/printer.md \
 	docs/pipeline.md \
 	docs/report.md \

@@ -5,7 +5,7 @@
  * central-http.c - rekam-sim-central's HTTPS listener: evhttp on
  * 127.0.0.1:PORT over bufferevent_openssl with client certificates
  * required, JSON replies and error bodies, and the network faults of the
- * control socket (refuse, stall, error, drop, slow, wrong-cert).
+ * control socket (refuse, stall, error, drop, slow, wrong-cert, hangup).
  */
 #include <config.h>
 
@@ -224,6 +224,22 @@ void central_http_refuse(struct central *c)
 		return;
 	evhttp_del_accept_socket(c->http, c->bound);
 	c->bound = NULL;
+}
+
+/* Close every open connection, as a server restart would: evhttp and its
+ * connections go, a new evhttp listens again if the old one did. */
+int central_http_hangup(struct central *c)
+{
+	bool listening = c->bound != NULL;
+	int r;
+
+	evhttp_free(c->http);
+	c->http = NULL;
+	c->bound = NULL;
+	r = central_http_start(c);
+	if (r == 0 && !listening)
+		central_http_refuse(c);
+	return r;
 }
 
 int central_http_start(struct central *c)

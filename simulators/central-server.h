@@ -160,6 +160,8 @@ void central_http_stop(struct central *c);
 /* Stop / start accepting connections (the refuse fault). */
 void central_http_refuse(struct central *c);
 int central_http_accept(struct central *c);
+/* Close every open connection; the listening socket stays as it was. */
+int central_http_hangup(struct central *c);
 /* The slow fault: new connections get bps bytes/s each way (0: full speed). */
 int central_http_slow(struct central *c, unsigned int bps);
 /* Reply with a JSON body (taken over) and the code. */

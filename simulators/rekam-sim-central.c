@@ -116,6 +116,19 @@ static int cmd_slow(struct sim *sim, const char *arg, char *out, size_t outlen)
 	return r;
 }
 
+static int cmd_hangup(struct sim *sim, const char *arg, char *out, size_t outlen)
+{
+	int r = central_http_hangup(&central);
+
+	if (r < 0) {
+		snprintf(out, outlen, "cannot listen on 127.0.0.1:%u again: %s", central.port,
+				strerror(-r));
+		return r;
+	}
+	snprintf(out, outlen, "every open connection closed");
+	return 0;
+}
+
 static int cmd_reset(struct sim *sim, const char *arg, char *out, size_t outlen)
 {
 	int r;
@@ -152,6 +165,9 @@ static const struct sim_command commands[] = {
 		"new connections get a server certificate from a CA made up at start, which no "
 		"station trusts",
 		NULL, &central.wrong_cert, "new connections get a certificate from another CA" },
+	{ "hangup", SIM_ARG_NONE, NULL,
+		"close every open connection now, as a server restart would (the faults above "
+		"then meet the client's next connection)", cmd_hangup },
 	{ "reset", SIM_ARG_NONE, NULL,
 		"clear every fault above and accept connections again", cmd_reset },
 	{ NULL },

@@ -173,3 +173,4 @@ clean-local: clean-test-samples
 clean-test-samples:
 	rm -rf tests/scanner-samples tests/biometric-samples
 .PHONY: clean-test-samples
+include tests/bench.mk
