@@ -34,7 +34,10 @@ TESTS += tests/stress/test-load.sh
 EXTRA_DIST += tests/stress/test-load.sh
 
 # `make check-long`: the heavier variants (not part of make check)
+# (the load for a minute; every crash point of test-crash.sh, three times)
 check-long: all
 	REKAM_LOAD_SECONDS=60 REKAM_LOAD_ENROLLMENTS=10000 \
 		$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/stress/test-load.sh'
+	REKAM_CRASH_POINTS=all REKAM_CRASH_REPEAT=3 \
+		$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/integration/test-crash.sh'
 .PHONY: check-long
