@@ -286,16 +286,38 @@ static void issued(struct issue_run *r, const char *note)
 	finish(r, reply);
 }
 
+/*
+ * Did the printer itself end the job without a good card (printer-ipp's
+ * words: an aborted or canceled job, a stop before printing)? Otherwise
+ * (no answer, lost track of the job, a timeout) nobody knows whether the
+ * card came out.
+ */
+static bool printer_says_spoiled(const struct rk_device_outcome *o)
+{
+	return o->err == -EIO && (strstr(o->message, "the card is spoiled") ||
+		strstr(o->message, "canceled at the printer") ||
+		strstr(o->message, "no card was used"));
+}
+
 static void printed(const struct rk_device_outcome *o, void *data)
 {
 	struct issue_run *r = data;
 
 	r->base.dev = NULL;
-	if (o->err) {
-		/* The print job ended: the card left the encoder, unusable. */
+	if (o->err && printer_says_spoiled(o)) {
+		/* The printer ended the job without a good card: it is spoiled. */
 		snprintf(r->spoil_reason, sizeof(r->spoil_reason), "printing failed: %s",
 			o->message);
 		spoiled(r);
+		return;
+	}
+	if (o->err) {
+		/* Whether a card came out is not known: a person looks (the
+		 * intent stays print, as after a restart). */
+		fail(r, RK_DBUS_ERROR_NEEDS_DECISION, "The printer did not say whether card %s came "
+			"out (%s); look at the printer and Issue again with the decision issued (it "
+			"came out finished) or spoil, and a reason", r->base.e->card_serial,
+			o->message);
 		return;
 	}
 	rk_crash_point("issue.printed");
