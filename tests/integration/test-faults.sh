@@ -18,6 +18,11 @@
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_tools socat python3
+# The station's rekamd does not run under valgrind here, and under the
+# valgrind pass's load one-shot faults race with the devices' status polls
+# (docs/faults.md): the plain and the sanitizer passes run the matrix.
+[ "${REKAM_TEST_VALGRIND:-0}" = 1 ] &&
+	skip_all "valgrind pass: the station's rekamd is not under valgrind in this test, and one-shot faults race with device polls under that pass's load; the plain and sanitizer passes run the fault matrix"
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
 STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
 MAKE_BLOB=$top_builddir/tests/data/make-card-blob
