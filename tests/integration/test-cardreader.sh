@@ -94,9 +94,9 @@ s ""' "Serial and Firmware: empty, as vpcd gives neither"
 is "$(device_prop State)" idle "... and the reader is idle all the same"
 is "$(health Reader)" "Virtual PCD 00 00" "Health Reader"
 is "$(health ReaderPresent)" "true" "Health ReaderPresent"
-check "Health CardPresent" wait_for 10 health_is CardPresent true
+check "Health CardPresent" wait_for 30 health_is CardPresent true
 UID1=$(sim_uid)
-check "Health ChipUid is the card's UID ($UID1)" wait_for 10 health_is ChipUid "$UID1"
+check "Health ChipUid is the card's UID ($UID1)" wait_for 30 health_is ChipUid "$UID1"
 is "$(health CardState)" "blank" "Health CardState: blank"
 is "$(health Atr)" "3B88800152454B414D2D494479" "Health Atr"
 
@@ -174,7 +174,7 @@ is "$(sim_field writes)" "$writes" "... nothing written"
 
 # --- removal and insertion in Health ------------------------------------------------------
 is "$(sim_ctl remove)" "OK removed" "remove the card"
-check "Health CardPresent false" wait_for 10 health_is CardPresent false
+check "Health CardPresent false" wait_for 30 health_is CardPresent false
 is "$(health CardState) $(health ChipUid)" "absent " "... CardState absent, no ChipUid"
 job uid
 like "$ERR" "no-card: there is no card in the reader" "uid without a card: no-card"
@@ -182,8 +182,8 @@ run_ctl --session --json selftest card
 is "$RC" 0 "selftest without a card passes (an encoder is empty between cards)"
 like "$OUT" "no card in the reader \(the chip is checked when one is in\)" "... saying so"
 is "$(sim_ctl insert)" "OK inserted" "insert it again"
-check "Health CardPresent true" wait_for 10 health_is CardPresent true
-check "... the same card again" wait_for 10 health_is ChipUid "$UID1"
+check "Health CardPresent true" wait_for 30 health_is CardPresent true
+check "... the same card again" wait_for 30 health_is ChipUid "$UID1"
 new_card
 UID2=$(sim_uid)
 ok "$([ "$UID2" != "$UID1" ]; echo $?)" "new-card: Health shows another UID ($UID2), blank"
@@ -194,11 +194,11 @@ job personalize --data blob="$BLOB"
 like "$ERR" "DeviceError.*card-removed: the card was taken out while DG1 was being written \(byte 0\); it is incomplete" \
 	"personalize: card-removed, incomplete"
 like "$(device_prop LastError)" "^card-removed: " "... in LastError"
-check "Health CardPresent false" wait_for 10 health_is CardPresent false
+check "Health CardPresent false" wait_for 30 health_is CardPresent false
 sim_ctl insert >/dev/null
-check "the torn card is back" wait_for 10 health_is CardPresent true
+check "the torn card is back" wait_for 30 health_is CardPresent true
 check "... its lifecycle still blank (the torn write never completed)" \
-	wait_for 10 health_is CardState blank
+	wait_for 30 health_is CardState blank
 job read --data blob="$BLOB"
 is "$(json_get 'd["results"]["Complete"], d["results"]["Empty"], d["results"]["Matches"]')" \
 	"False False False" "read: not complete, not empty, not matching: detectably incomplete"
