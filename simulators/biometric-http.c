@@ -18,13 +18,21 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <netinet/in.h>
 
 #include "simulators/biometric.h"
 
-enum conn_state { CONN_HEAD, CONN_BODY, CONN_WORKING, CONN_CLOSING };
+/* CONN_LINGERING: the answer is out and our side shut; what the client
+ * still sends is read and dropped until it closes (or LINGER_S pass), so
+ * the kernel never answers unread bytes with a reset that would destroy
+ * the end of a large answer still on its way. */
+enum conn_state { CONN_HEAD, CONN_BODY, CONN_WORKING, CONN_CLOSING, CONN_LINGERING };
+
+#define LINGER_S 5
 
 struct bio_conn {
 	struct bio *bio;
@@ -235,12 +243,27 @@ static void on_read(struct bufferevent *bev, void *data)
 	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+static void linger_over(struct bio_conn *c)
+{
+	conn_free(c);
+}
+
 static void on_write(struct bufferevent *bev, void *data)
 {
 	struct bio_conn *c = data;
+	struct timeval tv = { LINGER_S, 0 };
 
-	if (c->state == CONN_CLOSING)
+	if (c->state != CONN_CLOSING)
+		return;
+	/* all of the answer is with the kernel: send FIN after it, then wait
+	 * for the client's close, reading whatever it still sends */
+	c->state = CONN_LINGERING;
+	if (shutdown(bufferevent_getfd(bev), SHUT_WR) < 0 ||
+			bio_conn_defer(c, &tv, linger_over) < 0) {
 		conn_free(c);
+		return;
+	}
+	bufferevent_enable(bev, EV_READ);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *data)
