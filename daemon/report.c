@@ -310,17 +310,20 @@ int rk_report_build(struct rk_store *store, const char *month, json_t **out)
 	if (!err)
 		err = breakdown(store, FAULTS_SQL, from, to, "device", &by_device, &faults);
 	if (!err) {
-		/* json_object_set_new() and "o" take the reference, even on failure */
-		bool ok = !json_object_set_new(report, "returned", json_integer(returned)) &
-			!json_object_set_new(report, "returns", returns) &
-			!json_object_set_new(report, "duplicates", json_integer(duplicates)) &
-			!json_object_set_new(report, "rejected", json_integer(rejected)) &
-			!json_object_set_new(report, "spoiled_cards", json_integer(spoiled)) &
-			!json_object_set_new(report, "device_faults", json_pack("{sI so}", "total",
-				(json_int_t)faults, "by_device", by_device));
+		/* json_object_set_new() and "o" take the reference, even on
+		 * failure: every call is made, and any failure counts */
+		int fails = 0;
+
+		fails += !!json_object_set_new(report, "returned", json_integer(returned));
+		fails += !!json_object_set_new(report, "returns", returns);
+		fails += !!json_object_set_new(report, "duplicates", json_integer(duplicates));
+		fails += !!json_object_set_new(report, "rejected", json_integer(rejected));
+		fails += !!json_object_set_new(report, "spoiled_cards", json_integer(spoiled));
+		fails += !!json_object_set_new(report, "device_faults", json_pack("{sI so}",
+			"total", (json_int_t)faults, "by_device", by_device));
 
 		returns = by_device = NULL;
-		if (!ok)
+		if (fails)
 			err = -ENOMEM;
 	}
 	if (err) {

@@ -130,7 +130,11 @@ _cleanup() {
 	[ -n "$PCSCD_PID" ] && kill -TERM "$PCSCD_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && kill -TERM "$BUS_PID" 2>/dev/null
 	wait 2>/dev/null
-	rm -rf "$REKAM_TMP"
+	if [ -n "${REKAM_TEST_KEEP:-}" ]; then
+		echo "# REKAM_TEST_KEEP: the logs and state are kept in $REKAM_TMP"
+	else
+		rm -rf "$REKAM_TMP"
+	fi
 	exit "$status"
 }
 trap _cleanup EXIT
