@@ -6,8 +6,9 @@
  * bus, one readable line per event, until Ctrl-C (or rekamd leaves the
  * bus): the devices present (at the start and whenever rekamd starts),
  * devices appearing and disappearing, their State, LastError and
- * Health changing, operation progress, the station's own properties, and
- * every other signal of rekamd's interfaces by name. --json prints one JSON
+ * Health changing, operation progress, the station's own properties, an
+ * enrollment's properties changing (by name: rekamd's signal carries no
+ * value of them), and every other signal of rekamd's interfaces by name. --json prints one JSON
  * object per line instead.
  */
 #include <config.h>
@@ -95,6 +96,17 @@ static void properties_changed(struct ctl *ctl, DBusMessage *msg, const char *ob
 		}
 		emit(ctl, object, key, value, text && *text ? text : "(empty)");
 		free(text);
+	}
+	/* invalidated: gone, or (an enrollment's) changed without its value in
+	 * the signal: rekamd broadcasts no value a listener may not read */
+	dbus_message_iter_next(&iter);
+	if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
+		return;
+	dbus_message_iter_recurse(&iter, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_STRING;
+			dbus_message_iter_next(&dict)) {
+		dbus_message_iter_get_basic(&dict, &key);
+		emit(ctl, object, key, NULL, "(changed)");
 	}
 }
 

@@ -521,6 +521,10 @@ static void emit_properties_changed(struct rk_dbus *bus, struct object *obj,
 	uint64_t changed = reg->changed;
 	DBusMessageIter iter, dict, array;
 	DBusMessage *sig;
+	/* A broadcast, as InterfacesAdded: the values of properties not open to
+	 * everyone stay out; their names go as invalidated, and a client that
+	 * may read them asks with Get (checked like any read) */
+	bool hide = reg->iface->read_roles != 0;
 	bool ok;
 
 	reg->changed = 0;
@@ -531,13 +535,15 @@ static void emit_properties_changed(struct rk_dbus *bus, struct object *obj,
 	ok = dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &reg->iface->name) &&
 		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
 	for (unsigned int i = 0; ok && props[i].name; i++) {
-		if ((changed & (UINT64_C(1) << i)) && property_present(&props[i], reg->user_data))
+		if ((changed & (UINT64_C(1) << i)) && !hide &&
+				property_present(&props[i], reg->user_data))
 			ok = append_dict_entry(&dict, &props[i], reg->user_data);
 	}
 	ok = ok && dbus_message_iter_close_container(&iter, &dict) &&
 		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "s", &array);
 	for (unsigned int i = 0; ok && props[i].name; i++) {
-		if ((changed & (UINT64_C(1) << i)) && !property_present(&props[i], reg->user_data))
+		if ((changed & (UINT64_C(1) << i)) &&
+				(hide || !property_present(&props[i], reg->user_data)))
 			ok = dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING,
 				&props[i].name);
 	}

@@ -635,8 +635,10 @@ int rk_enrollments_submit(struct rk_enrollments *set, const struct rk_applicant 
 	e->applicant = *a;
 	e->state = RK_ENR_SUBMITTED;
 	rk_crash_point("after.submitted");
-	rk_info("enrollment %" PRId64 ": submitted (NIK %s) by %s (uid %u)", id, a->nik,
-		rk_role_name(role), (unsigned int)uid);
+	/* the journal gets the NIK's region code only: the rest (birth date,
+	 * sex, serial) is the applicant's and stays in the sealed store */
+	rk_info("enrollment %" PRId64 ": submitted (NIK %.6s**********) by %s (uid %u)", id,
+		a->nik, rk_role_name(role), (unsigned int)uid);
 	if (set->changed)
 		set->changed(e, RK_ENR_CREATED, set->data);
 	*out = e;

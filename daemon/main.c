@@ -7,10 +7,13 @@
  */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -74,6 +77,26 @@ static void usage(FILE *out)
 		RK_CONFIG_DEFAULT_PATH, RK_DEFAULT_STATE_DIR, RK_DATABASE_NAME);
 }
 
+/*
+ * Descriptors 0, 1 and 2 open (on /dev/null when the caller closed them),
+ * as a daemon's should be: else the first socket or file rekamd opens
+ * becomes "stdin" or "stderr", and a library writing to stderr, or closing
+ * a descriptor it believes unused (libgphoto2 closes 0: see
+ * plugins/camera-gphoto2/session.c), writes into it or closes it.
+ */
+static void standard_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null >= 0 && null != fd) /* cannot be: fd was the lowest free one */
+			close(null);
+	}
+}
+
 static int check_config(const char *path)
 {
 	struct rk_config *config = NULL;
@@ -116,6 +139,7 @@ int main(int argc, char **argv)
 	bool check = false;
 	int c;
 
+	standard_fds();
 	rk_log_set_ident("rekamd");
 	while ((c = getopt_long(argc, argv, "sc:d:p:tvVh", options, NULL)) != -1) {
 		switch (c) {

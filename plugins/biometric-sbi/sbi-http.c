@@ -212,7 +212,8 @@ static int errno_of(CURLcode code, const struct sbi_call *call, char *msg, size_
 	case CURLE_SEND_ERROR:
 	case CURLE_PARTIAL_FILE:
 		snprintf(msg, size, "the SBI device service closed the connection without a "
-			"complete answer");
+			"complete answer (%s)", call->error[0] ? call->error :
+			curl_easy_strerror(code));
 		return -ECONNRESET;
 	default:
 		snprintf(msg, size, "HTTP to the SBI device service failed: %s",

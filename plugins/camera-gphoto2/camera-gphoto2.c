@@ -562,6 +562,7 @@ static int init(const struct rk_host *h)
 	int err;
 
 	host = h;
+	session_keep_fd0(); /* rekamd started without stdin: hold 0 from the start */
 	if (state && *state == '/' &&
 			asprintf(&dir, "%.*s/camera-gphoto2", (int)strcspn(state, ":"), state) < 0)
 		return -ENOMEM;

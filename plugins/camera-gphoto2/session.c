@@ -14,12 +14,22 @@
  * in /proc/self/fd and shut down (not closed: the descriptors stay
  * libgphoto2's), which makes its blocked read return at once; everywhere
  * the context's cancel function answers "cancel" from then on.
+ *
+ * Descriptor 0: libgphoto2's PTP/IP driver (2.5.30) closes its JPEG-stream
+ * socket at every disconnect, and when it never opened one that socket is
+ * descriptor 0 (its state is zeroed at allocation, not set to -1). The
+ * first disconnect closes stdin; from then on descriptor 0 is the next
+ * socket or file anyone in rekamd opens (an SBI request, a vault file), and
+ * the next disconnect closes that under its owner. So /dev/null is put back
+ * on descriptor 0 at load and right after every call that can disconnect
+ * (keep_fd0()), and descriptor 0 is never anybody's for long.
  */
 #include <config.h>
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -408,6 +418,7 @@ static int connect_camera(struct session *s)
 		return -ENODEV;
 	}
 	r = gp_camera_init(s->camera, s->ctx);
+	session_keep_fd0();
 	if (r < 0 && s->detected) {
 		/* detect again next time: it may be another camera, or on another port */
 		gp_camera_unref(s->camera);
@@ -608,10 +619,24 @@ int session_preview(struct session *s, struct session_image *image)
 	return r;
 }
 
+/* /dev/null on descriptor 0 again if libgphoto2 closed it (see the top). */
+void session_keep_fd0(void)
+{
+	int fd;
+
+	if (fcntl(0, F_GETFD) >= 0 || errno != EBADF)
+		return;
+	fd = open("/dev/null", O_RDONLY); /* the lowest free descriptor: 0 */
+	if (fd > 0)
+		close(fd); /* another thread took 0 first: it is theirs now */
+}
+
 void session_reset(struct session *s)
 {
-	if (s->initialised)
+	if (s->initialised) {
 		gp_camera_exit(s->camera, s->ctx);
+		session_keep_fd0();
+	}
 	s->initialised = false;
 }
 
@@ -657,6 +682,7 @@ void session_free_now(struct session *s)
 	session_reset(s);
 	if (s->camera)
 		gp_camera_unref(s->camera);
+	session_keep_fd0();
 	if (s->ctx)
 		gp_context_unref(s->ctx);
 	free(s);

@@ -75,6 +75,10 @@ int session_preview(struct session *s, struct session_image *image);
 /* Forget the connection (gp_camera_exit); the next call reconnects. */
 void session_reset(struct session *s);
 
+/* Put /dev/null back on descriptor 0 when libgphoto2 closed it (session.c
+ * says why); any thread, any time. */
+void session_keep_fd0(void);
+
 /* Event loop: make the running call return soon (cancel flag, and the
  * PTP/IP sockets shut down). */
 void session_abort(struct session *s);

@@ -34,7 +34,7 @@ BLOB=$REKAM_TMP/blob
 start_sim() {
 	# shellcheck disable=SC2046
 	$(sim_cmd) "$REKAM_SIM_CARD" --vpcd "127.0.0.1:$VPCD_PORT" --socket "$REKAM_TMP/card.sock" \
-		--control "$CTL" --key "$KEY" --state "$STATE" --seed 7 "$@" \
+		--control "$CTL" --key "$KEY" --state "$STATE" --seed 7 --verbose "$@" \
 		2>>"$REKAM_TMP/sim.log" &
 	SIM_PID=$!
 	wait_for 20 test -S "$CTL" || bail "rekam-sim-card did not start"
@@ -53,6 +53,13 @@ print("" if d is None else str(d["data"]).lower() if d["type"] == "b" else d["da
 }
 
 health_is() { [ "$(health "$1")" = "$2" ]; }
+
+card_diag() { # what the card, pcscd and rekamd last said: after a failed check of the card
+	diag "the card simulator: $(sim_ctl status)"
+	tail -n 12 "$REKAM_TMP/sim.log" | sed 's/^/#   sim: /'
+	tail -n 6 "$REKAM_TMP/pcscd.log" | sed 's/^/#   pcscd: /'
+	grep 'card' "$REKAM_TMP/rekamd.log" 2>/dev/null | tail -n 8 | sed 's/^/#   rekamd: /'
+}
 
 json_get() { # json_get EXPR: evaluate EXPR on the JSON document in $OUT (as d)
 	printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
@@ -196,7 +203,7 @@ like "$ERR" "DeviceError.*card-removed: the card was taken out while DG1 was bei
 like "$(device_prop LastError)" "^card-removed: " "... in LastError"
 check "Health CardPresent false" wait_for 30 health_is CardPresent false
 sim_ctl insert >/dev/null
-check "the torn card is back" wait_for 30 health_is CardPresent true
+check "the torn card is back" wait_for 30 health_is CardPresent true || card_diag
 check "... its lifecycle still blank (the torn write never completed)" \
 	wait_for 30 health_is CardState blank
 job read --data blob="$BLOB"

@@ -200,6 +200,8 @@ log=$(cat "$DIR/rekamd.log")
 like "$log" "issuance [0-9a-f-]{36}: the central server recorded card K-0001" \
 	"rekamd logged the confirmation"
 unlike "$log" "^<[0-3]>" "rekamd logged no error"
+like "$log" "submitted \(NIK ${NIK:0:6}\*{10}\)" "rekamd logged the submission with the region code"
+unlike "$log" "$NIK" "... and never the whole NIK"
 
 kill -TERM "$STATION_PID"
 wait "$STATION_PID"

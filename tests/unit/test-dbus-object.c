@@ -850,6 +850,36 @@ static void test_read_roles(struct thing *t)
 	tap_is_str(signal_member(0), "InterfacesAdded", "InterfacesAdded announces it");
 	tap_is_str(keys, "", "... with none of its properties");
 
+	clear_signals();
+	rk_dbus_property_changed(bus, ROOT "/private", "id.rekam.Private1", "Count");
+	rk_dbus_property_changed(bus, ROOT "/private", "id.rekam.Private1", "Name");
+	wait_signals(1);
+	keys[0] = '\0';
+	if (n_received >= 1) {
+		char names[256] = "";
+		DBusMessageIter arr;
+
+		dbus_message_iter_init(received[0], &iter);
+		dbus_message_iter_next(&iter);
+		dict_keys(&iter, keys, sizeof(keys));
+		dbus_message_iter_next(&iter);
+		for (dbus_message_iter_recurse(&iter, &arr);
+				dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRING;
+				dbus_message_iter_next(&arr)) {
+			const char *name;
+
+			dbus_message_iter_get_basic(&arr, &name);
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				names[0] ? "," : "", name);
+		}
+		tap_is_str(names, "Name,Count",
+			"PropertiesChanged of it names the changed properties as invalidated");
+	} else {
+		tap_ok(false, "PropertiesChanged of it names the changed properties as invalidated");
+	}
+	tap_is_str(keys, "", "... and carries none of their values");
+	clear_signals();
+
 	reply = props_call(ROOT "/private", "Get", "id.rekam.Private1", "Name");
 	tap_is_str(error_name(reply), "id.rekam.Station1.Error.AccessDenied",
 		"without an authorizer Get of a restricted property is refused");
