@@ -46,7 +46,9 @@ check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
 	local desc=$1
 	shift
 	"$@" >"$REKAM_TMP/check.out" 2>&1
-	ok $? "$desc" || sed 's/^/#   /' "$REKAM_TMP/check.out"
+	ok $? "$desc" && return 0
+	sed 's/^/#   /' "$REKAM_TMP/check.out"
+	return 1
 }
 
 check_fails() { # check_fails DESCRIPTION COMMAND...: passes when COMMAND fails

@@ -203,6 +203,17 @@ like "$ERR" "DeviceError.*card-removed: the card was taken out while DG1 was bei
 like "$(device_prop LastError)" "^card-removed: " "... in LastError"
 check "Health CardPresent false" wait_for 30 health_is CardPresent false
 sim_ctl insert >/dev/null
+# pcscd 1.9.9 with vpcd now and then misses a card that comes back at once
+# after an exchange torn under it (it sends the torn card's power-off to the
+# new connection and polls no more; seen under valgrind's load): out and in
+# once more, as an operator would, saying so
+if ! wait_for 15 health_is CardPresent true; then
+	diag "the torn card was not seen back within 15 s: out and in once more"
+	card_diag
+	sim_ctl remove >/dev/null
+	wait_for 30 health_is CardPresent false
+	sim_ctl insert >/dev/null
+fi
 check "the torn card is back" wait_for 30 health_is CardPresent true || card_diag
 check "... its lifecycle still blank (the torn write never completed)" \
 	wait_for 30 health_is CardState blank
