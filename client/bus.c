@@ -218,14 +218,9 @@ static int explain_call_error(const struct ctl_bus *bus, const char *dest, const
 	return -EREMOTEIO;
 }
 
-int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
+/* The start of every call: no reply and no error yet, and a connection to send on. */
+static int call_begin(struct ctl_bus *bus, DBusMessage **reply)
 {
-	const char *dest = dbus_message_get_destination(msg);
-	DBusMessage *answer;
-	DBusError error;
-	double start;
-	int err;
-
 	*reply = NULL;
 	bus->error_name[0] = '\0';
 	bus->error_message[0] = '\0';
@@ -233,7 +228,33 @@ int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 		ctl_err("not connected to a bus");
 		return -ENOTCONN;
 	}
+	return 0;
+}
 
+/* A call of @msg that failed with @error (freed) after @elapsed seconds: kept and explained. */
+static int call_failed(struct ctl_bus *bus, DBusMessage *msg, DBusError *error, double elapsed)
+{
+	const char *dest = dbus_message_get_destination(msg);
+	int err;
+
+	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error->name ? error->name : "");
+	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
+		error->message ? error->message : "");
+	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, error, elapsed);
+	dbus_error_free(error);
+	return err;
+}
+
+int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
+{
+	DBusMessage *answer;
+	DBusError error;
+	double start;
+	int err;
+
+	err = call_begin(bus, reply);
+	if (err)
+		return err;
 	dbus_error_init(&error);
 	start = now_s();
 	answer = dbus_connection_send_with_reply_and_block(bus->conn, msg, timeout_ms(bus), &error);
@@ -241,12 +262,7 @@ int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 		*reply = answer;
 		return 0;
 	}
-	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
-	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
-		error.message ? error.message : "");
-	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
-	dbus_error_free(&error);
-	return err;
+	return call_failed(bus, msg, &error, now_s() - start);
 }
 
 struct watch {
@@ -290,7 +306,6 @@ static int watch_until_done(struct ctl_bus *bus, DBusPendingCall *pending, doubl
 int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_s,
 	ctl_signal_fn on_signal, void *data, DBusMessage **reply)
 {
-	const char *dest = dbus_message_get_destination(msg);
 	struct watch w = { on_signal, data };
 	DBusPendingCall *pending = NULL;
 	DBusMessage *answer;
@@ -298,13 +313,9 @@ int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_
 	double start;
 	int err;
 
-	*reply = NULL;
-	bus->error_name[0] = '\0';
-	bus->error_message[0] = '\0';
-	if (!bus->conn) {
-		ctl_err("not connected to a bus");
-		return -ENOTCONN;
-	}
+	err = call_begin(bus, reply);
+	if (err)
+		return err;
 	if (!dbus_connection_add_filter(bus->conn, watch_filter, &w, NULL))
 		return out_of_memory();
 	start = now_s();
@@ -337,27 +348,7 @@ int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_
 		return 0;
 	}
 	dbus_message_unref(answer);
-	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
-	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
-		error.message ? error.message : "");
-	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
-	dbus_error_free(&error);
-	return err;
-}
-
-int ctl_bus_call_manager(struct ctl_bus *bus, const char *method, DBusMessage **reply)
-{
-	DBusMessage *msg;
-	int err;
-
-	*reply = NULL;
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		REKAM_MANAGER_INTERFACE, method);
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(bus, msg, reply);
-	dbus_message_unref(msg);
-	return err;
+	return call_failed(bus, msg, &error, now_s() - start);
 }
 
 int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char *signature)
@@ -367,6 +358,45 @@ int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char 
 	ctl_err("unexpected answer from rekamd to %s: signature '%s' instead of '%s'", method,
 		dbus_message_get_signature(reply), signature);
 	return -EPROTO;
+}
+
+int ctl_bus_send_expect(struct ctl_bus *bus, DBusMessage *msg, const char *signature,
+	DBusMessage **reply)
+{
+	int err;
+
+	*reply = NULL;
+	if (!msg)
+		return out_of_memory();
+	err = ctl_bus_call(bus, msg, reply);
+	if (!err)
+		err = ctl_bus_expect_signature(*reply, dbus_message_get_member(msg), signature);
+	dbus_message_unref(msg);
+	if (err && *reply) {
+		dbus_message_unref(*reply);
+		*reply = NULL;
+	}
+	return err;
+}
+
+int ctl_bus_call_expect(struct ctl_bus *bus, const char *path, const char *interface,
+	const char *method, const char *signature, DBusMessage **reply, int first_arg_type, ...)
+{
+	DBusMessage *msg;
+	va_list ap;
+	bool ok;
+
+	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, interface, method);
+	if (msg) {
+		va_start(ap, first_arg_type);
+		ok = dbus_message_append_args_valist(msg, first_arg_type, ap);
+		va_end(ap);
+		if (!ok) {
+			dbus_message_unref(msg);
+			msg = NULL;
+		}
+	}
+	return ctl_bus_send_expect(bus, msg, signature, reply);
 }
 
 /* --- devices --------------------------------------------------------------- */
@@ -458,24 +488,14 @@ static int sort_devices(json_t *list, json_t **out)
 int ctl_fetch_devices(struct ctl_bus *bus, json_t **out)
 {
 	DBusMessageIter iter, objects;
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	json_t *list;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		OBJECT_MANAGER_INTERFACE, "GetManagedObjects");
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(bus, REKAM_OBJECT_PATH, OBJECT_MANAGER_INTERFACE,
+		"GetManagedObjects", MANAGED_OBJECTS_SIGNATURE, &reply, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-
-	err = ctl_bus_expect_signature(reply, "GetManagedObjects", MANAGED_OBJECTS_SIGNATURE);
-	if (err) {
-		dbus_message_unref(reply);
-		return err;
-	}
 	list = json_array();
 	if (list) {
 		dbus_message_iter_init(reply, &iter);

@@ -113,10 +113,9 @@ static int diagnose(struct ctl *ctl, json_t *report)
 	DBusMessageIter iter, array, entry;
 	DBusMessage *reply;
 	json_t *checks = json_array(), *usb = json_array();
-	int err = ctl_bus_call_manager(&ctl->bus, "Diagnose", &reply);
+	int err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"Diagnose", "a(sss)a(qqyyss)", &reply, DBUS_TYPE_INVALID);
 
-	if (!err)
-		err = ctl_bus_expect_signature(reply, "Diagnose", "a(sss)a(qqyyss)");
 	if (err) {
 		json_decref(checks);
 		json_decref(usb);
@@ -358,17 +357,15 @@ static int write_html(const json_t *report, const char *path)
 static int station_status(struct ctl *ctl, json_t **out)
 {
 	DBusMessageIter iter;
-	DBusMessage *reply = NULL;
-	int err = ctl_bus_call_manager(&ctl->bus, "GetStatus", &reply);
+	DBusMessage *reply;
+	int err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"GetStatus", "a{sv}", &reply, DBUS_TYPE_INVALID);
 
-	if (!err)
-		err = ctl_bus_expect_signature(reply, "GetStatus", "a{sv}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, out);
-	}
-	if (reply)
-		dbus_message_unref(reply);
+	if (err)
+		return err;
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, out);
+	dbus_message_unref(reply);
 	return err;
 }
 

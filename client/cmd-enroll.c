@@ -126,28 +126,18 @@ int ctl_enroll_prelude(struct ctl *ctl, int argc, char **argv, int want, const c
 static int fetch(struct ctl *ctl, const char *path, json_t **out)
 {
 	const char *iface = ENROLLMENT_INTERFACE;
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	DBusMessageIter iter;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, DBUS_INTERFACE_PROPERTIES,
-		"GetAll");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return out_of_memory();
-	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, path, DBUS_INTERFACE_PROPERTIES, "GetAll", "a{sv}",
+		&reply, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetAll", "a{sv}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, out);
-		if (err)
-			ctl_err("cannot read the enrollment's properties");
-	}
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, out);
+	if (err)
+		ctl_err("cannot read the enrollment's properties");
 	dbus_message_unref(reply);
 	return err;
 }
@@ -312,16 +302,12 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 		dbus_message_unref(msg);
 		return out_of_memory();
 	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
 	json_decref(applicant);
+	err = ctl_bus_send_expect(&ctl->bus, msg, "o", &reply);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "Submit", "o");
-	if (!err) {
-		dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
-		err = ctl_enroll_report(ctl, path);
-	}
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
+	err = ctl_enroll_report(ctl, path);
 	dbus_message_unref(reply);
 	return err;
 }
@@ -436,26 +422,19 @@ static int compare_ids(const void *a, const void *b)
  * desk role): those are left out, and said so on stderr. */
 static int fetch_all(struct ctl *ctl, json_t **out)
 {
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	DBusMessageIter iter;
 	json_t *objects, *list, *ifaces, **items;
 	const char *path;
 	size_t n = 0, hidden = 0;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		"org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager",
+		"GetManagedObjects", "a{oa{sa{sv}}}", &reply, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetManagedObjects", "a{oa{sa{sv}}}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, &objects);
-	}
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, &objects);
 	dbus_message_unref(reply);
 	if (err)
 		return err;

@@ -19,12 +19,6 @@
 
 #define CHART_WIDTH 1000
 
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 static json_int_t num(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
@@ -394,31 +388,20 @@ static int write_html(const json_t *r, const char *path)
 
 static int fetch(struct ctl *ctl, json_t **out)
 {
-	DBusMessage *msg, *reply = NULL;
+	DBusMessage *reply;
 	const char *text = NULL;
 	json_error_t error;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		REKAM_MANAGER_INTERFACE, "GetReport");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &ctl->month,
-			DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return out_of_memory();
-	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"GetReport", "s", &reply, DBUS_TYPE_STRING, &ctl->month, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetReport", "s");
-	if (!err) {
-		dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
-		*out = json_loads(text, 0, &error);
-		if (!*out) {
-			ctl_err("rekamd's report is not JSON: %s", error.text);
-			err = -EPROTO;
-		}
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
+	*out = json_loads(text, 0, &error);
+	if (!*out) {
+		ctl_err("rekamd's report is not JSON: %s", error.text);
+		err = -EPROTO;
 	}
 	dbus_message_unref(reply);
 	if (!err && (err = check_report(*out))) {
