@@ -667,70 +667,52 @@ static int dict_key(DBusMessageIter *iter, char *buf, size_t size, const char **
 	return 0;
 }
 
-static int dict_to_json(DBusMessageIter *iter, json_t **out)
+/* The member at @iter added to @container: a dictionary entry to an object, else to an array. */
+static int add_member(json_t *container, DBusMessageIter *iter)
 {
-	DBusMessageIter entries, entry;
-	json_t *object, *value;
+	DBusMessageIter entry;
+	json_t *value;
 	char buf[64];
 	const char *key;
-	int err = 0;
+	int err;
 
-	object = json_object();
-	if (!object)
-		return -ENOMEM;
-	dbus_message_iter_recurse(iter, &entries);
-	while (dbus_message_iter_get_arg_type(&entries) == DBUS_TYPE_DICT_ENTRY) {
-		dbus_message_iter_recurse(&entries, &entry);
-		err = dict_key(&entry, buf, sizeof(buf), &key);
+	if (json_is_array(container)) {
+		err = ctl_json_from_iter(iter, &value);
 		if (err)
-			break;
-		if (!dbus_message_iter_next(&entry)) {
-			err = -EPROTO;
-			break;
-		}
-		err = ctl_json_from_iter(&entry, &value);
-		if (err)
-			break;
-		if (json_object_set_new(object, key, value) < 0) {
-			err = -ENOMEM;
-			break;
-		}
-		dbus_message_iter_next(&entries);
+			return err;
+		return json_array_append_new(container, value) < 0 ? -ENOMEM : 0;
 	}
-	if (err) {
-		json_decref(object);
+	dbus_message_iter_recurse(iter, &entry);
+	err = dict_key(&entry, buf, sizeof(buf), &key);
+	if (err)
 		return err;
-	}
-	*out = object;
-	return 0;
+	if (!dbus_message_iter_next(&entry))
+		return -EPROTO;
+	err = ctl_json_from_iter(&entry, &value);
+	if (err)
+		return err;
+	return json_object_set_new(container, key, value) < 0 ? -ENOMEM : 0;
 }
 
-/* The members of an array, struct or lone dictionary entry, in order. */
-static int members_to_json(DBusMessageIter *iter, json_t **out)
+/* The members of the container at @iter, in order, into @container (a new
+ * json_object() for a dictionary, json_array() for anything else; taken). */
+static int container_to_json(DBusMessageIter *iter, json_t *container, json_t **out)
 {
 	DBusMessageIter sub;
-	json_t *array, *value;
 	int err = 0;
 
-	array = json_array();
-	if (!array)
+	if (!container)
 		return -ENOMEM;
 	dbus_message_iter_recurse(iter, &sub);
-	while (dbus_message_iter_get_arg_type(&sub) != DBUS_TYPE_INVALID) {
-		err = ctl_json_from_iter(&sub, &value);
-		if (err)
-			break;
-		if (json_array_append_new(array, value) < 0) {
-			err = -ENOMEM;
-			break;
-		}
+	while (!err && dbus_message_iter_get_arg_type(&sub) != DBUS_TYPE_INVALID) {
+		err = add_member(container, &sub);
 		dbus_message_iter_next(&sub);
 	}
 	if (err) {
-		json_decref(array);
+		json_decref(container);
 		return err;
 	}
-	*out = array;
+	*out = container;
 	return 0;
 }
 
@@ -748,11 +730,12 @@ int ctl_json_from_iter(DBusMessageIter *iter, json_t **out)
 		return ctl_json_from_iter(&sub, out);
 	case DBUS_TYPE_ARRAY:
 		if (dbus_message_iter_get_element_type(iter) == DBUS_TYPE_DICT_ENTRY)
-			return dict_to_json(iter, out);
-		return members_to_json(iter, out);
+			return container_to_json(iter, json_object(), out);
+		return container_to_json(iter, json_array(), out);
 	case DBUS_TYPE_STRUCT:
 	case DBUS_TYPE_DICT_ENTRY:
-		return members_to_json(iter, out);
+		/* a struct, or a lone dictionary entry: its members in order */
+		return container_to_json(iter, json_array(), out);
 	default:
 		return basic_to_json(iter, type, out);
 	}
