@@ -45,12 +45,6 @@ void ctl_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 static bool has_prefix(const char *s, const char *prefix)
 {
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
@@ -125,7 +119,7 @@ int ctl_bus_open(struct ctl_bus *bus)
 	}
 
 	if (dbus_error_has_name(&error, DBUS_ERROR_NO_MEMORY)) {
-		err = out_of_memory();
+		err = ctl_out_of_memory();
 	} else if (dbus_error_has_name(&error, DBUS_ERROR_BAD_ADDRESS)) {
 		ctl_err("invalid bus address '%s': %s", bus->address ? bus->address : "",
 			error.message ? error.message : "malformed");
@@ -209,7 +203,7 @@ static int explain_call_error(const struct ctl_bus *bus, const char *dest, const
 		return -ECONNRESET;
 	}
 	if (!strcmp(name, DBUS_ERROR_NO_MEMORY))
-		return out_of_memory();
+		return ctl_out_of_memory();
 	if (is_access_error(name)) {
 		ctl_err("permission denied: %s", *text ? text : name);
 		return -EACCES;
@@ -317,10 +311,10 @@ int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_
 	if (err)
 		return err;
 	if (!dbus_connection_add_filter(bus->conn, watch_filter, &w, NULL))
-		return out_of_memory();
+		return ctl_out_of_memory();
 	start = now_s();
 	if (!dbus_connection_send_with_reply(bus->conn, msg, &pending, DBUS_TIMEOUT_INFINITE)) {
-		err = out_of_memory();
+		err = ctl_out_of_memory();
 	} else if (!pending) {
 		ctl_err("lost the connection to %s", bus->where);
 		err = -ECONNRESET;
@@ -367,7 +361,7 @@ int ctl_bus_send_expect(struct ctl_bus *bus, DBusMessage *msg, const char *signa
 
 	*reply = NULL;
 	if (!msg)
-		return out_of_memory();
+		return ctl_out_of_memory();
 	err = ctl_bus_call(bus, msg, reply);
 	if (!err)
 		err = ctl_bus_expect_signature(*reply, dbus_message_get_member(msg), signature);
@@ -510,7 +504,7 @@ int ctl_fetch_devices(struct ctl_bus *bus, json_t **out)
 	dbus_message_unref(reply);
 
 	if (err == -ENOMEM)
-		return out_of_memory();
+		return ctl_out_of_memory();
 	if (err) {
 		ctl_err("cannot read the answer to GetManagedObjects");
 		return -EPROTO;
@@ -570,7 +564,7 @@ int ctl_resolve_device(struct ctl_bus *bus, const char *arg, char **path)
 	} else {
 		*path = strdup(json_string_value(json_object_get(device, "path")));
 		if (!*path)
-			err = out_of_memory();
+			err = ctl_out_of_memory();
 	}
 	json_decref(devices);
 	return err;

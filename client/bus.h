@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -42,6 +43,13 @@ struct ctl_bus {
 
 /* "rekamctl: " + message + newline on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Says "out of memory"; -ENOMEM (inline: the compiler sees that it is not 0). */
+static inline int ctl_out_of_memory(void)
+{
+	ctl_err("out of memory");
+	return -ENOMEM;
+}
 
 /*
  * Connects to the bus chosen in @bus (a private connection). On failure says

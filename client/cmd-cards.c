@@ -18,12 +18,6 @@
 #include "client/commands.h"
 #include "client/enroll.h"
 
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 static int show_counts(struct ctl *ctl)
 {
 	static const char *const keys[] = { "CardsBlank", "CardsIssued", "CardsSpoiled" };
@@ -55,7 +49,7 @@ static int show_counts(struct ctl *ctl)
 		json_object_set(doc, labels[i], v);
 	}
 	if (!doc)
-		err = out_of_memory();
+		err = ctl_out_of_memory();
 	if (!err && ctl->json) {
 		err = ctl_print_json(doc);
 	} else if (!err) {
@@ -93,7 +87,7 @@ static int add_batch(struct ctl *ctl, const char *first, const char *count_text)
 	if (ctl->json) {
 		doc = json_pack("{s:s, s:s, s:i}", "first", first, "last", last, "count",
 			(int)count);
-		err = doc ? ctl_print_json(doc) : out_of_memory();
+		err = doc ? ctl_print_json(doc) : ctl_out_of_memory();
 		json_decref(doc);
 	} else {
 		printf("Added %u blank card%s: %s to %s\n", count, count == 1 ? "" : "s", first,
@@ -181,7 +175,7 @@ int cmd_card(struct ctl *ctl, int argc, char **argv)
 	dbus_message_iter_recurse(&iter, &array);
 	dbus_message_iter_get_fixed_array(&array, &back, &n_back);
 	back_file = back_path(ctl->output);
-	err = back_file ? write_file(ctl->output, front, n_front) : out_of_memory();
+	err = back_file ? write_file(ctl->output, front, n_front) : ctl_out_of_memory();
 	if (!err)
 		err = write_file(back_file, back, n_back);
 	if (!err && !ctl->json)

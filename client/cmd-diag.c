@@ -83,8 +83,6 @@ static void test_device(struct ctl *ctl, const json_t *device, json_t *out, size
 		json_object_set_new(out, "result", json_string(err == -EBUSY ? "busy" : "error"));
 		json_object_set_new(out, "error", json_string(*ctl->bus.error_message ?
 			ctl->bus.error_message : "cannot be claimed"));
-		free(s.match);
-		free(s.path);
 		return;
 	}
 	msg = dbus_message_new_method_call(REKAM_BUS_NAME, s.path, REKAM_DEVICE_INTERFACE,
