@@ -19,7 +19,8 @@ client_rekamctl_SOURCES = \
 	client/cmd-monitor.c \
 	client/cmd-enroll.c \
 	client/cmd-pipeline.c client/enroll.h \
-	client/cmd-cards.c
+	client/cmd-cards.c \
+	client/html.c client/html.h
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
 client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS) $(LIBEVENT_LIBS) -lpthread
 
