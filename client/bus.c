@@ -241,21 +241,17 @@ static int call_failed(struct ctl_bus *bus, DBusMessage *msg, DBusError *error, 
 
 int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 {
-	DBusMessage *answer;
+	int err = call_begin(bus, reply);
 	DBusError error;
 	double start;
-	int err;
 
-	err = call_begin(bus, reply);
 	if (err)
 		return err;
 	dbus_error_init(&error);
 	start = now_s();
-	answer = dbus_connection_send_with_reply_and_block(bus->conn, msg, timeout_ms(bus), &error);
-	if (answer) {
-		*reply = answer;
+	*reply = dbus_connection_send_with_reply_and_block(bus->conn, msg, timeout_ms(bus), &error);
+	if (*reply)
 		return 0;
-	}
 	return call_failed(bus, msg, &error, now_s() - start);
 }
 
