@@ -45,12 +45,6 @@ void ctl_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 static bool has_prefix(const char *s, const char *prefix)
 {
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
@@ -125,7 +119,7 @@ int ctl_bus_open(struct ctl_bus *bus)
 	}
 
 	if (dbus_error_has_name(&error, DBUS_ERROR_NO_MEMORY)) {
-		err = out_of_memory();
+		err = ctl_out_of_memory();
 	} else if (dbus_error_has_name(&error, DBUS_ERROR_BAD_ADDRESS)) {
 		ctl_err("invalid bus address '%s': %s", bus->address ? bus->address : "",
 			error.message ? error.message : "malformed");
@@ -209,7 +203,7 @@ static int explain_call_error(const struct ctl_bus *bus, const char *dest, const
 		return -ECONNRESET;
 	}
 	if (!strcmp(name, DBUS_ERROR_NO_MEMORY))
-		return out_of_memory();
+		return ctl_out_of_memory();
 	if (is_access_error(name)) {
 		ctl_err("permission denied: %s", *text ? text : name);
 		return -EACCES;
@@ -218,14 +212,9 @@ static int explain_call_error(const struct ctl_bus *bus, const char *dest, const
 	return -EREMOTEIO;
 }
 
-int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
+/* The start of every call: no reply and no error yet, and a connection to send on. */
+static int call_begin(struct ctl_bus *bus, DBusMessage **reply)
 {
-	const char *dest = dbus_message_get_destination(msg);
-	DBusMessage *answer;
-	DBusError error;
-	double start;
-	int err;
-
 	*reply = NULL;
 	bus->error_name[0] = '\0';
 	bus->error_message[0] = '\0';
@@ -233,20 +222,37 @@ int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
 		ctl_err("not connected to a bus");
 		return -ENOTCONN;
 	}
+	return 0;
+}
 
+/* A call of @msg that failed with @error (freed) after @elapsed seconds: kept and explained. */
+static int call_failed(struct ctl_bus *bus, DBusMessage *msg, DBusError *error, double elapsed)
+{
+	const char *dest = dbus_message_get_destination(msg);
+	int err;
+
+	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error->name ? error->name : "");
+	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
+		error->message ? error->message : "");
+	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, error, elapsed);
+	dbus_error_free(error);
+	return err;
+}
+
+int ctl_bus_call(struct ctl_bus *bus, DBusMessage *msg, DBusMessage **reply)
+{
+	int err = call_begin(bus, reply);
+	DBusError error;
+	double start;
+
+	if (err)
+		return err;
 	dbus_error_init(&error);
 	start = now_s();
-	answer = dbus_connection_send_with_reply_and_block(bus->conn, msg, timeout_ms(bus), &error);
-	if (answer) {
-		*reply = answer;
+	*reply = dbus_connection_send_with_reply_and_block(bus->conn, msg, timeout_ms(bus), &error);
+	if (*reply)
 		return 0;
-	}
-	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
-	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
-		error.message ? error.message : "");
-	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
-	dbus_error_free(&error);
-	return err;
+	return call_failed(bus, msg, &error, now_s() - start);
 }
 
 struct watch {
@@ -290,7 +296,6 @@ static int watch_until_done(struct ctl_bus *bus, DBusPendingCall *pending, doubl
 int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_s,
 	ctl_signal_fn on_signal, void *data, DBusMessage **reply)
 {
-	const char *dest = dbus_message_get_destination(msg);
 	struct watch w = { on_signal, data };
 	DBusPendingCall *pending = NULL;
 	DBusMessage *answer;
@@ -298,18 +303,14 @@ int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_
 	double start;
 	int err;
 
-	*reply = NULL;
-	bus->error_name[0] = '\0';
-	bus->error_message[0] = '\0';
-	if (!bus->conn) {
-		ctl_err("not connected to a bus");
-		return -ENOTCONN;
-	}
+	err = call_begin(bus, reply);
+	if (err)
+		return err;
 	if (!dbus_connection_add_filter(bus->conn, watch_filter, &w, NULL))
-		return out_of_memory();
+		return ctl_out_of_memory();
 	start = now_s();
 	if (!dbus_connection_send_with_reply(bus->conn, msg, &pending, DBUS_TIMEOUT_INFINITE)) {
-		err = out_of_memory();
+		err = ctl_out_of_memory();
 	} else if (!pending) {
 		ctl_err("lost the connection to %s", bus->where);
 		err = -ECONNRESET;
@@ -337,27 +338,7 @@ int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_
 		return 0;
 	}
 	dbus_message_unref(answer);
-	snprintf(bus->error_name, sizeof(bus->error_name), "%s", error.name ? error.name : "");
-	snprintf(bus->error_message, sizeof(bus->error_message), "%s",
-		error.message ? error.message : "");
-	err = explain_call_error(bus, dest ? dest : REKAM_BUS_NAME, &error, now_s() - start);
-	dbus_error_free(&error);
-	return err;
-}
-
-int ctl_bus_call_manager(struct ctl_bus *bus, const char *method, DBusMessage **reply)
-{
-	DBusMessage *msg;
-	int err;
-
-	*reply = NULL;
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		REKAM_MANAGER_INTERFACE, method);
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(bus, msg, reply);
-	dbus_message_unref(msg);
-	return err;
+	return call_failed(bus, msg, &error, now_s() - start);
 }
 
 int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char *signature)
@@ -367,6 +348,45 @@ int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char 
 	ctl_err("unexpected answer from rekamd to %s: signature '%s' instead of '%s'", method,
 		dbus_message_get_signature(reply), signature);
 	return -EPROTO;
+}
+
+int ctl_bus_send_expect(struct ctl_bus *bus, DBusMessage *msg, const char *signature,
+	DBusMessage **reply)
+{
+	int err;
+
+	*reply = NULL;
+	if (!msg)
+		return ctl_out_of_memory();
+	err = ctl_bus_call(bus, msg, reply);
+	if (!err)
+		err = ctl_bus_expect_signature(*reply, dbus_message_get_member(msg), signature);
+	dbus_message_unref(msg);
+	if (err && *reply) {
+		dbus_message_unref(*reply);
+		*reply = NULL;
+	}
+	return err;
+}
+
+int ctl_bus_call_expect(struct ctl_bus *bus, const char *path, const char *interface,
+	const char *method, const char *signature, DBusMessage **reply, int first_arg_type, ...)
+{
+	DBusMessage *msg;
+	va_list ap;
+	bool ok;
+
+	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, interface, method);
+	if (msg) {
+		va_start(ap, first_arg_type);
+		ok = dbus_message_append_args_valist(msg, first_arg_type, ap);
+		va_end(ap);
+		if (!ok) {
+			dbus_message_unref(msg);
+			msg = NULL;
+		}
+	}
+	return ctl_bus_send_expect(bus, msg, signature, reply);
 }
 
 /* --- devices --------------------------------------------------------------- */
@@ -458,24 +478,14 @@ static int sort_devices(json_t *list, json_t **out)
 int ctl_fetch_devices(struct ctl_bus *bus, json_t **out)
 {
 	DBusMessageIter iter, objects;
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	json_t *list;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		OBJECT_MANAGER_INTERFACE, "GetManagedObjects");
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(bus, REKAM_OBJECT_PATH, OBJECT_MANAGER_INTERFACE,
+		"GetManagedObjects", MANAGED_OBJECTS_SIGNATURE, &reply, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-
-	err = ctl_bus_expect_signature(reply, "GetManagedObjects", MANAGED_OBJECTS_SIGNATURE);
-	if (err) {
-		dbus_message_unref(reply);
-		return err;
-	}
 	list = json_array();
 	if (list) {
 		dbus_message_iter_init(reply, &iter);
@@ -490,7 +500,7 @@ int ctl_fetch_devices(struct ctl_bus *bus, json_t **out)
 	dbus_message_unref(reply);
 
 	if (err == -ENOMEM)
-		return out_of_memory();
+		return ctl_out_of_memory();
 	if (err) {
 		ctl_err("cannot read the answer to GetManagedObjects");
 		return -EPROTO;
@@ -550,7 +560,7 @@ int ctl_resolve_device(struct ctl_bus *bus, const char *arg, char **path)
 	} else {
 		*path = strdup(json_string_value(json_object_get(device, "path")));
 		if (!*path)
-			err = out_of_memory();
+			err = ctl_out_of_memory();
 	}
 	json_decref(devices);
 	return err;
@@ -647,70 +657,52 @@ static int dict_key(DBusMessageIter *iter, char *buf, size_t size, const char **
 	return 0;
 }
 
-static int dict_to_json(DBusMessageIter *iter, json_t **out)
+/* The member at @iter added to @container: a dictionary entry to an object, else to an array. */
+static int add_member(json_t *container, DBusMessageIter *iter)
 {
-	DBusMessageIter entries, entry;
-	json_t *object, *value;
+	DBusMessageIter entry;
+	json_t *value;
 	char buf[64];
 	const char *key;
-	int err = 0;
+	int err;
 
-	object = json_object();
-	if (!object)
-		return -ENOMEM;
-	dbus_message_iter_recurse(iter, &entries);
-	while (dbus_message_iter_get_arg_type(&entries) == DBUS_TYPE_DICT_ENTRY) {
-		dbus_message_iter_recurse(&entries, &entry);
-		err = dict_key(&entry, buf, sizeof(buf), &key);
+	if (json_is_array(container)) {
+		err = ctl_json_from_iter(iter, &value);
 		if (err)
-			break;
-		if (!dbus_message_iter_next(&entry)) {
-			err = -EPROTO;
-			break;
-		}
-		err = ctl_json_from_iter(&entry, &value);
-		if (err)
-			break;
-		if (json_object_set_new(object, key, value) < 0) {
-			err = -ENOMEM;
-			break;
-		}
-		dbus_message_iter_next(&entries);
+			return err;
+		return json_array_append_new(container, value) < 0 ? -ENOMEM : 0;
 	}
-	if (err) {
-		json_decref(object);
+	dbus_message_iter_recurse(iter, &entry);
+	err = dict_key(&entry, buf, sizeof(buf), &key);
+	if (err)
 		return err;
-	}
-	*out = object;
-	return 0;
+	if (!dbus_message_iter_next(&entry))
+		return -EPROTO;
+	err = ctl_json_from_iter(&entry, &value);
+	if (err)
+		return err;
+	return json_object_set_new(container, key, value) < 0 ? -ENOMEM : 0;
 }
 
-/* The members of an array, struct or lone dictionary entry, in order. */
-static int members_to_json(DBusMessageIter *iter, json_t **out)
+/* The members of the container at @iter, in order, into @container (a new
+ * json_object() for a dictionary, json_array() for anything else; taken). */
+static int container_to_json(DBusMessageIter *iter, json_t *container, json_t **out)
 {
 	DBusMessageIter sub;
-	json_t *array, *value;
 	int err = 0;
 
-	array = json_array();
-	if (!array)
+	if (!container)
 		return -ENOMEM;
 	dbus_message_iter_recurse(iter, &sub);
-	while (dbus_message_iter_get_arg_type(&sub) != DBUS_TYPE_INVALID) {
-		err = ctl_json_from_iter(&sub, &value);
-		if (err)
-			break;
-		if (json_array_append_new(array, value) < 0) {
-			err = -ENOMEM;
-			break;
-		}
+	while (!err && dbus_message_iter_get_arg_type(&sub) != DBUS_TYPE_INVALID) {
+		err = add_member(container, &sub);
 		dbus_message_iter_next(&sub);
 	}
 	if (err) {
-		json_decref(array);
+		json_decref(container);
 		return err;
 	}
-	*out = array;
+	*out = container;
 	return 0;
 }
 
@@ -728,11 +720,12 @@ int ctl_json_from_iter(DBusMessageIter *iter, json_t **out)
 		return ctl_json_from_iter(&sub, out);
 	case DBUS_TYPE_ARRAY:
 		if (dbus_message_iter_get_element_type(iter) == DBUS_TYPE_DICT_ENTRY)
-			return dict_to_json(iter, out);
-		return members_to_json(iter, out);
+			return container_to_json(iter, json_object(), out);
+		return container_to_json(iter, json_array(), out);
 	case DBUS_TYPE_STRUCT:
 	case DBUS_TYPE_DICT_ENTRY:
-		return members_to_json(iter, out);
+		/* a struct, or a lone dictionary entry: its members in order */
+		return container_to_json(iter, json_array(), out);
 	default:
 		return basic_to_json(iter, type, out);
 	}

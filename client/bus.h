@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -42,6 +43,13 @@ struct ctl_bus {
 
 /* "rekamctl: " + message + newline on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Says "out of memory"; -ENOMEM (inline: the compiler sees that it is not 0). */
+static inline int ctl_out_of_memory(void)
+{
+	ctl_err("out of memory");
+	return -ENOMEM;
+}
 
 /*
  * Connects to the bus chosen in @bus (a private connection). On failure says
@@ -78,14 +86,29 @@ typedef void (*ctl_signal_fn)(DBusMessage *signal, void *data);
 int ctl_bus_call_watching(struct ctl_bus *bus, DBusMessage *msg, double timeout_s,
 	ctl_signal_fn on_signal, void *data, DBusMessage **reply);
 
-/* ctl_bus_call() of a method without arguments on rekamd's manager object. */
-int ctl_bus_call_manager(struct ctl_bus *bus, const char *method, DBusMessage **reply);
-
 /*
  * 0 when @reply (to @method) has @signature; otherwise says so and returns
  * -EPROTO.
  */
 int ctl_bus_expect_signature(DBusMessage *reply, const char *method, const char *signature);
+
+/*
+ * ctl_bus_call() of @msg, then ctl_bus_expect_signature() of the reply (to
+ * @msg's member). Takes @msg over (unrefs it); a NULL @msg, one that could
+ * not be built, is out of memory. On success *reply is the reply (the caller
+ * unrefs it); on failure *reply is NULL, the reason has been printed and the
+ * result is as ctl_bus_call()'s, or -EPROTO.
+ */
+int ctl_bus_send_expect(struct ctl_bus *bus, DBusMessage *msg, const char *signature,
+	DBusMessage **reply);
+
+/*
+ * ctl_bus_send_expect() of a call of @method of @interface on rekamd's object
+ * at @path, with the arguments that follow as dbus_message_append_args()
+ * takes them (type, pointer to value, ..., DBUS_TYPE_INVALID).
+ */
+int ctl_bus_call_expect(struct ctl_bus *bus, const char *path, const char *interface,
+	const char *method, const char *signature, DBusMessage **reply, int first_arg_type, ...);
 
 /*
  * Every device rekamd has (GetManagedObjects on its root object), sorted by

@@ -150,31 +150,21 @@ static int write_file(const char *path, const void *data, size_t size)
 static int save_artifact(struct ctl_bus *bus, const char *handle, const char *path,
 		json_t **meta)
 {
-	DBusMessage *msg, *reply = NULL;
+	DBusMessage *reply;
 	DBusMessageIter iter, bytes;
 	const unsigned char *data = NULL;
 	int n = 0, err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH, REKAM_BUS_NAME,
-		"ReadArtifact");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &handle, DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return ctl_out_of_memory();
-	}
-	err = ctl_bus_call(bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE, "ReadArtifact",
+		"a{sv}ay", &reply, DBUS_TYPE_STRING, &handle, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "ReadArtifact", "a{sv}ay");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		if (meta && ctl_json_from_iter(&iter, meta))
-			err = ctl_out_of_memory();
-		dbus_message_iter_next(&iter);
-		dbus_message_iter_recurse(&iter, &bytes);
-		dbus_message_iter_get_fixed_array(&bytes, &data, &n);
-	}
+	dbus_message_iter_init(reply, &iter);
+	if (meta && ctl_json_from_iter(&iter, meta))
+		err = ctl_out_of_memory();
+	dbus_message_iter_next(&iter);
+	dbus_message_iter_recurse(&iter, &bytes);
+	dbus_message_iter_get_fixed_array(&bytes, &data, &n);
 	if (!err)
 		err = write_file(path, n ? (const void *)data : "", (size_t)n);
 	dbus_message_unref(reply);

@@ -26,25 +26,23 @@ static int verify(struct ctl *ctl)
 	dbus_bool_t ok;
 	dbus_uint64_t entries, bad;
 	const char *reason;
-	int err = ctl_bus_call_manager(&ctl->bus, "VerifyAudit", &reply);
+	int err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"VerifyAudit", "btts", &reply, DBUS_TYPE_INVALID);
 
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "VerifyAudit", "btts");
-	if (!err)
-		dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &ok, DBUS_TYPE_UINT64,
-			&entries, DBUS_TYPE_UINT64, &bad, DBUS_TYPE_STRING, &reason,
-			DBUS_TYPE_INVALID);
-	if (!err && ctl->json) {
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &ok, DBUS_TYPE_UINT64, &entries,
+		DBUS_TYPE_UINT64, &bad, DBUS_TYPE_STRING, &reason, DBUS_TYPE_INVALID);
+	if (ctl->json) {
 		json_t *doc = json_pack("{s:b, s:I, s:I, s:s}", "ok", (int)ok, "entries",
 			(json_int_t)entries, "first_bad", (json_int_t)bad, "reason", reason);
 
 		err = doc ? ctl_print_json(doc) : ctl_out_of_memory();
 		json_decref(doc);
-	} else if (!err && ok) {
+	} else if (ok) {
 		printf("The audit trail verifies: %" PRIu64 " entries, every link and checkpoint "
 		       "intact.\n", (uint64_t)entries);
-	} else if (!err) {
+	} else {
 		printf("The audit trail is BROKEN at entry %" PRIu64 ": ", (uint64_t)bad);
 		ctl_put_clean(stdout, reason);
 		putchar('\n');
@@ -124,22 +122,13 @@ static int list(struct ctl *ctl)
 		printf("%6s  %-19s  %-18s %-8s %s\n", "SEQ", "TIME", "ACTION", "RESULT",
 			"ACTOR  DETAIL");
 	while (!err && n == PAGE) {
-		DBusMessage *msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-			REKAM_BUS_NAME, "GetAuditLog"), *reply = NULL;
+		DBusMessage *reply;
 		dbus_uint64_t a = after;
 		dbus_uint32_t max = PAGE;
 
-		if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_UINT64, &a, DBUS_TYPE_UINT32,
-				&max, DBUS_TYPE_INVALID)) {
-			if (msg)
-				dbus_message_unref(msg);
-			err = ctl_out_of_memory();
-			break;
-		}
-		err = ctl_bus_call(&ctl->bus, msg, &reply);
-		dbus_message_unref(msg);
-		if (!err)
-			err = ctl_bus_expect_signature(reply, "GetAuditLog", "a(txssssssss)");
+		err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+			"GetAuditLog", "a(txssssssss)", &reply, DBUS_TYPE_UINT64, &a,
+			DBUS_TYPE_UINT32, &max, DBUS_TYPE_INVALID);
 		if (!err)
 			err = print_page(ctl, reply, all, &after, &n);
 		total += err ? 0 : n;

@@ -83,11 +83,8 @@ int cmd_capture(struct ctl *ctl, int argc, char **argv)
 	if (err)
 		return err;
 	err = session_open(&s);
-	if (err) {
-		free(s.match);
-		free(s.path);
+	if (err)
 		return err;
-	}
 	msg = capture_message(&s, timeout_ms);
 	if (!msg)
 		return session_close(&s, ctl_out_of_memory());
@@ -203,11 +200,8 @@ int cmd_selftest(struct ctl *ctl, int argc, char **argv)
 	int err;
 
 	err = session_open(&s);
-	if (err) {
-		free(s.match);
-		free(s.path);
+	if (err)
 		return err;
-	}
 	msg = dbus_message_new_method_call(REKAM_BUS_NAME, s.path, REKAM_DEVICE_INTERFACE,
 		"SelfTest");
 	if (!msg)

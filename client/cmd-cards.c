@@ -18,38 +18,22 @@
 #include "client/commands.h"
 #include "client/enroll.h"
 
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 static int show_counts(struct ctl *ctl)
 {
 	static const char *const keys[] = { "CardsBlank", "CardsIssued", "CardsSpoiled" };
 	static const char *const labels[] = { "blank", "issued", "spoiled" };
 	const char *iface = REKAM_MANAGER_INTERFACE;
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	DBusMessageIter iter;
 	json_t *props, *doc;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		DBUS_INTERFACE_PROPERTIES, "GetAll");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return out_of_memory();
-	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, DBUS_INTERFACE_PROPERTIES, "GetAll",
+		"a{sv}", &reply, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetAll", "a{sv}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, &props);
-	}
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, &props);
 	dbus_message_unref(reply);
 	if (err)
 		return err;
@@ -65,7 +49,7 @@ static int show_counts(struct ctl *ctl)
 		json_object_set(doc, labels[i], v);
 	}
 	if (!doc)
-		err = out_of_memory();
+		err = ctl_out_of_memory();
 	if (!err && ctl->json) {
 		err = ctl_print_json(doc);
 	} else if (!err) {
@@ -80,7 +64,7 @@ static int show_counts(struct ctl *ctl)
 
 static int add_batch(struct ctl *ctl, const char *first, const char *count_text)
 {
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	const char *last;
 	dbus_uint32_t count;
 	char *end;
@@ -94,30 +78,20 @@ static int add_batch(struct ctl *ctl, const char *first, const char *count_text)
 		return -EINVAL;
 	}
 	count = (dbus_uint32_t)n;
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		REKAM_MANAGER_INTERFACE, "AddCardBatch");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &first, DBUS_TYPE_UINT32,
-			&count, DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return out_of_memory();
-	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"AddCardBatch", "s", &reply, DBUS_TYPE_STRING, &first, DBUS_TYPE_UINT32, &count,
+		DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "AddCardBatch", "s");
-	if (!err) {
-		dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &last, DBUS_TYPE_INVALID);
-		if (ctl->json) {
-			doc = json_pack("{s:s, s:s, s:i}", "first", first, "last", last, "count",
-				(int)count);
-			err = doc ? ctl_print_json(doc) : out_of_memory();
-			json_decref(doc);
-		} else {
-			printf("Added %u blank card%s: %s to %s\n", count, count == 1 ? "" : "s",
-				first, last);
-		}
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &last, DBUS_TYPE_INVALID);
+	if (ctl->json) {
+		doc = json_pack("{s:s, s:s, s:i}", "first", first, "last", last, "count",
+			(int)count);
+		err = doc ? ctl_print_json(doc) : ctl_out_of_memory();
+		json_decref(doc);
+	} else {
+		printf("Added %u blank card%s: %s to %s\n", count, count == 1 ? "" : "s", first,
+			last);
 	}
 	dbus_message_unref(reply);
 	return err;
@@ -171,7 +145,7 @@ static int write_file(const char *path, const void *data, int size)
 
 int cmd_card(struct ctl *ctl, int argc, char **argv)
 {
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	DBusMessageIter iter, array;
 	const unsigned char *front, *back;
 	int n_front, n_back, err;
@@ -189,20 +163,11 @@ int cmd_card(struct ctl *ctl, int argc, char **argv)
 	err = ctl_enroll_path(argv[2], &path);
 	if (err)
 		return err;
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, ENROLLMENT_INTERFACE,
-		"PreviewCard");
+	err = ctl_bus_call_expect(&ctl->bus, path, ENROLLMENT_INTERFACE, "PreviewCard", "ayay",
+		&reply, DBUS_TYPE_INVALID);
 	free(path);
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "PreviewCard", "ayay");
-	if (err) {
-		dbus_message_unref(reply);
-		return err;
-	}
 	dbus_message_iter_init(reply, &iter);
 	dbus_message_iter_recurse(&iter, &array);
 	dbus_message_iter_get_fixed_array(&array, &front, &n_front);
@@ -210,7 +175,7 @@ int cmd_card(struct ctl *ctl, int argc, char **argv)
 	dbus_message_iter_recurse(&iter, &array);
 	dbus_message_iter_get_fixed_array(&array, &back, &n_back);
 	back_file = back_path(ctl->output);
-	err = back_file ? write_file(ctl->output, front, n_front) : out_of_memory();
+	err = back_file ? write_file(ctl->output, front, n_front) : ctl_out_of_memory();
 	if (!err)
 		err = write_file(back_file, back, n_back);
 	if (!err && !ctl->json)

@@ -19,12 +19,6 @@
 #define CELL_MAX 32 /* characters of a table cell, unless the column is not cut */
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one character */
 
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 /* --- text for people ------------------------------------------------------- */
 
 /* Characters (not bytes) of UTF-8 @s. */
@@ -210,7 +204,7 @@ static int print_table(const json_t *devices)
 	}
 	cells = calloc(n * N_COLUMNS, sizeof(*cells));
 	if (!cells)
-		return out_of_memory();
+		return ctl_out_of_memory();
 	for (c = 0; c < N_COLUMNS; c++)
 		widths[c] = strlen(columns[c].title);
 	for (i = 0; i < n && !err; i++) {
@@ -218,7 +212,7 @@ static int print_table(const json_t *devices)
 			char *cell = cell_text(json_array_get(devices, i), &columns[c]);
 
 			if (!cell) {
-				err = out_of_memory();
+				err = ctl_out_of_memory();
 				break;
 			}
 			cells[i * N_COLUMNS + c] = cell;
@@ -270,7 +264,7 @@ static int print_line(const char *prefix, const char *key, const json_t *value)
 	int indent;
 
 	if (!text)
-		return out_of_memory();
+		return ctl_out_of_memory();
 	indent = printf("%s%s: ", prefix, key);
 	print_indented(text, indent > 0 ? indent : 0);
 	putchar('\n');
@@ -296,7 +290,7 @@ static int print_sorted(const char *prefix, const json_t *object, bool (*want)(c
 
 	keys = calloc(json_object_size(object) + 1, sizeof(*keys));
 	if (!keys)
-		return out_of_memory();
+		return ctl_out_of_memory();
 	json_object_foreach((json_t *)object, key, value) {
 		if (!want || want(key))
 			keys[n++] = key;

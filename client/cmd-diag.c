@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "client/html.h"
 #include "client/session.h"
 
 #define SELF_TEST_WAIT_S 75.0
@@ -83,8 +84,6 @@ static void test_device(struct ctl *ctl, const json_t *device, json_t *out, size
 		json_object_set_new(out, "result", json_string(err == -EBUSY ? "busy" : "error"));
 		json_object_set_new(out, "error", json_string(*ctl->bus.error_message ?
 			ctl->bus.error_message : "cannot be claimed"));
-		free(s.match);
-		free(s.path);
 		return;
 	}
 	msg = dbus_message_new_method_call(REKAM_BUS_NAME, s.path, REKAM_DEVICE_INTERFACE,
@@ -113,10 +112,9 @@ static int diagnose(struct ctl *ctl, json_t *report)
 	DBusMessageIter iter, array, entry;
 	DBusMessage *reply;
 	json_t *checks = json_array(), *usb = json_array();
-	int err = ctl_bus_call_manager(&ctl->bus, "Diagnose", &reply);
+	int err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"Diagnose", "a(sss)a(qqyyss)", &reply, DBUS_TYPE_INVALID);
 
-	if (!err)
-		err = ctl_bus_expect_signature(reply, "Diagnose", "a(sss)a(qqyyss)");
 	if (err) {
 		json_decref(checks);
 		json_decref(usb);
@@ -253,43 +251,27 @@ static void print_text(const json_t *report)
 		"everything passed" : "PROBLEMS FOUND (see FAILED and ERROR above)");
 }
 
-static void html_text(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-		}
-	}
-}
-
 static void html_row(FILE *f, const char *cls, const char *a, const char *b, const char *c)
 {
 	fprintf(f, "<tr class=\"%s\"><td>", cls);
-	html_text(f, a);
+	ctl_html_text(f, a);
 	fputs("</td><td>", f);
-	html_text(f, b);
+	ctl_html_text(f, b);
 	fputs("</td><td>", f);
-	html_text(f, c);
+	ctl_html_text(f, c);
 	fputs("</td></tr>\n", f);
 }
 
 static int write_html(const json_t *report, const char *path)
 {
 	const json_t *station = json_object_get(report, "station"), *c, *d, *u, *step;
-	FILE *f = fopen(path, "w");
+	FILE *f = ctl_html_open(path);
 	char stamp[40];
 	time_t now = time(NULL);
 	size_t i, j;
 
-	if (!f) {
-		ctl_err("cannot write %s: %s", path, strerror(errno));
+	if (!f)
 		return -EIO;
-	}
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<title>rekam station diagnosis</title>\n<style>\n"
@@ -299,9 +281,9 @@ static int write_html(const json_t *report, const char *path)
 	      "th{background:#eee}.ok,.passed{background:#e6f4e6}.warning{background:#fff4d6}"
 	      ".failed,.error,.busy,.absent{background:#fbe3e3}\n</style></head><body>\n", f);
 	fputs("<h1>rekam station diagnosis</h1>\n<p>Station <b>", f);
-	html_text(f, json_string_value(json_object_get(station, "StationId")));
+	ctl_html_text(f, json_string_value(json_object_get(station, "StationId")));
 	fputs("</b>, rekamd ", f);
-	html_text(f, json_string_value(json_object_get(station, "Version")));
+	ctl_html_text(f, json_string_value(json_object_get(station, "Version")));
 	fprintf(f, ", made %s. Result: <b>%s</b></p>\n", stamp,
 		json_is_true(json_object_get(report, "ok")) ? "everything passed" : "problems found");
 	fputs("<h2>Station checks</h2>\n<table><tr><th>check</th><th>status</th><th>detail</th>"
@@ -317,7 +299,7 @@ static int write_html(const json_t *report, const char *path)
 		const char *result = json_string_value(json_object_get(d, "result"));
 
 		fputs("<h3>", f);
-		html_text(f, strrchr(json_string_value(json_object_get(d, "path")), '/') + 1);
+		ctl_html_text(f, strrchr(json_string_value(json_object_get(d, "path")), '/') + 1);
 		fprintf(f, " &mdash; %s</h3>\n<table>\n", result);
 		html_row(f, "", "plugin", prop(d, "Plugin"), prop(d, "Connection"));
 		html_row(f, "", "model", prop(d, "Model"), prop(d, "Serial"));
@@ -345,12 +327,7 @@ static int write_html(const json_t *report, const char *path)
 			json_string_value(json_object_get(u, "port")), plugin ? plugin : "no plugin");
 	}
 	fputs("</table>\n</body></html>\n", f);
-	if (fclose(f) != 0) {
-		ctl_err("cannot write %s: %s", path, strerror(errno));
-		return -EIO;
-	}
-	fprintf(stderr, "report written to %s\n", path);
-	return 0;
+	return ctl_html_close(f, path);
 }
 
 /* --- the command ------------------------------------------------------------------ */
@@ -358,17 +335,15 @@ static int write_html(const json_t *report, const char *path)
 static int station_status(struct ctl *ctl, json_t **out)
 {
 	DBusMessageIter iter;
-	DBusMessage *reply = NULL;
-	int err = ctl_bus_call_manager(&ctl->bus, "GetStatus", &reply);
+	DBusMessage *reply;
+	int err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"GetStatus", "a{sv}", &reply, DBUS_TYPE_INVALID);
 
-	if (!err)
-		err = ctl_bus_expect_signature(reply, "GetStatus", "a{sv}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, out);
-	}
-	if (reply)
-		dbus_message_unref(reply);
+	if (err)
+		return err;
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, out);
+	dbus_message_unref(reply);
 	return err;
 }
 

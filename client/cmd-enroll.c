@@ -48,12 +48,6 @@ const char *const ctl_enroll_options[] = { "nik", "name", "sex", "birth-place", 
 	"village", "district", "citizenship", "file", "have", "reject", "exceptions", "decision",
 	"reason", NULL };
 
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 /* The value of --@name (the last one given), or NULL. */
 const char *ctl_enroll_option(struct ctl *ctl, const char *name)
 {
@@ -96,13 +90,13 @@ int ctl_enroll_path(const char *arg, char **path)
 
 	if (digits > 0 && digits <= 19 && arg[digits] == '\0' && arg[0] != '0') {
 		if (asprintf(path, ENROLLMENTS_PATH "%s", arg) < 0)
-			return out_of_memory();
+			return ctl_out_of_memory();
 		return 0;
 	}
 	if (strncmp(arg, ENROLLMENTS_PATH, strlen(ENROLLMENTS_PATH)) == 0 &&
 			dbus_validate_path(arg, NULL)) {
 		*path = strdup(arg);
-		return *path ? 0 : out_of_memory();
+		return *path ? 0 : ctl_out_of_memory();
 	}
 	ctl_err("'%s' is not an enrollment: give its number (e.g. 3) or its object path", arg);
 	return -EINVAL;
@@ -126,28 +120,18 @@ int ctl_enroll_prelude(struct ctl *ctl, int argc, char **argv, int want, const c
 static int fetch(struct ctl *ctl, const char *path, json_t **out)
 {
 	const char *iface = ENROLLMENT_INTERFACE;
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	DBusMessageIter iter;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, path, DBUS_INTERFACE_PROPERTIES,
-		"GetAll");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return out_of_memory();
-	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, path, DBUS_INTERFACE_PROPERTIES, "GetAll", "a{sv}",
+		&reply, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetAll", "a{sv}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, out);
-		if (err)
-			ctl_err("cannot read the enrollment's properties");
-	}
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, out);
+	if (err)
+		ctl_err("cannot read the enrollment's properties");
 	dbus_message_unref(reply);
 	return err;
 }
@@ -200,7 +184,7 @@ int ctl_enroll_call_step(struct ctl *ctl, DBusMessage *msg, const char *path)
 	int err;
 
 	if (!msg)
-		return out_of_memory();
+		return ctl_out_of_memory();
 	err = ctl_bus_call(&ctl->bus, msg, &reply);
 	dbus_message_unref(msg);
 	if (err)
@@ -251,14 +235,14 @@ static int gather_applicant(struct ctl *ctl, json_t **out)
 	} else {
 		applicant = json_object();
 		if (!applicant)
-			return out_of_memory();
+			return ctl_out_of_memory();
 	}
 	for (size_t i = 0; i < N_FIELDS; i++) {
 		const char *value = ctl_enroll_option(ctl, fields[i][0]);
 
 		if (value && json_object_set_new(applicant, fields[i][1], json_string(value)) < 0) {
 			json_decref(applicant);
-			return out_of_memory();
+			return ctl_out_of_memory();
 		}
 	}
 	*out = applicant;
@@ -290,7 +274,7 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 		REKAM_MANAGER_INTERFACE, "Submit");
 	if (!msg) {
 		json_decref(applicant);
-		return out_of_memory();
+		return ctl_out_of_memory();
 	}
 	dbus_message_iter_init_append(msg, &iter);
 	bool ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
@@ -310,18 +294,14 @@ static int enroll_submit(struct ctl *ctl, int argc, char **argv)
 	if (!ok) {
 		json_decref(applicant);
 		dbus_message_unref(msg);
-		return out_of_memory();
+		return ctl_out_of_memory();
 	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
 	json_decref(applicant);
+	err = ctl_bus_send_expect(&ctl->bus, msg, "o", &reply);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "Submit", "o");
-	if (!err) {
-		dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
-		err = ctl_enroll_report(ctl, path);
-	}
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
+	err = ctl_enroll_report(ctl, path);
 	dbus_message_unref(reply);
 	return err;
 }
@@ -349,7 +329,7 @@ static int enroll_receive(struct ctl *ctl, int argc, char **argv)
 		free(path);
 		if (msg)
 			dbus_message_unref(msg);
-		return out_of_memory();
+		return ctl_out_of_memory();
 	}
 	dbus_message_iter_init_append(msg, &iter);
 	ok = dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
@@ -358,7 +338,7 @@ static int enroll_receive(struct ctl *ctl, int argc, char **argv)
 		ok = ctl_enroll_append_entry(&dict, item, DBUS_TYPE_BOOLEAN, &yes);
 	ok = ok && dbus_message_iter_close_container(&iter, &dict);
 	free(items);
-	err = ok ? ctl_enroll_call_step(ctl, msg, path) : (dbus_message_unref(msg), out_of_memory());
+	err = ok ? ctl_enroll_call_step(ctl, msg, path) : (dbus_message_unref(msg), ctl_out_of_memory());
 	free(path);
 	return err;
 }
@@ -436,26 +416,19 @@ static int compare_ids(const void *a, const void *b)
  * desk role): those are left out, and said so on stderr. */
 static int fetch_all(struct ctl *ctl, json_t **out)
 {
-	DBusMessage *msg, *reply;
+	DBusMessage *reply;
 	DBusMessageIter iter;
 	json_t *objects, *list, *ifaces, **items;
 	const char *path;
 	size_t n = 0, hidden = 0;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		"org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
-	if (!msg)
-		return out_of_memory();
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager",
+		"GetManagedObjects", "a{oa{sa{sv}}}", &reply, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetManagedObjects", "a{oa{sa{sv}}}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, &objects);
-	}
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, &objects);
 	dbus_message_unref(reply);
 	if (err)
 		return err;
@@ -465,7 +438,7 @@ static int fetch_all(struct ctl *ctl, json_t **out)
 		free(items);
 		json_decref(list);
 		json_decref(objects);
-		return out_of_memory();
+		return ctl_out_of_memory();
 	}
 	json_object_foreach(objects, path, ifaces) {
 		json_t *props = json_object_get(ifaces, ENROLLMENT_INTERFACE);
@@ -481,7 +454,7 @@ static int fetch_all(struct ctl *ctl, json_t **out)
 	qsort(items, n, sizeof(*items), compare_ids);
 	for (size_t i = 0; i < n && !err; i++)
 		if (json_array_append(list, items[i]) < 0)
-			err = out_of_memory();
+			err = ctl_out_of_memory();
 	free(items);
 	json_decref(objects);
 	if (err) {

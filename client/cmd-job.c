@@ -202,11 +202,8 @@ int cmd_job(struct ctl *ctl, int argc, char **argv)
 	if (err)
 		return err;
 	err = session_open(&s);
-	if (err) {
-		free(s.match);
-		free(s.path);
+	if (err)
 		return err;
-	}
 	err = job_message(&s, action, timeout_ms, &msg);
 	if (err)
 		return session_close(&s, err);

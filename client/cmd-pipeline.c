@@ -140,28 +140,21 @@ static int enroll_capture(struct ctl *ctl, int argc, char **argv)
 	return err;
 }
 
-/* A step whose reply is one string (packet id, token): printed, then the state. */
-static int string_step(struct ctl *ctl, DBusMessage *msg, const char *path, const char *method,
-		const char *label)
+/* A step (@msg, taken) whose reply is one string (packet id, token): printed, then the state. */
+static int string_step(struct ctl *ctl, DBusMessage *msg, const char *path, const char *label)
 {
 	DBusMessage *reply;
 	const char *value;
 	int err;
 
-	if (!msg)
-		return -ENOMEM;
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_send_expect(&ctl->bus, msg, "s", &reply);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, method, "s");
-	if (!err) {
-		dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &value, DBUS_TYPE_INVALID);
-		if (!ctl->json)
-			printf("%s: %s\n", label, value);
-	}
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &value, DBUS_TYPE_INVALID);
+	if (!ctl->json)
+		printf("%s: %s\n", label, value);
 	dbus_message_unref(reply);
-	return err ? err : ctl_enroll_report(ctl, path);
+	return ctl_enroll_report(ctl, path);
 }
 
 static int enroll_upload(struct ctl *ctl, int argc, char **argv)
@@ -171,7 +164,7 @@ static int enroll_upload(struct ctl *ctl, int argc, char **argv)
 
 	if (err)
 		return err;
-	err = string_step(ctl, ctl_enroll_new_step(path, "Upload"), path, "Upload", "Packet");
+	err = string_step(ctl, ctl_enroll_new_step(path, "Upload"), path, "Packet");
 	free(path);
 	return err;
 }
@@ -232,8 +225,7 @@ static int enroll_handover(struct ctl *ctl, int argc, char **argv)
 
 	if (err)
 		return err;
-	err = string_step(ctl, ctl_enroll_new_step(path, "HandOver"), path, "HandOver",
-		"Pickup token");
+	err = string_step(ctl, ctl_enroll_new_step(path, "HandOver"), path, "Pickup token");
 	free(path);
 	return err;
 }

@@ -16,14 +16,9 @@
 #include <string.h>
 
 #include "client/commands.h"
+#include "client/html.h"
 
 #define CHART_WIDTH 1000
-
-static int out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
 
 static json_int_t num(const json_t *o, const char *key)
 {
@@ -198,20 +193,6 @@ static void print_csv(const json_t *r)
 
 /* --- HTML with SVG charts ------------------------------------------------------- */
 
-static void html_text(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-		}
-	}
-}
-
 /* Per step, the share that met the standard: a green bar on a red one. */
 static void chart_met(FILE *f, const json_t *r)
 {
@@ -309,7 +290,7 @@ static void chart_counts(FILE *f, const json_t *list, const char *key, const cha
 		int y = 5 + (int)i * (bar + gap);
 
 		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 10, y + 15);
-		html_text(f, json_string_value(json_object_get(item, key)));
+		ctl_html_text(f, json_string_value(json_object_get(item, key)));
 		fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
 			"<text x=\"%d\" y=\"%d\">%lld</text>\n", left, y,
 			(int)(width * num(item, "count") / max), bar, fill,
@@ -336,17 +317,15 @@ static void html_row(FILE *f, const char *label, const json_t *s)
 static int write_html(const json_t *r, const char *path)
 {
 	const json_t *s, *faults = json_object_get(r, "device_faults");
-	FILE *f = fopen(path, "w");
+	FILE *f = ctl_html_open(path);
 	char label[16];
 	size_t i;
 
-	if (!f) {
-		ctl_err("cannot write %s: %s", path, strerror(errno));
+	if (!f)
 		return -EIO;
-	}
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
 	fputs("rekam performance report ", f);
-	html_text(f, json_string_value(json_object_get(r, "month")));
+	ctl_html_text(f, json_string_value(json_object_get(r, "month")));
 	fputs("</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:2em;color:#222;max-width:1040px}"
 	      "table{border-collapse:collapse;margin-bottom:1.5em}"
@@ -356,7 +335,7 @@ static int write_html(const json_t *r, const char *path)
 	      ".failed{background:#fbe3e3}svg{font-family:sans-serif;font-size:13px;"
 	      "display:block;margin-bottom:1.5em}\n</style></head><body>\n", f);
 	fputs("<h1>Performance report ", f);
-	html_text(f, json_string_value(json_object_get(r, "month")));
+	ctl_html_text(f, json_string_value(json_object_get(r, "month")));
 	fputs("</h1>\n<p>Every SOP step against its time standard, for the month in the "
 	      "station's local time (see docs/report.md).</p>\n", f);
 	fputs("<h2>Steps</h2>\n<table>\n<tr><th>Step</th><th>Standard</th><th>Applicants</th>"
@@ -382,43 +361,27 @@ static int write_html(const json_t *r, const char *path)
 	fputs("<h2>Device faults by device</h2>\n", f);
 	chart_counts(f, json_object_get(faults, "by_device"), "device", "#d9534f");
 	fputs("</body></html>\n", f);
-	if (fclose(f) != 0) {
-		ctl_err("cannot write %s: %s", path, strerror(errno));
-		return -EIO;
-	}
-	fprintf(stderr, "report written to %s\n", path);
-	return 0;
+	return ctl_html_close(f, path);
 }
 
 /* --- the command ------------------------------------------------------------------ */
 
 static int fetch(struct ctl *ctl, json_t **out)
 {
-	DBusMessage *msg, *reply = NULL;
+	DBusMessage *reply;
 	const char *text = NULL;
 	json_error_t error;
 	int err;
 
-	msg = dbus_message_new_method_call(REKAM_BUS_NAME, REKAM_OBJECT_PATH,
-		REKAM_MANAGER_INTERFACE, "GetReport");
-	if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &ctl->month,
-			DBUS_TYPE_INVALID)) {
-		if (msg)
-			dbus_message_unref(msg);
-		return out_of_memory();
-	}
-	err = ctl_bus_call(&ctl->bus, msg, &reply);
-	dbus_message_unref(msg);
+	err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"GetReport", "s", &reply, DBUS_TYPE_STRING, &ctl->month, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetReport", "s");
-	if (!err) {
-		dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
-		*out = json_loads(text, 0, &error);
-		if (!*out) {
-			ctl_err("rekamd's report is not JSON: %s", error.text);
-			err = -EPROTO;
-		}
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
+	*out = json_loads(text, 0, &error);
+	if (!*out) {
+		ctl_err("rekamd's report is not JSON: %s", error.text);
+		err = -EPROTO;
 	}
 	dbus_message_unref(reply);
 	if (!err && (err = check_report(*out))) {

@@ -185,18 +185,16 @@ int cmd_status(struct ctl *ctl, int argc, char **argv)
 
 	(void)argc; /* main() has checked that there are none */
 	(void)argv;
-	err = ctl_bus_call_manager(&ctl->bus, "GetStatus", &reply);
+	err = ctl_bus_call_expect(&ctl->bus, REKAM_OBJECT_PATH, REKAM_MANAGER_INTERFACE,
+		"GetStatus", "a{sv}", &reply, DBUS_TYPE_INVALID);
 	if (err)
 		return err;
-	err = ctl_bus_expect_signature(reply, "GetStatus", "a{sv}");
-	if (!err) {
-		dbus_message_iter_init(reply, &iter);
-		err = ctl_json_from_iter(&iter, &status);
-		if (err == -ENOMEM)
-			ctl_err("out of memory");
-		else if (err)
-			ctl_err("cannot read the answer to GetStatus");
-	}
+	dbus_message_iter_init(reply, &iter);
+	err = ctl_json_from_iter(&iter, &status);
+	if (err == -ENOMEM)
+		ctl_err("out of memory");
+	else if (err)
+		ctl_err("cannot read the answer to GetStatus");
 	dbus_message_unref(reply);
 	if (err)
 		return err;

@@ -7,7 +7,8 @@
  * technician can tell a device fault from a daemon fault. It reads
  * rekamd.conf, loads the plugins with rekamd's own loader (daemon/plugins.c)
  * and gives them a small struct rk_host of its own: logging, an event loop
- * (libevent), rekamd's worker pool, identity, health and self-test steps.
+ * (libevent) with rekamd's watches and timers (daemon/host-events.c),
+ * rekamd's worker pool, identity, health and self-test steps.
  * Each configured device is probed, opened, self-tested and closed in turn;
  * cmd-diag.c prints the same report as through rekamd. It refuses while
  * rekamd owns its bus name: the devices are rekamd's then.
@@ -24,6 +25,7 @@
 
 #include "client/commands.h"
 #include "daemon/config.h"
+#include "daemon/host-events.h"
 #include "daemon/log.h"
 #include "daemon/plugins.h"
 #include "daemon/worker.h"
@@ -52,8 +54,7 @@ struct rk_device {
 	json_t *health;
 	bool gone;
 	char gone_reason[256];
-	struct rk_watch *watches;
-	struct rk_timer *timers;
+	struct rk_host_events events; /* the plugin's watches and timers */
 };
 
 struct rk_op {
@@ -62,23 +63,6 @@ struct rk_op {
 	int err;
 	char message[512];
 	json_t *steps;
-};
-
-struct rk_watch {
-	struct rk_watch *next;
-	struct rk_device *dev;
-	struct event *ev;
-	int fd;
-	rk_watch_fn fn;
-	void *data;
-};
-
-struct rk_timer {
-	struct rk_timer *next;
-	struct rk_device *dev;
-	struct event *ev;
-	rk_timer_fn fn;
-	void *data;
 };
 
 /* --- the host table ---------------------------------------------------------- */
@@ -164,101 +148,16 @@ static void host_returned(struct rk_device *dev)
 	dev->gone = false;
 }
 
-static void watch_cb(evutil_socket_t fd, short what, void *data)
-{
-	struct rk_watch *w = data;
-
-	w->fn(w->fd, (what & EV_READ ? RK_WATCH_READ : 0) | (what & EV_WRITE ? RK_WATCH_WRITE : 0),
-		w->data);
-}
-
-static short ev_flags(unsigned int events)
-{
-	return EV_PERSIST | (events & RK_WATCH_READ ? EV_READ : 0) |
-		(events & RK_WATCH_WRITE ? EV_WRITE : 0);
-}
-
 static struct rk_watch *host_watch_add(struct rk_device *dev, int fd, unsigned int events,
 		rk_watch_fn fn, void *data)
 {
-	struct rk_watch *w = calloc(1, sizeof(*w));
-
-	if (!w)
-		return NULL;
-	*w = (struct rk_watch){ .next = dev->watches, .dev = dev, .fd = fd, .fn = fn,
-		.data = data };
-	w->ev = event_new(dev->host->base, fd, ev_flags(events), watch_cb, w);
-	if (!w->ev || (events && event_add(w->ev, NULL) < 0)) {
-		if (w->ev)
-			event_free(w->ev);
-		free(w);
-		return NULL;
-	}
-	dev->watches = w;
-	return w;
-}
-
-static void host_watch_set_events(struct rk_watch *w, unsigned int events)
-{
-	event_del(w->ev);
-	event_assign(w->ev, w->dev->host->base, w->fd, ev_flags(events), watch_cb, w);
-	if (events)
-		event_add(w->ev, NULL);
-}
-
-static void host_watch_remove(struct rk_watch *w)
-{
-	struct rk_watch **p;
-
-	if (!w)
-		return;
-	for (p = &w->dev->watches; *p && *p != w; p = &(*p)->next)
-		;
-	if (*p)
-		*p = w->next;
-	event_free(w->ev);
-	free(w);
-}
-
-static void timer_cb(evutil_socket_t fd, short what, void *data)
-{
-	struct rk_timer *t = data;
-
-	t->fn(t->data);
+	return rk_host_watch_add(&dev->events, dev->host->base, fd, events, fn, data);
 }
 
 static struct rk_timer *host_timer_add(struct rk_device *dev, unsigned int ms, bool repeat,
 		rk_timer_fn fn, void *data)
 {
-	struct rk_timer *t = calloc(1, sizeof(*t));
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-
-	if (!t)
-		return NULL;
-	*t = (struct rk_timer){ .next = dev->timers, .dev = dev, .fn = fn, .data = data };
-	t->ev = event_new(dev->host->base, -1, repeat ? EV_PERSIST : 0, timer_cb, t);
-	if (!t->ev || event_add(t->ev, &tv) < 0) {
-		if (t->ev)
-			event_free(t->ev);
-		free(t);
-		return NULL;
-	}
-	dev->timers = t;
-	return t;
-}
-
-static void host_timer_remove(struct rk_timer *t)
-{
-	struct rk_timer **p;
-
-	if (!t)
-		return;
-	for (p = &t->dev->timers; *p && *p != t; p = &(*p)->next)
-		;
-	if (*p)
-		*p = t->next;
-	event_free(t->ev);
-	free(t);
+	return rk_host_timer_add(&dev->events, dev->host->base, ms, repeat, fn, data);
 }
 
 static int host_work_submit(struct rk_device *dev, rk_work_fn work, rk_work_fn done, void *data)
@@ -348,10 +247,10 @@ static const struct rk_host host_table = {
 	.gone = host_gone,
 	.returned = host_returned,
 	.watch_add = host_watch_add,
-	.watch_set_events = host_watch_set_events,
-	.watch_remove = host_watch_remove,
+	.watch_set_events = rk_host_watch_set_events,
+	.watch_remove = rk_host_watch_remove,
 	.timer_add = host_timer_add,
-	.timer_remove = host_timer_remove,
+	.timer_remove = rk_host_timer_remove,
 	.work_submit = host_work_submit,
 	.option_int = host_option_int,
 	.option_string = host_option_string,
@@ -406,15 +305,6 @@ static int run_op(struct rk_device *dev, struct rk_op *op,
 		wait_op(dev->host, op, CANCEL_WAIT_S);
 	}
 	return op->done ? 0 : -ETIMEDOUT;
-}
-
-/* Whatever the plugin left behind after close(). */
-static void release(struct rk_device *dev)
-{
-	while (dev->watches)
-		host_watch_remove(dev->watches);
-	while (dev->timers)
-		host_timer_remove(dev->timers);
 }
 
 static const char *or_empty(const char *s)
@@ -487,7 +377,7 @@ static json_t *test_one(struct direct *h, const struct rk_plugin *plugin,
 			"ERROR");
 	}
 	plugin->ops->close(&dev);
-	release(&dev);
+	rk_host_events_clear(&dev.events); /* whatever the plugin left behind after close() */
 	out = json_pack("{s:s, s:o, s:s}", "path", path, "properties",
 		properties(&dev, state, !strcmp(result, "passed") ? "" : error), "result", result);
 	if (out && json_array_size(test.steps))

@@ -19,16 +19,19 @@ client_rekamctl_SOURCES = \
 	client/cmd-monitor.c \
 	client/cmd-enroll.c \
 	client/cmd-pipeline.c client/enroll.h \
-	client/cmd-cards.c
+	client/cmd-cards.c \
+	client/html.c client/html.h
 client_rekamctl_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
 client_rekamctl_LDADD = $(DBUS_LIBS) $(JANSSON_LIBS) $(LIBEVENT_LIBS) -lpthread
 
 # diag --direct (client/direct.c) hosts the plugins itself, with rekamd's own
-# configuration reader, plugin loader and worker pool: those files only, not
-# the daemon (rekamctl still never opens the station database).
+# configuration reader, plugin loader, worker pool and plugin watches and
+# timers: those files only, not the daemon (rekamctl still never opens the
+# station database).
 client_rekamctl_SOURCES += \
 	client/direct.c \
 	daemon/config.c daemon/config.h daemon/config-values.c daemon/config-private.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/worker.c daemon/worker.h \
+	daemon/host-events.c daemon/host-events.h \
 	daemon/log.c daemon/log.h

@@ -20,12 +20,6 @@
 
 #define ERROR_BUSY REKAM_ERROR_PREFIX "Busy"
 
-int ctl_out_of_memory(void)
-{
-	ctl_err("out of memory");
-	return -ENOMEM;
-}
-
 /* @text on @f with control characters (and DEL) shown as spaces. */
 void ctl_put_clean(FILE *f, const char *text)
 {
@@ -82,6 +76,16 @@ static void on_progress(DBusMessage *msg, void *data)
 	fflush(stderr);
 }
 
+/* s->path and s->match freed; @err. */
+static int session_free(struct session *s, int err)
+{
+	free(s->match);
+	free(s->path);
+	s->match = NULL;
+	s->path = NULL;
+	return err;
+}
+
 /* Finds the device, subscribes to its Progress signals and claims it. */
 int session_open(struct session *s)
 {
@@ -91,13 +95,13 @@ int session_open(struct session *s)
 
 	err = ctl_resolve_device(&s->ctl->bus, s->arg, &s->path);
 	if (err)
-		return err;
+		return session_free(s, err);
 	if (asprintf(&s->match,
 			"type='signal',sender='" REKAM_BUS_NAME "',interface='"
 			REKAM_DEVICE_INTERFACE "',member='Progress',path='%s'",
 			s->path) < 0) {
 		s->match = NULL;
-		return ctl_out_of_memory();
+		return session_free(s, ctl_out_of_memory());
 	}
 	dbus_error_init(&error);
 	dbus_bus_add_match(s->ctl->bus.conn, s->match, &error);
@@ -109,7 +113,7 @@ int session_open(struct session *s)
 	}
 	err = device_call(s, "Claim", &reply);
 	if (err)
-		return session_busy_or(s, err);
+		return session_free(s, session_busy_or(s, err));
 	dbus_message_unref(reply);
 	return 0;
 }
@@ -123,9 +127,7 @@ int session_close(struct session *s, int err)
 	r = device_call(s, "Release", &reply);
 	if (!r)
 		dbus_message_unref(reply);
-	free(s->match);
-	free(s->path);
-	return err ? err : r;
+	return session_free(s, err ? err : r);
 }
 
 /* The call of a running operation, printing its progress; waits up to @timeout_s. */

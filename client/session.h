@@ -21,7 +21,7 @@ struct session {
 };
 
 /* Finds the device, subscribes to its Progress signals and claims it. On
- * failure, s->path and s->match are still to be freed (session_close() does). */
+ * failure s->path and s->match have been freed (NULL): nothing to close. */
 int session_open(struct session *s);
 /* Releases the claim; @err, the result so far, wins over a failing Release. */
 int session_close(struct session *s, int err);
@@ -42,5 +42,3 @@ int ctl_check_options(const struct ctl *ctl);
 
 /* @text on @f with control characters (and DEL) shown as spaces. */
 void ctl_put_clean(FILE *f, const char *text);
-/* Says "out of memory"; -ENOMEM. */
-int ctl_out_of_memory(void);

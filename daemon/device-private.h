@@ -17,6 +17,7 @@
 
 #include "daemon/artifact.h"
 #include "daemon/device.h"
+#include "daemon/host-events.h"
 #include "rekam/plugin.h"
 
 struct rk_daemon;
@@ -83,23 +84,6 @@ struct rk_op {
 	unsigned char key[RK_VAULT_WRAPPED_SIZE];
 };
 
-struct rk_watch {
-	struct rk_device *dev;
-	struct event *ev;
-	rk_watch_fn fn;
-	void *data;
-	struct rk_watch *next;
-};
-
-struct rk_timer {
-	struct rk_device *dev;
-	struct event *ev;
-	rk_timer_fn fn;
-	void *data;
-	bool repeat;
-	struct rk_timer *next;
-};
-
 struct rk_device {
 	struct rk_devices *devices;
 	const struct rk_plugin *plugin;
@@ -119,8 +103,7 @@ struct rk_device {
 	bool close_pending; /* gone() during an operation: close after it */
 	struct event *retry;
 	unsigned int retry_ms;
-	struct rk_watch *watches;
-	struct rk_timer *timers;
+	struct rk_host_events events; /* the plugin's watches and timers (host-events.c) */
 	bool usb;              /* hotplugged: removed when unplugged */
 	uint16_t usb_vendor, usb_product;
 	uint8_t usb_bus, usb_address;

@@ -4,8 +4,8 @@
  *
  * host.c - the struct rk_host function table rekamd gives its plugins
  * (include/rekam/plugin.h): logging, private data, configuration, identity
- * and health, fd watches and timers on rekamd's event loop, the worker pool,
- * operation options, and the operation callbacks (device-op.c).
+ * and health, fd watches and timers on rekamd's event loop (host-events.c),
+ * the worker pool, operation options, and the operation callbacks (device-op.c).
  */
 #include <config.h>
 
@@ -16,6 +16,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/device-private.h"
+#include "daemon/host-events.h"
 #include "daemon/log.h"
 #include "daemon/worker.h"
 
@@ -182,123 +183,23 @@ static void host_returned(struct rk_device *dev)
 
 /* --- event loop ------------------------------------------------------------ */
 
-static void watch_cb(evutil_socket_t fd, short what, void *data)
-{
-	struct rk_watch *w = data;
-	unsigned int events = 0;
-
-	if (what & EV_READ)
-		events |= RK_WATCH_READ;
-	if (what & EV_WRITE)
-		events |= RK_WATCH_WRITE;
-	w->fn((int)fd, events, w->data);
-}
-
-static short ev_flags(unsigned int events)
-{
-	return (short)(EV_PERSIST | (events & RK_WATCH_READ ? EV_READ : 0) |
-		(events & RK_WATCH_WRITE ? EV_WRITE : 0));
-}
-
 static struct rk_watch *host_watch_add(struct rk_device *dev, int fd, unsigned int events,
 		rk_watch_fn fn, void *data)
 {
-	struct rk_watch *w = calloc(1, sizeof(*w));
-
-	if (!w)
-		return NULL;
-	w->dev = dev;
-	w->fn = fn;
-	w->data = data;
-	w->ev = event_new(rk_device_base(dev), fd, ev_flags(events), watch_cb, w);
-	if (!w->ev || event_add(w->ev, NULL) < 0) {
-		if (w->ev)
-			event_free(w->ev);
-		free(w);
-		return NULL;
-	}
-	w->next = dev->watches;
-	dev->watches = w;
-	return w;
-}
-
-static void host_watch_set_events(struct rk_watch *w, unsigned int events)
-{
-	evutil_socket_t fd = event_get_fd(w->ev);
-
-	event_del(w->ev);
-	event_assign(w->ev, rk_device_base(w->dev), fd, ev_flags(events), watch_cb, w);
-	event_add(w->ev, NULL);
-}
-
-static void host_watch_remove(struct rk_watch *w)
-{
-	struct rk_watch **p;
-
-	if (!w)
-		return;
-	for (p = &w->dev->watches; *p && *p != w; p = &(*p)->next)
-		;
-	if (*p)
-		*p = w->next;
-	event_free(w->ev);
-	free(w);
-}
-
-static void timer_cb(evutil_socket_t fd, short what, void *data)
-{
-	struct rk_timer *t = data;
-
-	t->fn(t->data);
+	return rk_host_watch_add(&dev->events, rk_device_base(dev), fd, events, fn, data);
 }
 
 static struct rk_timer *host_timer_add(struct rk_device *dev, unsigned int ms, bool repeat,
 		rk_timer_fn fn, void *data)
 {
-	struct rk_timer *t = calloc(1, sizeof(*t));
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	if (!t)
-		return NULL;
-	t->dev = dev;
-	t->fn = fn;
-	t->data = data;
-	t->repeat = repeat;
-	t->ev = event_new(rk_device_base(dev), -1, repeat ? EV_PERSIST : 0, timer_cb, t);
-	if (!t->ev || event_add(t->ev, &tv) < 0) {
-		if (t->ev)
-			event_free(t->ev);
-		free(t);
-		return NULL;
-	}
-	t->next = dev->timers;
-	dev->timers = t;
-	return t;
-}
-
-static void host_timer_remove(struct rk_timer *t)
-{
-	struct rk_timer **p;
-
-	if (!t)
-		return;
-	for (p = &t->dev->timers; *p && *p != t; p = &(*p)->next)
-		;
-	if (*p)
-		*p = t->next;
-	event_free(t->ev);
-	free(t);
+	return rk_host_timer_add(&dev->events, rk_device_base(dev), ms, repeat, fn, data);
 }
 
 void rk_host_release_device(struct rk_device *dev)
 {
-	if (dev->watches || dev->timers)
+	if (rk_host_events_clear(&dev->events))
 		rk_warn("%s: plugin %s left watches or timers behind; removed", dev->path,
 			dev->plugin->name);
-	while (dev->watches)
-		host_watch_remove(dev->watches);
-	while (dev->timers)
-		host_timer_remove(dev->timers);
 }
 
 static int host_work_submit(struct rk_device *dev, rk_work_fn work, rk_work_fn done, void *data)
@@ -399,10 +300,10 @@ const struct rk_host rk_host_table = {
 	.gone = host_gone,
 	.returned = host_returned,
 	.watch_add = host_watch_add,
-	.watch_set_events = host_watch_set_events,
-	.watch_remove = host_watch_remove,
+	.watch_set_events = rk_host_watch_set_events,
+	.watch_remove = rk_host_watch_remove,
 	.timer_add = host_timer_add,
-	.timer_remove = host_timer_remove,
+	.timer_remove = rk_host_timer_remove,
 	.work_submit = host_work_submit,
 	.option_int = host_option_int,
 	.option_string = host_option_string,

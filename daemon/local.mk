@@ -29,7 +29,7 @@ daemon_librekamd_la_SOURCES = \
 	daemon/device-op.c \
 	daemon/device-run.c \
 	daemon/photo-check.c daemon/photo-check.h \
-	daemon/host.c \
+	daemon/host.c daemon/host-events.c daemon/host-events.h \
 	daemon/usb.c daemon/usb.h \
 	daemon/biometric-quality.c daemon/biometric-quality.h \
 	daemon/packet.c daemon/packet.h daemon/packet-crypto.c daemon/packet-mime.c \

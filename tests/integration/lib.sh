@@ -299,6 +299,22 @@ stop_sim() { # SIGTERM the simulator; its exit status in SIM_STATUS; no stale co
 	[ -n "${CTL:-}" ] && rm -f "$CTL"
 }
 
+wait_sim() { # until $SIM_PID makes its control socket $CTL; 1 (SIM_PID reaped) if it exits
+	for _ in $(seq 400); do
+		[ -S "$CTL" ] && return 0
+		kill -0 "$SIM_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$SIM_PID" 2>/dev/null
+	SIM_PID=
+	return 1
+}
+
+sim_failed() { # sim_failed NAME: bail out, NAME did not start, with the simulator's log
+	sed 's/^/# sim: /' "$REKAM_TMP/sim.log"
+	bail "$1 did not start"
+}
+
 sim_ctl() { # sim_ctl LINE...: one session on the control socket $CTL, answers on stdout
 	printf '%s\n' "$@" | socat -t 5 - "UNIX-CONNECT:$CTL"
 }

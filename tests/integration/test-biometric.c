@@ -42,17 +42,17 @@
 
 static struct testbus tb;
 static DBusConnection *conn;
-static char control[100], state_dir[128];
+static struct testbus_files files;
 
 
 static char *control_cmd(const char *cmd)
 {
-	return tc_sim_control(control, cmd);
+	return tc_sim_control(files.control, cmd);
 }
 
 static void control_ok(const char *cmd)
 {
-	tc_sim_control_ok(control, cmd);
+	tc_sim_control_ok(files.control, cmd);
 }
 
 
@@ -388,43 +388,31 @@ static void test_faults(void)
 
 int main(void)
 {
-	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
-	const char *top = getenv("top_builddir");
-	char sim[512], sock[128], sim_log[128], log_path[128], text[1024];
-	char keys[128], other_keys[128], port_arg[16], *log;
+	const char *plugins = testbus_start_device_test(&tb, &files, "biometric", "bio");
+	char text[1024], keys[128], other_keys[128], port_arg[16];
 	pid_t sim_pid = -1, rk_pid;
 	unsigned int port = 0;
 
-	if (!rekamd || !plugins || !top)
-		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set (run through make "
-			     "check)");
-	if (testbus_start(&tb) < 0)
-		tap_bail("cannot start dbus-daemon");
-	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-biometric", top);
-	snprintf(sock, sizeof(sock), "%s/bio.sock", tb.dir);
-	snprintf(control, sizeof(control), "%s/bio.control", tb.dir);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(keys, sizeof(keys), "%s/keys", tb.dir);
 	snprintf(other_keys, sizeof(other_keys), "%s/other-keys", tb.dir);
-	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
-	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
 
 	/* an SBI service on a free port, 20 times faster than life */
 	srand((unsigned int)getpid());
 	for (int attempt = 0; attempt < 10 && sim_pid < 0; attempt++) {
 		port = 20000 + (unsigned int)(rand() % 40000);
 		snprintf(port_arg, sizeof(port_arg), "%u", port);
-		char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--port", port_arg,
-			"--state", keys, "--seed", "11", "--time-scale", "0.05", NULL };
+		char *sim_argv[] = { files.sim, "--socket", files.sock, "--control", files.control,
+			"--port", port_arg, "--state", keys, "--seed", "11", "--time-scale", "0.05",
+			NULL };
 		/* -1 when it exited: the port is taken */
-		sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
+		sim_pid = testbus_start_sim(&tb, sim_argv, files.control, files.sim_log);
 	}
 	if (sim_pid < 0)
 		tap_bail("rekam-sim-biometric did not start");
 
 	/* a key the device does not have, for a device that must not be trusted */
-	char *mk_argv[] = { sim, "--make-keys", other_keys, NULL };
-	if (testbus_wait(testbus_spawn(&tb, mk_argv, NULL, sim_log), 60000) != 0)
+	char *mk_argv[] = { files.sim, "--make-keys", other_keys, NULL };
+	if (testbus_wait(testbus_spawn(&tb, mk_argv, NULL, files.sim_log), 60000) != 0)
 		tap_bail("rekam-sim-biometric --make-keys failed");
 	/* the fingers: a range of ports around the service; the eyes: its port */
 	snprintf(text, sizeof(text), "[station]\nid = 6305-TEST-01\n"
@@ -447,21 +435,6 @@ int main(void)
 	tc_is_result(tc_call(conn, FINGER, "Release"), "", "the client releases the devices");
 	tc_is_result(tc_call(conn, IRIS, "Release"), "", "... both");
 
-	kill(rk_pid, SIGTERM);
-	log = NULL;
-	if (!tap_is_int(testbus_wait(rk_pid, 20000), 0, "rekamd stops cleanly") &&
-			(log = testbus_read_file(log_path)))
-		tap_diag("rekamd's log ends:\n%s", strlen(log) > 6000 ? log + strlen(log) - 6000 : log);
-	free(log);
-	log = testbus_read_file(log_path);
-	tap_ok(log && !strstr(log, "left watches or timers behind"),
-		"the SBI plugins left no watch or timer behind");
-	free(log);
-	kill(sim_pid, SIGTERM);
-	tap_is_int(testbus_wait(sim_pid, 10000), 0, "the simulator stops cleanly");
-
-	dbus_connection_close(conn);
-	dbus_connection_unref(conn);
-	testbus_stop(&tb);
-	return tap_done();
+	free(testbus_stop_rekamd(rk_pid, 20000, &files, "the SBI plugins"));
+	return testbus_end_device_test(&tb, sim_pid, conn);
 }

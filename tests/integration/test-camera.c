@@ -38,19 +38,20 @@
 
 static struct testbus tb;
 static DBusConnection *conn;
-static char control[100], state_dir[128], home[128], gpstate[128];
+static struct testbus_files files;
+static char home[128], gpstate[128];
 
 /* --- the simulator's control socket --------------------------------------------- */
 
 /* The simulator's control socket. */
 static char *control_cmd(const char *cmd)
 {
-	return tc_sim_control(control, cmd);
+	return tc_sim_control(files.control, cmd);
 }
 
 static void control_ok(const char *cmd)
 {
-	tc_sim_control_ok(control, cmd);
+	tc_sim_control_ok(files.control, cmd);
 }
 
 /* One value of the simulator's status line. */
@@ -74,7 +75,7 @@ static int stored(void)
 	DIR *dir;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/artifacts", state_dir);
+	snprintf(path, sizeof(path), "%s/artifacts", files.state_dir);
 	dir = opendir(path);
 	while (dir && (e = readdir(dir)))
 		n += e->d_name[0] != '.';
@@ -446,28 +447,15 @@ static void free_ports(unsigned int *a, unsigned int *b)
 
 int main(void)
 {
-	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
-	const char *top = getenv("top_builddir");
-	char sim[512], sock[128], sim_log[128], text[600];
-	char port[16], event_port[16], env_home[160], env_state[160];
-	char log_path[128], env_vg[600], env_lsan[600], *log;
+	const char *plugins = testbus_start_device_test(&tb, &files, "camera", "cam");
+	char text[600], port[16], event_port[16], env_home[160], env_state[160];
+	char env_vg[600], env_lsan[600], *log;
 	const char *srcdir = getenv("top_srcdir");
 	unsigned int p1, p2;
 	pid_t sim_pid, rk_pid;
 
-	if (!rekamd || !plugins || !top)
-		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set "
-			     "(run through make check)");
-	if (testbus_start(&tb) < 0)
-		tap_bail("cannot start dbus-daemon");
-	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-camera", top);
-	snprintf(sock, sizeof(sock), "%s/cam.sock", tb.dir);
-	snprintf(control, sizeof(control), "%s/cam.control", tb.dir);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
 	snprintf(home, sizeof(home), "%s/home", tb.dir);
 	snprintf(gpstate, sizeof(gpstate), "%s/gpstate", tb.dir);
-	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
-	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
 	if (mkdir(home, 0555) < 0 || mkdir(gpstate, 0700) < 0)
 		tap_bail("cannot make the test's directories");
 	snprintf(env_home, sizeof(env_home), "HOME=%s", home);
@@ -476,10 +464,10 @@ int main(void)
 	free_ports(&p1, &p2);
 	snprintf(port, sizeof(port), "%u", p1);
 	snprintf(event_port, sizeof(event_port), "%u", p2);
-	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "7",
-		"--time-scale", "0.05", "--size", "600x800", "--background", "red", "--port", port,
-		"--event-port", event_port, "--verbose", NULL };
-	sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
+	char *sim_argv[] = { files.sim, "--socket", files.sock, "--control", files.control,
+		"--seed", "7", "--time-scale", "0.05", "--size", "600x800", "--background", "red",
+		"--port", port, "--event-port", event_port, "--verbose", NULL };
+	sim_pid = testbus_start_sim(&tb, sim_argv, files.control, files.sim_log);
 	if (sim_pid < 0)
 		tap_bail("rekam-sim-camera did not start");
 
@@ -508,19 +496,9 @@ int main(void)
 	tc_is_result(tc_call(conn, CAM, "Release"), "", "the client releases the camera");
 	test_rekamctl_save();
 
-	kill(rk_pid, SIGTERM);
-	tap_is_int(testbus_wait(rk_pid, 20000), 0, "rekamd stops cleanly");
-	log = testbus_read_file(log_path);
-	tap_ok(log && !strstr(log, "left watches or timers behind"),
-		"the camera plugin left no watch or timer behind");
+	log = testbus_stop_rekamd(rk_pid, 20000, &files, "the camera plugin");
 	tap_ok(log && !strstr(log, "did not stop"), "... and stopped every operation in time");
 	free(log);
 	test_home();
-	kill(sim_pid, SIGTERM);
-	tap_is_int(testbus_wait(sim_pid, 10000), 0, "the simulator stops cleanly");
-
-	dbus_connection_close(conn);
-	dbus_connection_unref(conn);
-	testbus_stop(&tb);
-	return tap_done();
+	return testbus_end_device_test(&tb, sim_pid, conn);
 }

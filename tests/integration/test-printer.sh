@@ -39,16 +39,9 @@ start_sim() { # the printer on a free port from $RANDOM, retried
 			--verbose --port "$PORT" --output-dir "$CARDS" --time-scale 0.01 --cards 10 \
 			--ribbon 50 --card-control "$CARD_CTL" 2>>"$REKAM_TMP/sim.log" &
 		SIM_PID=$!
-		for _ in $(seq 400); do
-			[ -S "$CTL" ] && return 0
-			kill -0 "$SIM_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		wait "$SIM_PID" 2>/dev/null
-		SIM_PID=
+		wait_sim && return 0
 	done
-	sed 's/^/# sim: /' "$REKAM_TMP/sim.log"
-	bail "rekam-sim-printer did not start"
+	sim_failed rekam-sim-printer
 }
 
 _stop_card() {

@@ -32,12 +32,12 @@
 
 static struct testbus tb;
 static DBusConnection *conn;
-static char control[100], state_dir[128], log_path[128];
+static struct testbus_files files;
 
 /* The simulator's control socket. */
 static void control_ok(const char *cmd)
 {
-	tc_sim_control_ok(control, cmd);
+	tc_sim_control_ok(files.control, cmd);
 }
 
 
@@ -168,32 +168,19 @@ static void test_faults(void)
 
 int main(void)
 {
-	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
-	const char *top = getenv("top_builddir");
-	char sim[512], sock[128], sim_log[128], text[512], *log;
+	const char *plugins = testbus_start_device_test(&tb, &files, "sigpad", "pad");
+	char text[512];
 	pid_t sim_pid, rk_pid;
 
-	if (!rekamd || !plugins || !top)
-		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set (run through make "
-			     "check)");
-	if (testbus_start(&tb) < 0)
-		tap_bail("cannot start dbus-daemon");
-	snprintf(sim, sizeof(sim), "%s/simulators/rekam-sim-sigpad", top);
-	snprintf(sock, sizeof(sock), "%s/pad.sock", tb.dir);
-	snprintf(control, sizeof(control), "%s/pad.control", tb.dir);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", tb.dir);
-	snprintf(log_path, sizeof(log_path), "%s/rekamd.log", tb.dir);
-	snprintf(sim_log, sizeof(sim_log), "%s/sim.log", tb.dir);
-
 	/* The pad, 20 times faster than life. */
-	char *sim_argv[] = { sim, "--socket", sock, "--control", control, "--seed", "11",
-		"--time-scale", "0.05", NULL };
-	sim_pid = testbus_start_sim(&tb, sim_argv, control, sim_log);
+	char *sim_argv[] = { files.sim, "--socket", files.sock, "--control", files.control,
+		"--seed", "11", "--time-scale", "0.05", NULL };
+	sim_pid = testbus_start_sim(&tb, sim_argv, files.control, files.sim_log);
 	if (sim_pid < 0)
 		tap_bail("rekam-sim-sigpad did not start");
 
 	snprintf(text, sizeof(text), "[station]\nid = 6305-TEST-01\n[device pad]\n"
-		"plugin = sigpad-sim\nconnection = sim:unix:%s\n", sock);
+		"plugin = sigpad-sim\nconnection = sim:unix:%s\n", files.sock);
 	rk_pid = testbus_start_rekamd(&tb, plugins, text, NULL, NULL, &conn);
 
 	test_discovery();
@@ -204,17 +191,6 @@ int main(void)
 	test_faults();
 	tc_is_result(tc_call(conn, PAD, "Release"), "", "the client releases the pad");
 
-	kill(rk_pid, SIGTERM);
-	tap_is_int(testbus_wait(rk_pid, 10000), 0, "rekamd stops cleanly");
-	log = testbus_read_file(log_path);
-	tap_ok(log && !strstr(log, "left watches or timers behind"),
-		"the sigpad plugin left no watch or timer behind");
-	free(log);
-	kill(sim_pid, SIGTERM);
-	tap_is_int(testbus_wait(sim_pid, 10000), 0, "the simulator stops cleanly");
-
-	dbus_connection_close(conn);
-	dbus_connection_unref(conn);
-	testbus_stop(&tb);
-	return tap_done();
+	free(testbus_stop_rekamd(rk_pid, 10000, &files, "the sigpad plugin"));
+	return testbus_end_device_test(&tb, sim_pid, conn);
 }

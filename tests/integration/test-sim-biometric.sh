@@ -32,16 +32,9 @@ start_sim() { # start_sim [ARGS...]: on a free port from $RANDOM, retried
 		$(sim_cmd) "$SIM" --socket "$SOCK" --control "$CTL" --verbose --port "$PORT" \
 			--state "$KEYS" --seed 7 --time-scale 0.02 "$@" 2>>"$REKAM_TMP/sim.log" &
 		SIM_PID=$!
-		for _ in $(seq 400); do
-			[ -S "$CTL" ] && return 0
-			kill -0 "$SIM_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		wait "$SIM_PID" 2>/dev/null
-		SIM_PID=
+		wait_sim && return 0
 	done
-	sed 's/^/# sim: /' "$REKAM_TMP/sim.log"
-	bail "rekam-sim-biometric did not start"
+	sim_failed rekam-sim-biometric
 }
 
 sbi() { # sbi VERB PATH [BODY]: curl to the simulator, the answer on stdout

@@ -28,16 +28,9 @@ start_sim() { # start_sim [ARGS...]: on free ports from $RANDOM, retried
 		$(sim_cmd) "$REKAM_SIM_CAMERA" --socket "$SOCK" --control "$CTL" --verbose \
 			--port "$CMD_PORT" --event-port "$EVT_PORT" "$@" 2>>"$REKAM_TMP/sim.log" &
 		SIM_PID=$!
-		for _ in $(seq 400); do
-			[ -S "$CTL" ] && return 0
-			kill -0 "$SIM_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		wait "$SIM_PID" 2>/dev/null
-		SIM_PID=
+		wait_sim && return 0
 	done
-	sed 's/^/# sim: /' "$REKAM_TMP/sim.log"
-	bail "rekam-sim-camera did not start"
+	sim_failed rekam-sim-camera
 }
 
 

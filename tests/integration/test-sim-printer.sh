@@ -35,16 +35,9 @@ start_sim() { # start_sim [ARGS...]: on a free port from $RANDOM, retried
 		$(sim_cmd) "$REKAM_SIM_PRINTER" --socket "$SOCK" --control "$CTL" --verbose \
 			--port "$PORT" --output-dir "$OUT" "$@" 2>>"$REKAM_TMP/sim.log" &
 		SIM_PID=$!
-		for _ in $(seq 400); do
-			[ -S "$CTL" ] && URI=ipp://127.0.0.1:$PORT/ipp/print && return 0
-			kill -0 "$SIM_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		wait "$SIM_PID" 2>/dev/null
-		SIM_PID=
+		wait_sim && URI=ipp://127.0.0.1:$PORT/ipp/print && return 0
 	done
-	sed 's/^/# sim: /' "$REKAM_TMP/sim.log"
-	bail "rekam-sim-printer did not start"
+	sim_failed rekam-sim-printer
 }
 
 status_of() { # status_of KEY: one value of the control status line

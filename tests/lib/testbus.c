@@ -2,7 +2,8 @@
 /*
  * rekam - test support
  *
- * testbus.c - a private dbus-daemon and child processes for C tests.
+ * testbus.c - a private dbus-daemon and child processes for C tests, and the
+ * start and end of a device test.
  */
 #include <config.h>
 
@@ -271,4 +272,53 @@ char *testbus_read_file(const char *path)
 	if (data)
 		data[len] = '\0';
 	return data;
+}
+
+/* --- a device test --------------------------------------------------------- */
+
+const char *testbus_start_device_test(struct testbus *tb, struct testbus_files *files,
+		const char *sim, const char *tag)
+{
+	const char *rekamd = getenv("REKAMD"), *plugins = getenv("REKAM_PLUGIN_DIR");
+	const char *top = getenv("top_builddir");
+
+	if (!rekamd || !plugins || !top)
+		tap_skip_all("REKAMD, REKAM_PLUGIN_DIR or top_builddir is not set (run through make "
+			     "check)");
+	if (testbus_start(tb) < 0)
+		tap_bail("cannot start dbus-daemon");
+	snprintf(files->sim, sizeof(files->sim), "%s/simulators/rekam-sim-%s", top, sim);
+	snprintf(files->sock, sizeof(files->sock), "%s/%s.sock", tb->dir, tag);
+	snprintf(files->control, sizeof(files->control), "%s/%s.control", tb->dir, tag);
+	snprintf(files->state_dir, sizeof(files->state_dir), "%s/state", tb->dir);
+	snprintf(files->log_path, sizeof(files->log_path), "%s/rekamd.log", tb->dir);
+	snprintf(files->sim_log, sizeof(files->sim_log), "%s/sim.log", tb->dir);
+	return plugins;
+}
+
+char *testbus_stop_rekamd(pid_t pid, int timeout_ms, const struct testbus_files *files,
+		const char *plugin)
+{
+	char *log;
+
+	kill(pid, SIGTERM);
+	log = NULL;
+	if (!tap_is_int(testbus_wait(pid, timeout_ms), 0, "rekamd stops cleanly") &&
+			(log = testbus_read_file(files->log_path)))
+		tap_diag("rekamd's log ends:\n%s", strlen(log) > 6000 ? log + strlen(log) - 6000 : log);
+	free(log);
+	log = testbus_read_file(files->log_path);
+	tap_ok(log && !strstr(log, "left watches or timers behind"),
+		"%s left no watch or timer behind", plugin);
+	return log;
+}
+
+int testbus_end_device_test(struct testbus *tb, pid_t sim_pid, DBusConnection *conn)
+{
+	kill(sim_pid, SIGTERM);
+	tap_is_int(testbus_wait(sim_pid, 10000), 0, "the simulator stops cleanly");
+	dbus_connection_close(conn);
+	dbus_connection_unref(conn);
+	testbus_stop(tb);
+	return tap_done();
 }

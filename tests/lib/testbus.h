@@ -3,7 +3,8 @@
  * rekam - test support
  *
  * testbus.h - a private dbus-daemon for C tests, and helpers to start rekamd
- * and the device simulators on it as child processes.
+ * and the device simulators on it as child processes, and the start and end
+ * every device test (a plugin against its simulator) shares.
  */
 #pragma once
 
@@ -60,3 +61,36 @@ pid_t testbus_start_rekamd(struct testbus *tb, const char *plugin_dir, const cha
 
 /* Read a whole file into a NUL-terminated buffer (free() it); NULL on error. */
 char *testbus_read_file(const char *path);
+
+/* --- a device test: a plugin in rekamd against its simulator --------------- */
+
+/* Where a device test keeps its files, below tb->dir. */
+struct testbus_files {
+	char sim[512];       /* $top_builddir/simulators/rekam-sim-NAME */
+	char sock[128];      /* <dir>/TAG.sock: the simulator's device socket */
+	char control[128];   /* <dir>/TAG.control: its control socket */
+	char state_dir[128]; /* <dir>/state: rekamd's (testbus_start_rekamd()) */
+	char log_path[128];  /* <dir>/rekamd.log: rekamd's stderr */
+	char sim_log[128];   /* <dir>/sim.log: the simulator's */
+};
+
+/*
+ * The start of a device test: tap_skip_all() unless make check set $REKAMD,
+ * $REKAM_PLUGIN_DIR and $top_builddir; starts the bus (tap_bail() when it
+ * cannot) and names in @files the simulator rekam-sim-@sim and its sockets
+ * @tag.sock and @tag.control. Returns $REKAM_PLUGIN_DIR.
+ */
+const char *testbus_start_device_test(struct testbus *tb, struct testbus_files *files,
+		const char *sim, const char *tag);
+
+/*
+ * SIGTERM to rekamd (@pid): "rekamd stops cleanly" within @timeout_ms (the
+ * end of its log as a diagnostic when not), then "@plugin left no watch or
+ * timer behind" by its log. Returns the log (free() it; NULL when unreadable).
+ */
+char *testbus_stop_rekamd(pid_t pid, int timeout_ms, const struct testbus_files *files,
+		const char *plugin);
+
+/* The end of a device test: "the simulator stops cleanly" (@sim_pid, SIGTERM),
+ * then @conn closed and the bus stopped. Returns tap_done(). */
+int testbus_end_device_test(struct testbus *tb, pid_t sim_pid, DBusConnection *conn);
