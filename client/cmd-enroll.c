@@ -590,6 +590,7 @@ int cmd_enroll(struct ctl *ctl, int argc, char **argv)
 	if (err != -ENOENT)
 		return err;
 	ctl_err("unknown enroll subcommand '%s' (submit, receive, verify, forward, record, "
-		"capture, upload, open-print, issue, handover, collect, return, list, show)", argv[1]);
+		"capture, upload, open-print, issue, handover, collect, resend-report, return, list, "
+		"show)", argv[1]);
 	return -EINVAL;
 }

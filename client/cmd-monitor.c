@@ -174,7 +174,8 @@ static void handle(struct ctl *ctl, DBusMessage *msg)
 	} else if (dbus_message_is_signal(msg, "org.freedesktop.DBus.ObjectManager",
 			   "InterfacesRemoved") && dbus_message_has_signature(msg, "oas")) {
 		interfaces(ctl, msg, false);
-	} else if (dbus_message_is_signal(msg, REKAM_DEVICE_INTERFACE, "Progress") &&
+	} else if ((dbus_message_is_signal(msg, REKAM_DEVICE_INTERFACE, "Progress") ||
+			dbus_message_is_signal(msg, REKAM_MANAGER_INTERFACE ".Enrollment", "Progress")) &&
 			dbus_message_has_signature(msg, "sds")) {
 		const char *stage, *text;
 		double fraction;

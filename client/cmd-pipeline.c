@@ -3,7 +3,8 @@
  * rekam - KTP-el recording station daemon
  *
  * cmd-pipeline.c - rekamctl enroll record, capture, upload, open-print,
- * issue, handover and collect: SOP steps 5 to 10 of an enrollment. Record,
+ * issue, handover and collect: SOP steps 5 to 10 of an enrollment; and
+ * resend-report, the supervisor's answer to a refused issuance report. Record,
  * capture and issue print the enrollment's Progress signals while they run.
  */
 #include <config.h>
@@ -250,6 +251,19 @@ static int enroll_collect(struct ctl *ctl, int argc, char **argv)
 	return err;
 }
 
+/* The supervisor: a refused issuance report, sent again. */
+static int enroll_resend_report(struct ctl *ctl, int argc, char **argv)
+{
+	char *path;
+	int err = ctl_enroll_prelude(ctl, argc, argv, 2, "ID", NULL, &path);
+
+	if (err)
+		return err;
+	err = ctl_enroll_call_step(ctl, ctl_enroll_new_step(path, "ResendIssuanceReport"), path);
+	free(path);
+	return err;
+}
+
 int ctl_enroll_pipeline(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct {
@@ -259,7 +273,7 @@ int ctl_enroll_pipeline(struct ctl *ctl, int argc, char **argv)
 		{ "record", enroll_record }, { "capture", enroll_capture },
 		{ "upload", enroll_upload }, { "open-print", enroll_open_print },
 		{ "issue", enroll_issue }, { "handover", enroll_handover },
-		{ "collect", enroll_collect },
+		{ "collect", enroll_collect }, { "resend-report", enroll_resend_report },
 	};
 
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)

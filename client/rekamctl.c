@@ -204,6 +204,8 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 		       "                            decision is for an issuance a restart cut short\n"
 		       "  enroll handover ID        step 9: print the pickup token\n"
 		       "  enroll collect ID TOKEN   step 10: the applicant collects the card\n"
+		       "  enroll resend-report ID   the supervisor: send a refused issuance report\n"
+		       "                            again, once the central office put it right\n"
 		       "  enroll return ID REASON   give the file back to the applicant\n"
 		       "  enroll list               every enrollment, one per line\n"
 		       "  enroll show ID            every property and the step times of one\n"

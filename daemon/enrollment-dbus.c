@@ -22,6 +22,7 @@
 
 #include "daemon/audit.h"
 #include "daemon/biometrics.h"
+#include "daemon/central.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dbus-error.h"
@@ -522,6 +523,54 @@ static DBusMessage *do_return(DBusConnection *conn, DBusMessage *msg, void *data
 		RK_ROLE_BIT(RK_ROLE_OPERATOR), return_authorized, NULL);
 }
 
+/* --- ResendIssuanceReport (step 8, the supervisor) ------------------------------ */
+
+/* The central server refused the report of the issued card for good: once
+ * the central office has put right what made it refuse, the supervisor has
+ * it sent again, as a new report (attempts and error cleared). */
+static DBusMessage *resend_report_authorized(struct rk_daemon *d, DBusMessage *msg,
+		unsigned int roles, uid_t uid, void *data)
+{
+	struct rk_enrollment *e = rk_pipeline_enrollment_of(d, msg);
+	char state[16] = "", actor[160], id[24];
+	int err;
+
+	(void)roles;
+	if (!e)
+		return no_enrollment(msg);
+	err = rk_issuance_requeue(d->store, e->id);
+	if (err == -ENOENT)
+		return rk_dbus_error(msg, RK_DBUS_ERROR_WRONG_STATE, "Enrollment %" PRId64 " has "
+			"no issuance report: no card was issued for it", e->id);
+	if (err == -EALREADY) {
+		rk_issuance_state(d->store, e->id, state, sizeof(state));
+		return rk_dbus_error(msg, RK_DBUS_ERROR_WRONG_STATE, "The issuance report of "
+			"enrollment %" PRId64 " is %s, not refused: there is nothing to resend",
+			e->id, state);
+	}
+	if (err < 0)
+		return store_failed(msg, err);
+	rk_roles_actor(uid, actor, sizeof(actor));
+	snprintf(id, sizeof(id), "%" PRId64, e->id);
+	rk_audit_append(d->store, &(struct rk_audit_entry){ .actor = actor,
+		.role = rk_role_name(RK_ROLE_SUPERVISOR), .action = "issuance.resend",
+		.enrollment = id, .nik = e->applicant.nik, .result = "ok",
+		.detail = "the refused issuance report is queued again" });
+	rk_info("enrollment %" PRId64 ": its refused issuance report is queued again by %s",
+		e->id, actor);
+	rk_pipeline_work_changed(d, e);
+	rk_uploader_kick(d->central ? d->central->uploader : NULL);
+	return dbus_message_new_method_return(msg);
+}
+
+static DBusMessage *resend_report(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	struct rk_enrollment *e = data;
+
+	return rk_roles_authorize(daemon_of(e), msg, RK_ROLE_BIT(RK_ROLE_SUPERVISOR),
+		resend_report_authorized, NULL);
+}
+
 /* --- the interface --------------------------------------------------------- */
 
 static const struct rk_dbus_method enrollment_methods[] = {
@@ -549,6 +598,8 @@ static const struct rk_dbus_method enrollment_methods[] = {
 		RK_DBUS_CHECKS_ITSELF },
 	{ "PreviewCard", RK_DBUS_NO_ARGS, RK_DBUS_ARGS({ "front", "ay" }, { "back", "ay" }),
 		rk_pipeline_preview_card, RK_DBUS_CHECKS_ITSELF },
+	{ "ResendIssuanceReport", RK_DBUS_NO_ARGS, RK_DBUS_NO_ARGS, resend_report,
+		RK_DBUS_CHECKS_ITSELF },
 	{}
 };
 

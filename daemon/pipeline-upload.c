@@ -344,11 +344,20 @@ static void upload_news(struct rk_uploader *u, const struct rk_upload_info *info
 	struct rk_enrollment *e;
 
 	(void)u;
-	if (!info || info->state == RK_UPLOAD_SENDING)
+	if (!info)
 		return;
 	e = by_packet(d, info->packet_id);
-	if (e)
-		apply(d, e, info);
+	if (!e)
+		return;
+	if (info->state == RK_UPLOAD_SENDING) {
+		/* a submit on the wire: how far it is, as the enrollment's Progress */
+		rk_pipeline_progress(d, e, "upload", info->bytes_total ?
+			(double)info->bytes_sent / (double)info->bytes_total : -1.0,
+			"sending the packet: %" PRIu64 " of %" PRIu64 " kB", info->bytes_sent / 1024,
+			info->bytes_total / 1024);
+		return;
+	}
+	apply(d, e, info);
 }
 
 /* Packets an Upload built but never queued (rekamd stopped in between):

@@ -14,7 +14,10 @@
  * with its first answer, so a repeat after a lost answer is harmless.
  * Queued reports go out again when rekamd starts.
  *
- * States (issuance_reports.state): queued -> accepted | refused.
+ * States (issuance_reports.state): queued -> accepted | refused; a refused
+ * one goes back to queued when the supervisor says so (rk_issuance_requeue(),
+ * Enrollment.ResendIssuanceReport), once the central office has put right
+ * what made its server refuse it.
  */
 #include <config.h>
 
@@ -74,6 +77,31 @@ int rk_issuance_state(struct rk_store *store, int64_t enrollment, char *state, s
 		snprintf(state, size, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int rk_issuance_requeue(struct rk_store *store, int64_t enrollment)
+{
+	sqlite3_stmt *st = rk_store_prepare(store, "UPDATE issuance_reports SET state = 'queued', "
+			"attempts = 0, next_attempt = 0, last_error = NULL "
+			"WHERE enrollment = ?1 AND state = 'refused'");
+	char state[16];
+	int rc, changed;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, enrollment);
+	rc = sqlite3_step(st);
+	changed = sqlite3_changes(rk_store_db(store));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rk_error("issuance of enrollment %" PRId64 ": cannot queue its report again: %s",
+				enrollment, sqlite3_errmsg(rk_store_db(store)));
+		return -EIO;
+	}
+	if (changed == 1)
+		return 0;
+	rc = rk_issuance_state(store, enrollment, state, sizeof(state));
+	return rc < 0 ? rc : -EALREADY;
 }
 
 int rk_uploader_listen_issuance(struct rk_uploader *u, rk_issuance_fn fn, void *data)

@@ -121,6 +121,10 @@ int rk_issuance_queue(struct rk_store *store, int64_t enrollment, const char *id
 		const char *serial, const char *uid);
 /* Its state ("queued", "accepted", "refused") into @state. 0, -ENOENT, -EIO. */
 int rk_issuance_state(struct rk_store *store, int64_t enrollment, char *state, size_t size);
+/* Queue again the refused issuance report of enrollment @enrollment (its
+ * attempts and error cleared); the caller kicks the uploader. 0, -ENOENT
+ * (no report), -EALREADY (a report that is not refused), -EIO. */
+int rk_issuance_requeue(struct rk_store *store, int64_t enrollment);
 /* The one listener of issuance reports. 0 or -ENOSPC. */
 int rk_uploader_listen_issuance(struct rk_uploader *u, rk_issuance_fn fn, void *data);
 /* Look at the queues now (after a commit that queued something); NULL is fine. */

@@ -131,6 +131,9 @@ rk_start || bail "rekamd did not come up in the station"
 n_points=$(echo $POINTS | wc -w)
 "$REKAMCTL" "$A" cards add K-00001 $((n_points * REPEAT * 2 + 4)) >/dev/null ||
 	bail "cannot register blank cards"
+# and as many in the printer's hopper (it holds 100 at start: check-long needs more)
+like "$(sim PRINTER "hopper $((n_points * REPEAT * 2 + 4))")" "^OK" \
+	"the printer's hopper holds as many blank cards as the inventory"
 kill -TERM "$RK_PID"
 rk_reap
 

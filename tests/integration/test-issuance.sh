@@ -63,11 +63,32 @@ ok "$([ "$n" -ge 20 ]; echo $?)" "... $n artifacts linked to the enrollment"
 run_ctl "$A" enroll capture "$E1" portrait
 like "$ERR" "WrongState: Enrollment $E1 is recorded; Capture needs it forwarded" \
 	"a retake after recording: WrongState"
+"$REKAMCTL" "$A" --json monitor >"$REKAM_TMP/monitor.out" 2>&1 &
+MONITOR=$!
+wait_for 10 grep -q '"present"' "$REKAM_TMP/monitor.out"
 run_ctl "$A" enroll upload "$E1"
 [ "$RC" = 0 ] || diag "upload: $ERR"
 like "$OUT" "^Packet: [0-9a-f-]{36}$" "applicant 1: Upload queues a packet"
 like "$OUT" "^Enrollment $E1: uploaded \(step 6\)$" "... uploaded"
 ok "$(wait_for 60 state_is "$E1" print_ready; echo $?)" "... the server says print_ready"
+kill "$MONITOR" 2>/dev/null
+wait "$MONITOR" 2>/dev/null
+sent=$(python3 - "$REKAM_TMP/monitor.out" "$E1" <<'EOF'
+import json, sys
+last = None
+for line in open(sys.argv[1]):
+    try:
+        ev = json.loads(line)
+    except ValueError:
+        continue
+    d = ev.get("data") or {}
+    if ev.get("object") == sys.argv[2] and ev.get("event") == "progress" and d.get("stage") == "upload":
+        last = d
+print("%.2f %s" % (last["fraction"], last["message"]) if last else "none")
+EOF
+)
+like "$sent" "^1\.00 sending the packet: ([0-9]+) of \1 kB$" \
+	"... Progress followed the packet on the wire to its last byte ($sent)"
 is "$(prop "$E1" RemoteStatus)" print_ready "... RemoteStatus print_ready"
 run_ctl "$A" enroll open-print "$E1" 6305011703910002
 like "$ERR" "Mismatch: The NIK confirmed \(6305011703910002\) is not enrollment $E1's" \

@@ -9,7 +9,10 @@
 # image, no biometric JSON, and the applicant's NIK nowhere but in the
 # database; each artifact is sealed under the enrollment's data key (RKV2).
 # The issuance is reported to the central server exactly once, retried
-# while the server is out of service, and accepted; the hand-over is done
+# while the server is out of service; refused for good when the central
+# office holds another card for the packet, it waits (the biometrics kept)
+# until the supervisor has it sent again (ResendIssuanceReport), and is
+# accepted; the hand-over is done
 # before that, so the biometrics are destroyed when the report is accepted
 # (the later of the two): the data key is gone, the files are gone,
 # ReadArtifact fails, an artifact file put back stays unreadable, and the
@@ -157,10 +160,42 @@ ok "$([ "${#H[@]}" -ge 20 ] && [ -f "$STATE/artifacts/${H[0]}" ]; echo $?)" \
 	"... the artifacts are still there"
 cp "$STATE/artifacts/${H[0]}" "$REKAM_TMP/kept-artifact"
 
-# --- the server is back: the report goes, and then the biometrics -----------------------------
+# --- the server is back but refuses the report: it waits for the supervisor ------------------
+central_sql() { # a statement on the central simulator's database (it may be writing)
+	python3 - "$DIR/central.db" "$1" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+with db:
+    db.execute(sys.argv[2])
+EOF
+}
+PACKET=$(prop "$E" PacketId)
+central_sql "INSERT INTO issuance VALUES ('$PACKET', 'K-9999', '0011223344556677', 0)"
+ok "$?" "the central office records another card for the packet by mistake"
+run_ctl "$A" enroll resend-report "$E"
+like "$ERR" "WrongState: The issuance report of enrollment $E is queued, not refused" \
+	"resend-report of a queued report: WrongState, nothing to resend"
 like "$(sim CENTRAL reset)" "^OK" "the central server is in service again"
+ok "$(wait_for 90 prop_is "$E" IssuanceReport refused; echo $?)" \
+	"the server refuses the report (409, another card): IssuanceReport refused"
+like "$(cat "$DIR/rekamd.log")" "the central server refused the report of card K-0001" \
+	"... rekamd says so"
+sleep 2
+is "$(prop "$E" IssuanceReport) $(prop "$E" BiometricsDestroyed)" "refused 0" \
+	"... it stays refused, and the biometrics are kept"
+central_sql "DELETE FROM issuance WHERE packet_id = '$PACKET'"
+ok "$?" "the central office puts its record right"
+run_ctl "$A" enroll resend-report "$E"
+is "$RC" 0 "the supervisor has the report sent again (rekamctl enroll resend-report)"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'issuance.resend' AND enrollment = '$E'")" \
+	1 "... recorded in the audit trail (issuance.resend)"
 ok "$(wait_for 90 prop_is "$E" IssuanceReport accepted; echo $?)" \
 	"the issuance report is accepted"
+run_ctl "$A" enroll resend-report "$E"
+like "$ERR" "WrongState: The issuance report of enrollment $E is accepted, not refused" \
+	"resend-report of an accepted report: WrongState"
+
+# --- the report accepted: the biometrics go -------------------------------------------------
 destroyed() { [ "$(prop "$E" BiometricsDestroyed)" != 0 ]; }
 ok "$(wait_for 20 destroyed; echo $?)" \
 	"... then the biometrics are destroyed (BiometricsDestroyed is set)"
@@ -191,8 +226,8 @@ is "$(sql "SELECT count(*) FROM audit WHERE action = 'enrollment.biometrics-dest
 	"the audit trail records enrollment.biometrics-destroyed once"
 run_ctl "$A" audit verify
 is "$RC" 0 "... and the trail verifies"
-is "$(sql "SELECT state, attempts >= 2 FROM issuance_reports WHERE enrollment = $E")" \
-	"accepted|1" "the report: accepted, after retries"
+is "$(sql "SELECT state, attempts FROM issuance_reports WHERE enrollment = $E")" \
+	"accepted|1" "the report: accepted, at the first try after it was sent again"
 found=$(scan "$NIK")
 is "$found" "" "at the end: nothing in the clear"
 

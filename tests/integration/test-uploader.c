@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 #include "daemon/log.h"
 #include "daemon/packet.h"
 #include "daemon/store.h"
+#include "daemon/uploader-private.h"
 #include "daemon/uploader.h"
 #include "simcentral.h"
 #include "tap.h"
@@ -585,6 +587,40 @@ static EVP_PKEY *load(const char *file, bool private)
 	return k;
 }
 
+/* The retry delay after N failures: doubling from backoff-initial-ms (100
+ * here) up to backoff-max-ms (1000), drawn in [d/2, d] (jitter, so that
+ * stations do not retry in step), never under the server's Retry-After. */
+static void test_backoff(struct station *s)
+{
+	static const int64_t full[] = { 0, 100, 200, 400, 800, 1000, 1000, 1000 };
+	bool in_range = true, spread = true, after_ok = true;
+
+	for (unsigned int failures = 1; failures < sizeof(full) / sizeof(full[0]); failures++) {
+		int64_t lo = INT64_MAX, hi = 0;
+
+		for (int i = 0; i < 500; i++) {
+			int64_t d = upl_backoff_ms(s->u, failures, 0);
+
+			if (d < full[failures] / 2 || d > full[failures]) {
+				tap_diag("after %u failures: %" PRId64 " ms, not in [%" PRId64
+					", %" PRId64 "]", failures, d, full[failures] / 2,
+					full[failures]);
+				in_range = false;
+			}
+			lo = d < lo ? d : lo;
+			hi = d > hi ? d : hi;
+		}
+		if (hi - lo < full[failures] / 4)
+			spread = false;
+		if (upl_backoff_ms(s->u, failures, 3) < 3000)
+			after_ok = false;
+	}
+	tap_ok(in_range, "backoff: doubling from backoff-initial-ms, capped at backoff-max-ms, "
+		"drawn in [d/2, d]");
+	tap_ok(spread, "... with jitter (500 draws spread over at least a quarter of d)");
+	tap_ok(after_ok, "... and never under the server's Retry-After");
+}
+
 int main(void)
 {
 	struct station s;
@@ -614,6 +650,7 @@ int main(void)
 	test_print_ready_and_duplicate(&s);
 	test_tampered(&s);
 	test_retry_after(&s);
+	test_backoff(&s);
 	station_close(&s);
 	test_drop(cert, key);
 	test_wrong_client_cert();
