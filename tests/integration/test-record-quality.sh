@@ -7,7 +7,11 @@
 # second attempt is the one rekamd links to the enrollment, with its own
 # scores; the first attempt's artifacts are gone from the store. A slap that
 # stays low through every retry fails with CheckFailed, keeping nothing of
-# it. The station runs without its card reader (--no-card: no pcscd).
+# it. A finger the device does not detect fails the slap, naming it, unless
+# the operator marks it as an exception (rekamctl enroll record ID
+# --exceptions=right-ring): then the slap is recorded without it and the
+# capture summary lists it under "exceptions", not "missing". The station
+# runs without its card reader (--no-card: no pcscd).
 # shellcheck source=tests/integration/lib.sh
 . "${REKAM_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
@@ -133,6 +137,42 @@ like "$OUT" "fingerprint-left-slap: attempt 1: average quality [0-9]+ \(threshol
 	"... the left slap at its first attempt"
 is "$(captures "$ID" fingerprint-left-slap | wc -l)" 5 "... linked"
 check "... and the store holds exactly what is linked" store_is_linked
+
+# --- an exception: a bandaged finger is recorded as such, not as a failure -----------------
+applicant
+like "$(sim BIOMETRIC 'missing right-ring')" "^OK" "the SBI simulator detects no right ring finger"
+run_ctl "$A" enroll record "$ID"
+ok "$([ "$RC" != 0 ]; echo $?)" "Record without the exception fails"
+like "$OUT" "fingerprint-right-slap: attempt 1: average quality [0-9]+ \(threshold 40\); right-ring not detected" \
+	"... each attempt says the right ring finger was not detected"
+like "$ERR" "Error\.CheckFailed: fingerprint-right-slap: right-ring not detected \(the best of 4 attempts\); take it again, or mark what is missing or bandaged as an exception" \
+	"... CheckFailed, naming the finger, not an average under the threshold"
+is "$(captures "$ID" fingerprint-right-slap)" "" "... no take of the right slap is linked"
+check "... and none of its attempts is left in the store" store_is_linked
+run_ctl "$A" enroll record "$ID" --exceptions=right-ring
+is "$RC" 0 "Record --exceptions=right-ring: recorded"
+[ "$RC" = 0 ] || diag "$ERR"
+is "$(prop "$ID" State)" recorded "... the enrollment is recorded"
+like "$(prop "$ID" RecordItems)" "'fingerprint-right-slap'" "... the right slap is still one of its items"
+right=$(printf '%s\n' "$OUT" | sed -n 's/^ *fingerprint-right-slap: attempt 1: average quality \([0-9]*\) (threshold 40)$/\1/p')
+ok "$([ -n "$right" ] && [ "$right" -ge 40 ]; echo $?)" \
+	"... the right slap passes at its first attempt, averaging ${right:-nothing}, nothing missing"
+is "$(printf '%s\n' "$OUT" | grep -c 'fingerprint-right-slap: attempt [0-9]')" 1 "... not retried"
+is "$(captures "$ID" fingerprint-right-slap | cut -d' ' -f1 | tr '\n' ' ')" \
+	"fingerprint-right-index fingerprint-right-middle fingerprint-right-little fingerprint-capture " \
+	"the take of the right slap links three fingers and the summary, no right ring finger"
+s=$(summary "$ID" fingerprint-right-slap)
+is "$(field "$s" 'j["exceptions"]')" "['right-ring']" "... the summary records right-ring as an exception"
+is "$(field "$s" 'j["missing"]')" "[]" "... not as missing"
+is "$(field "$s" '" ".join(sorted(j["qualities"]))')" "right-index right-little right-middle" \
+	"... with the scores of the three others"
+is "$(field "$s" 'round(sum(j["qualities"].values()) / 3)')" "$right" \
+	"... whose average, over three fingers, is the one the policy judged"
+is "$(captures "$ID" fingerprint-left-slap | wc -l)" 5 "the left slap has all four fingers"
+is "$(field "$(summary "$ID" fingerprint-left-slap)" 'j["exceptions"]')" "[]" \
+	"... and no exception: the exception is the right ring finger's only"
+check "the store holds exactly what is linked" store_is_linked
+sim BIOMETRIC 'missing none' >/dev/null
 
 stop_station
 is "$STATION_STATUS" 0 "the station stops cleanly"
