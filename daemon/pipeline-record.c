@@ -286,12 +286,27 @@ static unsigned int part_bits(const struct item_def *def)
 	return bits;
 }
 
+/* The expected parts of @def without a score in @scores, a comma list in @out
+ * ("" when every part is there). */
+static void missing_list(const struct item_def *def, unsigned int expected,
+		const int scores[RK_BQ_MAX_PARTS], char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t p = 0; p < 4 && def->parts[p]; p++)
+		if ((expected & (1u << p)) && scores[p] == RK_BQ_NO_SCORE && len < size)
+			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "",
+				def->parts[p]);
+}
+
 /* A biometric attempt came back: retry, or keep the best attempt. */
 static void biometric_attempt(struct record_run *r, const struct item_def *def,
 		const struct rk_device_outcome *o)
 {
 	int scores[RK_BQ_MAX_PARTS], verdict, best;
 	unsigned int n = r->round.attempts;
+	char missing[128];
 
 	scores_of(def, o, scores);
 	if (attempt_from(&r->attempts[n], o) < 0) {
@@ -299,9 +314,11 @@ static void biometric_attempt(struct record_run *r, const struct item_def *def,
 		return;
 	}
 	verdict = rk_bq_round_add(&r->round, scores);
+	missing_list(def, r->round.expected, scores, missing, sizeof(missing));
 	rk_pipeline_progress(r->base.d, r->base.e, def->item, -1.0,
-		"attempt %u: average quality %.0f (threshold %u)", n + 1,
-		rk_bq_average(&r->round, n), r->round.threshold);
+		"attempt %u: average quality %.0f (threshold %u)%s%s%s", n + 1,
+		rk_bq_average(&r->round, n), r->round.threshold, *missing ? "; " : "", missing,
+		*missing ? " not detected" : "");
 	if (verdict == RK_BQ_RETRY) {
 		run_next(r); /* the same item again */
 		return;
@@ -310,6 +327,14 @@ static void biometric_attempt(struct record_run *r, const struct item_def *def,
 	if (verdict < 0 || best < 0) {
 		fail(r, RK_DBUS_ERROR_FAILED, "The quality policy refused the scores of %s",
 			def->item);
+		return;
+	}
+	missing_list(def, r->round.expected, r->round.scores[best], missing, sizeof(missing));
+	if (!r->round.passed && *missing) {
+		/* not the average's fault: a finger or eye was never there */
+		fail(r, RK_DBUS_ERROR_CHECK_FAILED, "%s: %s not detected (the best of %u "
+			"attempts); take it again, or mark what is missing or bandaged as an "
+			"exception", def->item, missing, r->round.attempts);
 		return;
 	}
 	if (!r->round.passed) {

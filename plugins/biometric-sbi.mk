@@ -35,6 +35,15 @@ tests_unit_test_sbi_reply_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLA
 	-I$(top_srcdir)/tests/lib
 tests_unit_test_sbi_reply_LDADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)
 
+# the HTTP layer on a small poll() loop against a fake device service: the
+# SBI_REPLY_MAX cut-off
+check_PROGRAMS += tests/unit/test-sbi-http
+TESTS += tests/unit/test-sbi-http
+tests_unit_test_sbi_http_SOURCES = tests/unit/test-sbi-http.c \
+	plugins/biometric-sbi/sbi-http.c plugins/biometric-sbi/sbi-http.h
+tests_unit_test_sbi_http_CFLAGS = $(AM_CFLAGS) $(LIBCURL_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_sbi_http_LDADD = $(LIBCURL_LIBS)
+
 # the D-Bus test: rekamd with both plugins and rekam-sim-biometric
 check_PROGRAMS += tests/integration/test-biometric
 TESTS += tests/integration/test-biometric

@@ -32,6 +32,8 @@ pipeline_sh_tests = tests/integration/test-pipeline.sh tests/integration/test-is
 	tests/integration/test-crash.sh tests/integration/test-privacy.sh
 # rekamctl diag on the whole simulated station, healthy and with two faults
 pipeline_sh_tests += tests/integration/test-diag-station.sh
+# the quality policy and exceptions of the biometric items through Record
+pipeline_sh_tests += tests/integration/test-record-quality.sh
 EXTRA_DIST += tests/integration/station.sh
 TESTS += $(pipeline_sh_tests)
 EXTRA_DIST += $(pipeline_sh_tests)

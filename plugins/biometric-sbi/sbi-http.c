@@ -7,7 +7,8 @@
  * curl uses, CURLMOPT_TIMERFUNCTION one host timer, and both call
  * curl_multi_socket_action(); finished transfers are collected with
  * curl_multi_info_read() and reported after curl has returned. Replies are
- * kept in memory up to SBI_REPLY_MAX bytes; a bigger one is cut off.
+ * kept in memory up to SBI_REPLY_MAX bytes; a bigger one is cut off
+ * (-E2BIG), and what had come of it is dropped, as on any other error.
  */
 #include <config.h>
 
@@ -251,6 +252,12 @@ static void check_done(struct sbi_http *http)
 
 			call->body = NULL;
 			call_free(call);
+			/* nothing of a cut-off or partial reply is handed on */
+			if (err) {
+				free(body);
+				body = NULL;
+				len = 0;
+			}
 			fn(data, err, status, body ? body : "", len, message);
 			free(body);
 		}

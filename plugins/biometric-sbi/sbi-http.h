@@ -17,7 +17,9 @@ struct sbi_http;
 struct sbi_call;
 
 /* @err 0 (then @status is the HTTP status and @body the reply, NUL-terminated)
- * or -errno with @message saying what went wrong on the way. */
+ * or -errno with @message saying what went wrong on the way (then @body is ""
+ * and @len 0: nothing of a partial reply is handed on). -E2BIG: the reply
+ * was larger than SBI_REPLY_MAX bytes. */
 typedef void (*sbi_http_fn)(void *data, int err, long status, const char *body, size_t len,
 		const char *message);
 
