@@ -275,6 +275,18 @@ run_ctl() { # run_ctl ARGS...: rekamctl's exit status in RC, output in OUT and E
 	ERR=$(cat "$REKAM_TMP/ctl.err")
 }
 
+forwarded_applicant() { # forwarded_applicant N: applicant N (a NIK of its own, on the bus of
+	# rekamctl's arguments in $A) through steps 1-4, ready for Record; its id in ID
+	run_ctl "$A" enroll submit --nik="63050117039100$(printf %02d "$1")" --name="AHMAD FAUZI" \
+		--sex=male --birth-place=RANTAU --birth-date=1991-03-17 --religion=islam \
+		--marital-status=married --street="JL. JENDERAL SUDIRMAN NO. 5" --rt=001 --rw=002 \
+		--village="RANTAU KIWA" --district="TAPIN UTARA"
+	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Enrollment \([0-9]*\): submitted.*/\1/p')
+	[ -n "$ID" ] || { diag "$ERR"; return 1; }
+	ctl "$A" enroll receive "$ID" --have=f102,family-card,diploma >/dev/null &&
+		ctl "$A" enroll verify "$ID" >/dev/null && ctl "$A" enroll forward "$ID" >/dev/null
+}
+
 check_ctl_valgrind() { # under REKAM_TEST_VALGRIND=1: a check that ctl found no error
 	if [ "${REKAM_TEST_VALGRIND:-0}" = 1 ]; then
 		reports=$(cat "$REKAM_TMP"/valgrind-rekamctl.*.log 2>/dev/null)

@@ -332,14 +332,7 @@ N=0
 applicant() { # applicant: a new applicant through steps 1-4; the id in ID
 	N=$((N + 1))
 	sim BIOMETRIC "seed $((500 + N))" >/dev/null
-	run_ctl "$A" enroll submit --nik="63050117039100$(printf %02d "$N")" --name="AHMAD FAUZI" \
-		--sex=male --birth-place=RANTAU --birth-date=1991-03-17 --religion=islam \
-		--marital-status=married --street="JL. JENDERAL SUDIRMAN NO. 5" --rt=001 --rw=002 \
-		--village="RANTAU KIWA" --district="TAPIN UTARA"
-	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Enrollment \([0-9]*\): submitted.*/\1/p')
-	[ -n "$ID" ] || { diag "$ERR"; return 1; }
-	ctl "$A" enroll receive "$ID" --have=f102,family-card,diploma >/dev/null &&
-		ctl "$A" enroll verify "$ID" >/dev/null && ctl "$A" enroll forward "$ID" >/dev/null
+	forwarded_applicant "$N"
 }
 erow() { # erow SIM INJECT STEP OUTCOME RECOVERED: a row of an enrollment step
 	printf '| %s | `%s` | %s | %s | %s |\n' "$1" "$(md "$2")" "$3" "$(md "$4")" "$(md "$5")" \

@@ -26,14 +26,7 @@ EMPTY_HASH=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855
 N=0
 applicant() { # applicant: a new applicant through steps 1-4; the id in ID
 	N=$((N + 1))
-	run_ctl "$A" enroll submit --nik="63050117039100$(printf %02d "$N")" --name="AHMAD FAUZI" \
-		--sex=male --birth-place=RANTAU --birth-date=1991-03-17 --religion=islam \
-		--marital-status=married --street="JL. JENDERAL SUDIRMAN NO. 5" --rt=001 --rw=002 \
-		--village="RANTAU KIWA" --district="TAPIN UTARA"
-	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Enrollment \([0-9]*\): submitted.*/\1/p')
-	[ -n "$ID" ] || { diag "$ERR"; return 1; }
-	ctl "$A" enroll receive "$ID" --have=f102,family-card,diploma >/dev/null &&
-		ctl "$A" enroll verify "$ID" >/dev/null && ctl "$A" enroll forward "$ID" >/dev/null
+	forwarded_applicant "$N"
 }
 show() { ctl "$A" --json enroll show "$1"; }
 prop() { # prop ID PROPERTY: one property of an enrollment
