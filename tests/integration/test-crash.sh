@@ -8,8 +8,8 @@
 # way the desks would, picking up after the restart from whatever state the
 # enrollment shows; after a cut issuance the operator looks at the printer
 # and decides (the card came out finished: issued; else: spoil). Then: every
-# enrollment is collected, every recorded artifact reads back intact (its
-# SHA-256), the central server holds each packet once, each applicant got
+# enrollment is collected, every recorded artifact read back intact (its
+# SHA-256) before its upload, the central server holds each packet once, each applicant got
 # exactly one card, the inventory adds up, and the database passes
 # integrity_check.
 #
@@ -100,6 +100,26 @@ decide() { # decide ID CARDS-PRINTED-BEFORE
 	fi
 }
 
+# Every artifact of a recorded enrollment, read back through rekamd (which
+# checks its SHA-256), once, before its upload: after the issuance is
+# confirmed its biometrics are destroyed (docs/SECURITY.md), so the end is
+# too late to look.
+HANDLES=0
+BAD=0
+READ_BACK=" "
+read_back() { # read_back ID
+	local h
+	case $READ_BACK in *" $1 "*) return ;; esac
+	READ_BACK="$READ_BACK$1 "
+	for h in $("$REKAMCTL" "$A" --json enroll show "$1" | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["Captures"]: print(c[2])'); do
+		HANDLES=$((HANDLES + 1))
+		"$REKAMCTL" "$A" artifact save "$h" "$REKAM_TMP/artifact" >/dev/null 2>&1 ||
+			BAD=$((BAD + 1))
+	done
+}
+
 # One desk action for the enrollment in its current state.
 next_action() { # next_action ID NIK
 	local id=$1 nik=$2 token
@@ -108,7 +128,7 @@ next_action() { # next_action ID NIK
 	received) "$REKAMCTL" "$A" enroll verify "$id" ;;
 	verified) "$REKAMCTL" "$A" enroll forward "$id" ;;
 	forwarded) "$REKAMCTL" "$A" enroll record "$id" ;;
-	recorded) "$REKAMCTL" "$A" enroll upload "$id" ;;
+	recorded) read_back "$id"; "$REKAMCTL" "$A" enroll upload "$id" ;;
 	uploaded) sleep 0.2 ;;
 	print_ready) "$REKAMCTL" "$A" enroll open-print "$id" "$nik" ;;
 	printing)
@@ -139,7 +159,6 @@ rk_reap
 
 APPLICANTS=0
 PRINTED=0
-ids=
 k=0
 for round in $(seq "$REPEAT"); do
 for point in $POINTS; do
@@ -176,7 +195,6 @@ print(max(e["Id"] for e in json.load(sys.stdin)))' 2>/dev/null)
 		rk_reap
 		continue
 	fi
-	ids="$ids $id"
 	for step in $(seq 300); do
 		[ "$(prop "$id" State)" = collected ] && break
 		next_action "$id" "$nik"
@@ -200,18 +218,9 @@ done
 
 # --- what holds after all of them -------------------------------------------------------
 rk_start || bail "rekamd did not come up for the checks"
-bad=0
-handles=0
-for id in $ids; do
-	for h in $("$REKAMCTL" "$A" --json enroll show "$id" | python3 -c '
-import json, sys
-for c in json.load(sys.stdin)["Captures"]: print(c[2])'); do
-		handles=$((handles + 1))
-		"$REKAMCTL" "$A" artifact save "$h" "$REKAM_TMP/artifact" >/dev/null 2>&1 ||
-			bad=$((bad + 1))
-	done
-done
-is "$bad" 0 "every recorded artifact reads back intact ($handles, SHA-256 checked)"
+is "$BAD" 0 "every recorded artifact read back intact before its upload ($HANDLES, SHA-256 checked)"
+ok "$([ "$HANDLES" -ge $((20 * $(echo $READ_BACK | wc -w))) ]; echo $?)" \
+	"... at least 20 of each of the $(echo $READ_BACK | wc -w) recorded applicants"
 packets=$(sim CENTRAL status | sed -n 's/.* packets=\([0-9]*\).*/\1/p')
 is "$packets" "$APPLICANTS" "the central server holds one packet per applicant"
 cards=$("$REKAMCTL" "$A" cards | tr -s ' ' | tr '\n' ' ')
