@@ -42,11 +42,17 @@ export REKAM_BUILDDIR=$top_builddir
 export TMPDIR=${TMPDIR:-/tmp}
 dir=$(mktemp -d "$TMPDIR/rekam-bench-applicants.XXXXXX")
 station_pid=
+keep=
 
 cleanup() {
 	[ -n "$station_pid" ] && kill -TERM "$station_pid" 2>/dev/null && wait "$station_pid"
-	rm -rf "$dir"
+	if [ -n "$keep" ]; then
+		echo "bench-applicants: the station's logs are in $dir/station" >&2
+	else
+		rm -rf "$dir"
+	fi
 }
+fail() { echo "bench-applicants: $*" >&2; keep=1; exit 1; }
 trap cleanup EXIT
 
 "$STATION" --time-scale 0 --seed 5 --lock-wait=900 -d "$dir/station" >"$dir/out" 2>"$dir/err" &
@@ -183,7 +189,7 @@ pipelined() {
 	[ ! -e "$q/failed" ] || { cat "$q/failed" >&2; return 1; }
 }
 
-applicant 0 || { echo "bench-applicants: the warm-up applicant failed" >&2; exit 1; }
+applicant 0 || fail "the warm-up applicant failed"
 calls=0
 spent=()
 seq_rates=() pipe_rates=()
@@ -192,13 +198,13 @@ k=1
 for r in $(seq "$rounds"); do
 	t0=$(now)
 	for _ in $(seq "$n"); do
-		applicant "$k" || { echo "bench-applicants: applicant $k failed" >&2; exit 1; }
+		applicant "$k" || fail "applicant $k failed"
 		k=$((k + 1))
 	done
 	t1=$(now)
 	seq_rates+=("$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
 	t0=$(now)
-	pipelined "$k" "$n" || { echo "bench-applicants: a pipelined applicant failed" >&2; exit 1; }
+	pipelined "$k" "$n" || fail "a pipelined applicant failed"
 	t1=$(now)
 	k=$((k + n))
 	pipe_rates+=("$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
