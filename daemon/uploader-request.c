@@ -236,10 +236,14 @@ static void retry_later(struct rk_uploader *u, struct job *j, unsigned int retry
 			"next_attempt = ?4 WHERE packet_id = ?1", j->id, why, NULL, at, 0);
 }
 
+/* Accepted: the first look at the status is when the server's Retry-After
+ * says or, without one, at once: the answer to that look carries the
+ * server's own retry_after (how long its queue and matching will take), a
+ * better guess than any fixed delay of ours, and a server that decided
+ * already (a duplicate found at once, a test server) is not waited on. */
 static void submitted(struct rk_uploader *u, struct job *j, const struct rk_central_reply *r)
 {
-	unsigned int wait = r->retry_after;
-	int64_t at = upl_now_ms() + (wait ? (int64_t)wait * 1000 : u->backoff_initial_ms);
+	int64_t at = upl_now_ms() + (int64_t)r->retry_after * 1000;
 
 	rk_crash_point("upload.accepted"); /* the server has it; our row does not say so */
 	rk_info("upload %s: accepted by the central server", j->id);

@@ -3,7 +3,7 @@
  * rekam - device simulators
  *
  * biometric-image.c - the synthetic images of rekam-sim-biometric, drawn
- * pixel by pixel and encoded as PNG:
+ * pixel by pixel and encoded as 8-bit grey PNG, as the devices give them:
  *  - a finger: a 320x400 segment at 500 ppi (16x20 mm), dark ridges about
  *    9 px (0.46 mm) apart in stretched rings (a whorl) around a core,
  *    bent by smooth warps and spiralling into ridge endings where
@@ -40,7 +40,7 @@ static int encode(cairo_surface_t *s, uint8_t **png, size_t *len)
 	int r;
 
 	cairo_surface_mark_dirty(s);
-	r = sim_image_png(s, png, len);
+	r = sim_image_png_grey(s, png, len);
 	cairo_surface_destroy(s);
 	return r;
 }

@@ -3,7 +3,8 @@
 # one small static library (simulators/lib, never linked into rekamd) that
 # imitate each device at its wire protocol, with a control socket for faults.
 
-sim_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CAIRO_CFLAGS) $(JPEG_CFLAGS) $(OPENSSL_CFLAGS)
+sim_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CAIRO_CFLAGS) $(JPEG_CFLAGS) $(PNG_CFLAGS) \
+	$(OPENSSL_CFLAGS)
 
 noinst_LTLIBRARIES += simulators/lib/librekam-sim.la
 simulators_lib_librekam_sim_la_SOURCES = \
@@ -19,7 +20,8 @@ simulators_lib_librekam_sim_la_SOURCES = \
 	simulators/lib/sim-image.c \
 	simulators/lib/sim-log.c
 simulators_lib_librekam_sim_la_CFLAGS = $(sim_cflags)
-simulators_lib_librekam_sim_la_LIBADD = $(LIBEVENT_LIBS) $(CAIRO_LIBS) $(JPEG_LIBS) $(OPENSSL_LIBS) -lm
+simulators_lib_librekam_sim_la_LIBADD = $(LIBEVENT_LIBS) $(CAIRO_LIBS) $(JPEG_LIBS) $(PNG_LIBS) \
+	$(OPENSSL_LIBS) -lm
 
 bin_PROGRAMS += simulators/rekam-sim-sigpad
 simulators_rekam_sim_sigpad_SOURCES = \

@@ -18,8 +18,10 @@ bench-station: tests/bench/bench-start tests/stress/dbus-load daemon/rekamd all
 		REKAM_DBUS_DAEMON='$(DBUS_DAEMON)' \
 		$(SHELL) $(top_srcdir)/tests/bench/bench-station.sh $(BENCH_STATION_ARGS)
 
-# applicants per second through the ten steps on the whole simulated station
-# (takes the pcscd lock like the station; BENCH_APPLICANTS_ARGS="N")
+# applicants per second through the ten steps on the whole simulated station,
+# one after another and with the desks working at once (takes the pcscd lock
+# like the station; BENCH_APPLICANTS_ARGS="APPLICANTS ROUNDS IN-FLIGHT",
+# default "10 3 4")
 bench: bench-applicants
 bench-applicants: all
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-applicants.sh \

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "plugins/printer-ipp/ipp-client.h"
 
@@ -267,6 +268,49 @@ static ipp_t *job_request(const struct ippc_target *t, int op, int job_id)
 	return req;
 }
 
+/* POST @req and @size bytes of document after it, as cupsSendRequest() and
+ * cupsWriteRequestData() would but without "Expect: 100-continue":
+ * cupsSendRequest() always asks for a 100 (Continue) and then waits up to a
+ * second for it, and a server may rightly send none when the first bytes of
+ * the body came in with the headers (RFC 9110, 10.1.1; libevent's evhttp
+ * does so, and on loopback it is the rule): a second lost per card side. A
+ * card side is a few hundred kB on the station's own network, cheaper to
+ * send than to ask about; a refusal (413, 401) still comes back as the
+ * response. HTTP_STATUS_CONTINUE when all is sent. */
+static http_status_t post_with_data(http_t *http, ipp_t *req, const char *resource,
+		const void *data, size_t size)
+{
+	char date[64];
+	ipp_state_t state;
+	int tries;
+
+	if (httpGetState(http) == HTTP_STATE_GET_SEND || httpGetState(http) == HTTP_STATE_POST_SEND)
+		httpFlush(http);
+	for (tries = 0;; tries++) {
+		if (httpGetState(http) != HTTP_STATE_WAITING && httpReconnect2(http, 30000, NULL))
+			return HTTP_STATUS_ERROR;
+		httpClearFields(http);
+		httpSetExpect(http, HTTP_STATUS_NONE);
+		httpSetField(http, HTTP_FIELD_CONTENT_TYPE, "application/ipp");
+		httpSetField(http, HTTP_FIELD_DATE, httpGetDateString2(time(NULL), date,
+				(int)sizeof(date)));
+		/* the length is the whole body: the IPP message and the document */
+		httpSetLength(http, ippLength(req) + size);
+		if (!httpPost(http, resource))
+			break;
+		/* a kept connection the printer closed meanwhile: once more on a new one */
+		if (tries || httpReconnect2(http, 30000, NULL))
+			return HTTP_STATUS_ERROR;
+	}
+	ippSetState(req, IPP_STATE_IDLE);
+	while ((state = ippWrite(http, req)) != IPP_STATE_DATA)
+		if (state == IPP_STATE_ERROR)
+			return HTTP_STATUS_ERROR;
+	if (size && httpWrite2(http, data, size) < 0)
+		return HTTP_STATUS_ERROR;
+	return HTTP_STATUS_CONTINUE;
+}
+
 int ippc_send_document(http_t *http, const struct ippc_target *t, int job_id, const void *data,
 		size_t size, bool last, char *msg, size_t len)
 {
@@ -277,10 +321,7 @@ int ippc_send_document(http_t *http, const struct ippc_target *t, int job_id, co
 	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_MIMETYPE, "document-format", NULL,
 			"image/png");
 	ippAddBoolean(req, IPP_TAG_OPERATION, "last-document", last);
-	/* the length is the whole body: the IPP message and the document */
-	st = cupsSendRequest(http, req, t->resource, ippLength(req) + size);
-	if (st == HTTP_STATUS_CONTINUE)
-		st = cupsWriteRequestData(http, data, size);
+	st = post_with_data(http, req, t->resource, data, size);
 	if (st == HTTP_STATUS_CONTINUE)
 		resp = cupsGetResponse(http, t->resource);
 	ippDelete(req);

@@ -77,7 +77,11 @@ int page_encode_png(const uint8_t *pixels, unsigned int width, unsigned int heig
 		return -EIO;
 	}
 	png_set_write_fn(png, &sink, sink_write, sink_flush);
-	png_set_compression_level(png, 6);
+	/* zlib level 3, not 6: an A4 page at 100 dpi in colour (827 x 1169) takes
+	 * 61 ms instead of 156 ms here and is 4 % larger (746 kB, not 717 kB);
+	 * level 1 would save 20 ms more for 16 %. The time grows with the
+	 * square of the dpi, and the operator waits for it on every page. */
+	png_set_compression_level(png, 3);
 	png_set_IHDR(png, info, width, height, 8, gray ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
 		PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	if (dpi) {

@@ -3,7 +3,8 @@
  * rekam - device simulators
  *
  * sim-image.c - image helpers on cairo: a blank surface to draw on, and PNG
- * encoding into memory (cairo_surface_write_to_png_stream).
+ * encoding into memory (cairo_surface_write_to_png_stream, or libpng for an
+ * 8-bit grey image, as a fingerprint scanner or an iris camera gives).
  */
 #include <config.h>
 
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <png.h>
 
 #include "simulators/lib/sim.h"
 
@@ -82,6 +84,65 @@ int sim_image_png(cairo_surface_t *surface, uint8_t **data, size_t *len)
 		free(sink.data);
 		return st == CAIRO_STATUS_NO_MEMORY ? -ENOMEM : -EIO;
 	}
+	*data = sink.data;
+	*len = sink.len;
+	return 0;
+}
+
+static void grey_write(png_structp png, png_bytep data, png_size_t length)
+{
+	if (png_write(png_get_io_ptr(png), data, length) != CAIRO_STATUS_SUCCESS)
+		png_error(png, "out of memory");
+}
+
+static void grey_flush(png_structp png)
+{
+	(void)png;
+}
+
+int sim_image_png_grey(cairo_surface_t *surface, uint8_t **data, size_t *len)
+{
+	struct png_sink sink = { 0 };
+	int width, height, stride;
+	const unsigned char *pixels;
+	png_structp png;
+	png_infop info = NULL;
+	uint8_t *row;
+
+	cairo_surface_flush(surface);
+	width = cairo_image_surface_get_width(surface);
+	height = cairo_image_surface_get_height(surface);
+	stride = cairo_image_surface_get_stride(surface);
+	pixels = cairo_image_surface_get_data(surface);
+	if (!pixels || width <= 0 || height <= 0)
+		return -EINVAL;
+	row = malloc((size_t)width);
+	png = row ? png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL) : NULL;
+	if (!png || !(info = png_create_info_struct(png))) {
+		png_destroy_write_struct(&png, NULL);
+		free(row);
+		return -ENOMEM;
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, &info);
+		free(row);
+		free(sink.data);
+		return -ENOMEM;
+	}
+	png_set_write_fn(png, &sink, grey_write, grey_flush);
+	png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_GRAY,
+		PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (int y = 0; y < height; y++) {
+		const uint32_t *px = (const uint32_t *)(pixels + (size_t)y * (size_t)stride);
+
+		for (int x = 0; x < width; x++)
+			row[x] = (uint8_t)(px[x] >> 8); /* green: the grey of a grey pixel */
+		png_write_row(png, row);
+	}
+	png_write_end(png, info);
+	png_destroy_write_struct(&png, &info);
+	free(row);
 	*data = sink.data;
 	*len = sink.len;
 	return 0;

@@ -105,6 +105,9 @@ size_t sim_base64_encode(const void *data, size_t len, char *out);
 int sim_image_new(int width, int height, bool alpha, cairo_surface_t **surface);
 /* Encode as PNG into a malloc'd buffer. */
 int sim_image_png(cairo_surface_t *surface, uint8_t **data, size_t *len);
+/* Encode a grey picture drawn on an RGB24 or ARGB32 surface as an 8-bit grey
+ * PNG (a third of the pixels of RGB to compress), alpha dropped. */
+int sim_image_png_grey(cairo_surface_t *surface, uint8_t **data, size_t *len);
 /* Encode as a baseline JPEG (quality 1-100, 4:2:0, @dpi in the JFIF header
  * when not 0) into a malloc'd buffer. Alpha, if any, is dropped. */
 int sim_image_jpeg(cairo_surface_t *surface, int quality, unsigned int dpi, uint8_t **data,
