@@ -30,6 +30,7 @@ tests_bench_bench_card_loop_SOURCES = tests/bench/bench-card-loop.c $(cardreader
 tests_bench_bench_card_loop_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(OPENSSL_CFLAGS) $(DBUS_CFLAGS)
 tests_bench_bench_card_loop_LDADD = $(PCSC_LIBS) $(OPENSSL_LIBS) $(DBUS_LIBS)
 EXTRA_DIST += tests/bench/bench-card
+bench: bench-card
 bench-card: tests/bench/bench-card-loop tests/data/make-card-blob daemon/rekamd all-local
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/bench/bench-card $(BENCH_ARGS)
 .PHONY: bench-card
