@@ -161,6 +161,7 @@ int chip_connect(struct chip *c)
 	if (rv != SCARD_S_SUCCESS)
 		return scard_fail(c, rv, "connecting to the card");
 	c->connected = true;
+	c->fresh = true;
 	c->pci = proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 	rlen = sizeof(name);
 	rv = SCardStatus(c->card, name, &rlen, &state, &proto, c->atr, &atr_len);
@@ -183,6 +184,36 @@ int chip_begin(struct chip *c)
 	return 0;
 }
 
+/*
+ * The first command to a card pcscd has not seen arrive fails with "Transaction
+ * failed": an encoder that swaps cards between two of pcscd's polls of the
+ * reader (400 ms for some drivers) leaves the new card unpowered while pcscd
+ * still shows the old one as present and powered. Reconnecting with a reset
+ * powers the card that is there; then the command goes once more.
+ */
+static LONG repower(struct chip *c)
+{
+	DWORD proto = 0, atr_len = sizeof(c->atr), state, rlen = 0;
+	bool held = c->in_transaction;
+	char name[256];
+	LONG rv;
+
+	chip_end(c, false);
+	rv = SCardReconnect(c->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+		SCARD_RESET_CARD, &proto);
+	if (rv != SCARD_S_SUCCESS)
+		return rv;
+	c->pci = proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+	rlen = sizeof(name);
+	if (SCardStatus(c->card, name, &rlen, &state, &proto, c->atr, &atr_len) == SCARD_S_SUCCESS)
+		c->atr_len = atr_len;
+	if (held) {
+		rv = SCardBeginTransaction(c->card);
+		c->in_transaction = rv == SCARD_S_SUCCESS;
+	}
+	return rv;
+}
+
 /* One exchange, no follow-up. */
 static int exchange(struct chip *c, const uint8_t *apdu, size_t len, uint8_t *out, size_t *out_len,
 		const char *what)
@@ -194,7 +225,12 @@ static int exchange(struct chip *c, const uint8_t *apdu, size_t len, uint8_t *ou
 		return fail(c, -ECANCELED, "cancelled: stopped before %s", what);
 	out_since(c, true);
 	rv = SCardTransmit(c->card, c->pci, apdu, (DWORD)len, NULL, out, &rlen);
+	if (rv == SCARD_E_NOT_TRANSACTED && c->fresh && repower(c) == SCARD_S_SUCCESS) {
+		rlen = RBUF_SIZE;
+		rv = SCardTransmit(c->card, c->pci, apdu, (DWORD)len, NULL, out, &rlen);
+	}
 	out_since(c, false);
+	c->fresh = false;
 	c->apdus++;
 	if (rv != SCARD_S_SUCCESS)
 		return scard_fail(c, rv, what);

@@ -57,6 +57,7 @@ struct chip {
 	SCARDHANDLE card;
 	bool connected;
 	bool in_transaction;
+	bool fresh;    /* connected, no command answered yet (see exchange() in chip.c) */
 	const SCARD_IO_REQUEST *pci;
 	uint8_t *rbuf; /* response buffer */
 
