@@ -30,6 +30,7 @@
 
 #include <dbus/dbus.h>
 
+#include "tests/bench/bench.h"
 #include "plugins/cardreader-pcsc/chip.h"
 
 static struct {
@@ -47,14 +48,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bench-card: %s\n", what);
 	exit(1);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static void sleep_ms(int ms)
@@ -107,14 +100,14 @@ static double raw_personalize(void)
 {
 	struct chip_personalize_args args = { .files = g.files, .lock = true };
 	struct chip c;
-	double t0 = now_ms(), t;
+	double t0 = bench_now_ms(), t;
 	int err;
 
 	memcpy(args.key, g.key, sizeof(args.key));
 	chip_init(&c, g.reader, 255);
 	err = chip_personalize(&c, &args);
 	chip_close(&c, err != 0);
-	t = now_ms() - t0;
+	t = bench_now_ms() - t0;
 	if (err) {
 		fprintf(stderr, "bench-card: raw: %s\n", c.message);
 		exit(1);
@@ -213,7 +206,7 @@ static double rekamd_personalize(void)
 		"id.rekam.Station1.Device", "Job");
 	const char *action = "personalize", *key = g.key_hex;
 	DBusMessageIter it, dict;
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 
 	dbus_message_iter_init_append(msg, &it);
 	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &action);
@@ -222,23 +215,10 @@ static double rekamd_personalize(void)
 	append_entry(&dict, "key", DBUS_TYPE_STRING, &key, 0);
 	dbus_message_iter_close_container(&it, &dict);
 	dbus_message_unref(call(msg, 60000));
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 /* --- main ------------------------------------------------------------------------------ */
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), compare);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void load_blob(const char *path)
 {
@@ -316,13 +296,13 @@ int main(int argc, char **argv)
 		}
 		fprintf(stderr, "card %d: raw %.1f ms, rekamd %.1f ms\n", i + 1, raw[i], daemon[i]);
 	}
-	mr = median(raw, g.cards);
+	mr = bench_median(raw, g.cards);
 	printf("cards: %d (blob %zu bytes, %zu bytes of files)\n", g.cards, g.blob_size,
 		g.blob_size - CARD_BLOB_HEADER - CARD_BLOB_FILES * CARD_BLOB_ENTRY_HEADER);
 	printf("raw PC/SC:     median %.1f ms (min %.1f, max %.1f)\n", mr, raw[0],
 		raw[g.cards - 1]);
 	if (g.device) {
-		md = median(daemon, g.cards);
+		md = bench_median(daemon, g.cards);
 		printf("through rekamd: median %.1f ms (min %.1f, max %.1f)\n", md, daemon[0],
 			daemon[g.cards - 1]);
 		printf("rekamd / raw: %.2f\n", md / mr);

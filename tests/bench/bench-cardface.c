@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/bench/bench.h"
 #include "daemon/cardface.h"
 #include "simulators/lib/sim.h"
 #include "cardface-samples.h"
@@ -30,19 +31,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static double bench_render(struct rk_cardface_renderer *r, const struct rk_card_applicant *a)
@@ -61,7 +49,7 @@ static double bench_render(struct rk_cardface_renderer *r, const struct rk_card_
 		t[i] = now_ms() - t0;
 		rk_cardface_free(cf);
 	}
-	return median(t, RUNS);
+	return bench_median(t, RUNS);
 }
 
 static double bench_png(struct rk_cardface_renderer *r, const struct rk_card_applicant *a,
@@ -85,7 +73,7 @@ static double bench_png(struct rk_cardface_renderer *r, const struct rk_card_app
 		free(png);
 	}
 	rk_cardface_free(cf);
-	return median(t, RUNS);
+	return bench_median(t, RUNS);
 }
 
 int main(void)

@@ -26,6 +26,7 @@
 
 #include <dbus/dbus.h>
 
+#include "tests/bench/bench.h"
 #include "tap.h"
 #include "testbus.h"
 
@@ -35,13 +36,6 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Mean microseconds per call over @n sequential calls. */
@@ -66,7 +60,7 @@ static double batch(DBusConnection *conn, const char *dest, const char *path, co
 
 static void report(const char *name, double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), compare);
+	qsort(v, (size_t)n, sizeof(*v), bench_compare);
 	printf("%-34s median %7.2f us/call   slowest batch %7.2f us/call\n", name, v[n / 2],
 		v[n - 1]);
 }

@@ -22,35 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/bench.h"
 #include "daemon/enrollment.h"
 #include "daemon/store.h"
 #include "tap.h"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), compare);
-	return v[n / 2];
-}
-
 /* Mean ms per durable one-row write over @n. */
 static double floor_batch(struct rk_store *store, int n)
 {
-	double start = now_ms();
+	double start = bench_now_ms();
 
 	for (int i = 0; i < n * 4; i++) {
 		sqlite3_stmt *stmt;
@@ -65,7 +45,7 @@ static double floor_batch(struct rk_store *store, int n)
 		if (rk_store_commit(store) < 0)
 			tap_bail("commit failed");
 	}
-	return (now_ms() - start) / (n * 4);
+	return (bench_now_ms() - start) / (n * 4);
 }
 
 /* Mean ms per transition over @n enrollments of four transitions each. */
@@ -80,7 +60,7 @@ static double pipeline_batch(struct rk_enrollments *set, int n, int *next)
 	};
 	unsigned int all = (1u << RK_CHECK_N_ITEMS) - 1;
 	char why[RK_WHY_SIZE], nik[RK_NIK_LEN + 1];
-	double start = now_ms();
+	double start = bench_now_ms();
 
 	for (int i = 0; i < n; i++) {
 		struct rk_applicant a = { 0 };
@@ -101,7 +81,7 @@ static double pipeline_batch(struct rk_enrollments *set, int n, int *next)
 					NULL) < 0)
 			tap_bail("a transition failed");
 	}
-	return (now_ms() - start) / (n * 4);
+	return (bench_now_ms() - start) / (n * 4);
 }
 
 int main(int argc, char **argv)
@@ -135,12 +115,12 @@ int main(int argc, char **argv)
 		pipe_ms[b] = pipeline_batch(set, n, &next);
 	}
 	rk_enrollments_free(set);
-	start = now_ms();
+	start = bench_now_ms();
 	set = rk_enrollments_new(store, NULL, NULL);
-	reload = now_ms() - start;
+	reload = bench_now_ms() - start;
 
-	f = median(floor_ms, batches);
-	p = median(pipe_ms, batches);
+	f = bench_median(floor_ms, batches);
+	p = bench_median(pipe_ms, batches);
 	printf("bench-pipeline: %d batches of %d enrollments (4 transitions each), %s\n", batches,
 		n, path);
 	printf("  durable one-row write (floor)  median %8.3f ms\n", f);

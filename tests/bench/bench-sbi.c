@@ -26,25 +26,11 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "tests/bench/bench.h"
 #include "plugins/biometric-sbi/sbi-reply.h"
 
 #define FINGERS 4
 #define IMAGE (220 * 1024)
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static char *b64url(const void *data, size_t len)
 {
@@ -142,15 +128,15 @@ int main(int argc, char **argv)
 
 	for (int r = 0; r < runs; r++) {
 		struct sbi_capture cap;
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 
 		if (sbi_parse_capture(reply, strlen(reply), &req, &cap, why) != 0) {
 			fprintf(stderr, "bench-sbi: the reply was refused: %s\n", why);
 			return 1;
 		}
-		full[r] = now_ms() - t0;
+		full[r] = bench_now_ms() - t0;
 		sbi_capture_clear(&cap);
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		for (int i = 0; i < FINGERS; i++) {
 			unsigned char *raw, md[32];
 			size_t raw_len;
@@ -159,14 +145,14 @@ int main(int argc, char **argv)
 			EVP_Digest(raw, raw_len, md, &n, EVP_sha256(), NULL);
 			free(raw);
 		}
-		floor_ms[r] = now_ms() - t0;
-		t0 = now_ms();
+		floor_ms[r] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		json_decref(json_loadb(reply, strlen(reply), 0, NULL));
-		json_ms[r] = now_ms() - t0;
+		json_ms[r] = bench_now_ms() - t0;
 	}
-	qsort(full, (size_t)runs, sizeof(double), compare);
-	qsort(floor_ms, (size_t)runs, sizeof(double), compare);
-	qsort(json_ms, (size_t)runs, sizeof(double), compare);
+	qsort(full, (size_t)runs, sizeof(double), bench_compare);
+	qsort(floor_ms, (size_t)runs, sizeof(double), bench_compare);
+	qsort(json_ms, (size_t)runs, sizeof(double), bench_compare);
 	printf("SBI capture reply of %d fingers, %zu bytes, %d runs\n", FINGERS, strlen(reply), runs);
 	printf("  parse + 4 JWS verifications + hash chain   median %7.2f ms\n", full[runs / 2]);
 	printf("  floor: base64url decode + SHA-256 of images median %7.2f ms\n", floor_ms[runs / 2]);

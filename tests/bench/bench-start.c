@@ -30,6 +30,8 @@
 
 #include <dbus/dbus.h>
 
+#include "tests/bench/bench.h"
+
 #define REKAM_NAME "id.rekam.Station1"
 #define RESPONDER_NAME "id.rekam.BenchResponder"
 #define MAX_RUNS 100
@@ -37,27 +39,6 @@
 struct mem {
 	long rss, anon, file; /* kB */
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), compare);
-	return v[n / 2];
-}
 
 static int responder(void)
 {
@@ -181,7 +162,7 @@ static double one_start(DBusConnection *c, const char *name, char **argv, struct
 		"member='NameOwnerChanged',arg0='%s'", name);
 	dbus_bus_add_match(c, rule, NULL);
 	dbus_connection_flush(c);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	pid = fork();
 	if (pid < 0)
 		return -1;
@@ -189,7 +170,7 @@ static double one_start(DBusConnection *c, const char *name, char **argv, struct
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	while (t < 0 && now_ms() - t0 < 30000 && dbus_connection_read_write(c, 100)) {
+	while (t < 0 && bench_now_ms() - t0 < 30000 && dbus_connection_read_write(c, 100)) {
 		DBusMessage *m;
 
 		while ((m = dbus_connection_pop_message(c))) {
@@ -199,7 +180,7 @@ static double one_start(DBusConnection *c, const char *name, char **argv, struct
 					dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &n,
 						DBUS_TYPE_STRING, &old, DBUS_TYPE_STRING, &new,
 						DBUS_TYPE_INVALID) && !strcmp(n, name) && *new)
-				t = now_ms() - t0;
+				t = bench_now_ms() - t0;
 			dbus_message_unref(m);
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -262,8 +243,8 @@ int main(int argc, char **argv)
 		if (rk_ms[i] < 0 || bare_ms[i] < 0)
 			return 1;
 	}
-	double r = median(rk_ms, runs), b = median(bare_ms, runs);
-	double rr = median(rk_rss, runs), br = median(bare_rss, runs);
+	double r = bench_median(rk_ms, runs), b = bench_median(bare_ms, runs);
+	double rr = bench_median(rk_rss, runs), br = bench_median(bare_rss, runs);
 
 	printf("bench-start: %d alternating starts of each\n", runs);
 	printf("  exec to name on the bus: bare libdbus service  median %8.1f ms\n", b);
@@ -273,9 +254,10 @@ int main(int argc, char **argv)
 	printf("  idle VmRSS: rekamd                             median %8.0f kB (%.1f MiB)\n",
 		rr, rr / 1024);
 	printf("    of which RssAnon (heap, stacks)              median %8.0f kB\n",
-		median(rk_anon, runs));
+		bench_median(rk_anon, runs));
 	printf("    of which RssFile (mapped code and data)      median %8.0f kB\n",
-		median(rk_file, runs));
+		bench_median(rk_file, runs));
 	printf("  rekamd / bare                                  %8.2f\n", rr / br);
 	return 0;
 }
+

@@ -29,6 +29,7 @@
 
 #include <openssl/rand.h>
 
+#include "tests/bench/bench.h"
 #include "daemon/log.h"
 #include "daemon/packet.h"
 #include "daemon/store.h"
@@ -63,27 +64,6 @@ static const struct part {
 	{ "scan-kk", "document", "image/jpeg", 450000 },
 };
 #define N_PARTS (sizeof(parts) / sizeof(parts[0]))
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), compare);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void random_file(const char *path, size_t len)
 {
@@ -120,12 +100,12 @@ static double build(const char *outbox, unsigned int n, double scale, char id[RK
 		arts[i] = (struct rk_packet_artifact){ parts[i].name, parts[i].type,
 			parts[i].format, paths[i], NULL, NULL };
 	}
-	t = now_ms();
+	t = bench_now_ms();
 	if (rk_packet_build(&in, &keys, outbox, id, &error) < 0) {
 		fprintf(stderr, "bench-upload: %s\n", error ? error : "build failed");
 		exit(1);
 	}
-	return now_ms() - t;
+	return bench_now_ms() - t;
 }
 
 /* --- through the uploader ---------------------------------------------------------------- */
@@ -179,14 +159,14 @@ static void station_close(struct station *s)
 /* Enqueue and run until the server has accepted @n packets; ms. */
 static double upload(struct station *s, char (*ids)[RK_PACKET_ID_LEN + 1], unsigned int n)
 {
-	double start = now_ms();
+	double start = bench_now_ms();
 	unsigned int want = s->submitted + n;
 
 	for (unsigned int i = 0; i < n; i++)
 		rk_uploader_enqueue(s->u, ids[i]);
 	while (s->submitted < want)
 		event_base_loop(s->base, EVLOOP_ONCE);
-	return now_ms() - start;
+	return bench_now_ms() - start;
 }
 
 /* --- through the curl command line --------------------------------------------------------- */
@@ -227,7 +207,7 @@ static double upload_cli(const char *outbox, const char *id)
 	}
 	argv[argc++] = url;
 	argv[argc] = NULL;
-	start = now_ms();
+	start = bench_now_ms();
 	pid = fork();
 	if (pid == 0) {
 		execvp("curl", argv);
@@ -238,7 +218,7 @@ static double upload_cli(const char *outbox, const char *id)
 		fprintf(stderr, "bench-upload: curl failed (%d)\n", status);
 		exit(1);
 	}
-	return now_ms() - start;
+	return bench_now_ms() - start;
 }
 
 int main(int argc, char **argv)
@@ -287,7 +267,7 @@ int main(int argc, char **argv)
 		curl_easy_cleanup(e);
 	}
 	printf("packet: %zu artifacts, %.2f MB of parts; building it (encrypt + sign) takes "
-			"%.1f ms (median of 5)\n", N_PARTS, (double)bytes / 1e6, median(build_ms, 5));
+			"%.1f ms (median of 5)\n", N_PARTS, (double)bytes / 1e6, bench_median(build_ms, 5));
 
 	/* warm-up: one of each */
 	station_open(&s, "warm", 1);
@@ -308,9 +288,9 @@ int main(int argc, char **argv)
 		cli[r] = upload_cli(outbox, c);
 	}
 	station_close(&s);
-	mc = median(cold, rounds);
-	mw = median(warm, rounds);
-	ml = median(cli, rounds);
+	mc = bench_median(cold, rounds);
+	mw = bench_median(warm, rounds);
+	ml = bench_median(cli, rounds);
 	printf("\nupload of one packet until the server's 202, median of %d rounds:\n", rounds);
 	printf("  rekamd uploader, new connection     %8.1f ms  (%.0f MB/s)\n", mc,
 			(double)bytes / 1e3 / mc);
