@@ -22,7 +22,9 @@
  * socket or file anyone in rekamd opens (an SBI request, a vault file), and
  * the next disconnect closes that under its owner. So /dev/null is put back
  * on descriptor 0 at load and right after every call that can disconnect
- * (keep_fd0()), and descriptor 0 is never anybody's for long.
+ * (session_keep_fd0()). What is left is the moment between libgphoto2's
+ * close and that call, in which another thread opening a descriptor would
+ * get 0 (and keep it until the next camera disconnect).
  */
 #include <config.h>
 
