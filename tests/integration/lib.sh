@@ -275,6 +275,23 @@ run_ctl() { # run_ctl ARGS...: rekamctl's exit status in RC, output in OUT and E
 	ERR=$(cat "$REKAM_TMP/ctl.err")
 }
 
+make_png() { # make_png FILE R G B [W H]: a card side, a gradient on a colour
+	python3 - "$@" <<'EOF'
+import struct, sys, zlib
+path, r, g, b = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+w = int(sys.argv[5]) if len(sys.argv) > 5 else 1012
+h = int(sys.argv[6]) if len(sys.argv) > 6 else 638
+rows = b"".join(b"\0" + bytes(v for x in range(w)
+                               for v in (r, (g + y) % 256, (b + x) % 256))
+                for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+open(path, "wb").write(b"\x89PNG\r\n\x1a\n" +
+                       chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                       chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+EOF
+}
+
 forwarded_applicant() { # forwarded_applicant N: applicant N (a NIK of its own, on the bus of
 	# rekamctl's arguments in $A) through steps 1-4, ready for Record; its id in ID
 	run_ctl "$A" enroll submit --nik="63050117039100$(printf %02d "$1")" --name="AHMAD FAUZI" \

@@ -88,20 +88,6 @@ reachable() { # reachable: the station's CentralReachable, true or false
 }
 
 # --- the operations a fault spoils -----------------------------------------------------------
-make_png() { # make_png FILE R G B: a 1012x638 card side
-	python3 - "$@" <<'EOF'
-import struct, sys, zlib
-path, r, g, b = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-w, h = 1012, 638
-rows = b"".join(b"\0" + bytes(v for x in range(w) for v in (r, (g + y) % 256, (b + x) % 256))
-                for y in range(h))
-def chunk(t, d):
-    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-open(path, "wb").write(b"\x89PNG\r\n\x1a\n" +
-                       chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
-                       chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-EOF
-}
 make_png "$REKAM_TMP/front.png" 210 30 30
 make_png "$REKAM_TMP/back.png" 30 30 210
 "$MAKE_BLOB" -o "$REKAM_TMP/card.blob" || bail "make-card-blob failed"
