@@ -23,57 +23,29 @@ require_tools socat python3
 # (docs/faults.md): the plain and the sanitizer passes run the matrix.
 [ "${REKAM_TEST_VALGRIND:-0}" = 1 ] &&
 	skip_all "valgrind pass: the station's rekamd is not under valgrind in this test, and one-shot faults race with device polls under that pass's load; the plain and sanitizer passes run the fault matrix"
-top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
-STATION=${REKAM_SIM_STATION:-$top_builddir/simulators/rekam-sim-station}
+# shellcheck source=tests/integration/station.sh
+. "$(dirname "$0")/station.sh"
 MAKE_BLOB=$top_builddir/tests/data/make-card-blob
-[ -x "$STATION" ] || bail "rekam-sim-station is not built at $STATION"
 [ -x "$MAKE_BLOB" ] || bail "make-card-blob is not built at $MAKE_BLOB"
-export REKAM_BUILDDIR=$top_builddir
-export TMPDIR=$REKAM_TMP
-# In an ASan build: the leaks of libgphoto2 and libsane (tests/integration/station.sh)
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-# (the full unwinder, so that a leak inside a library without frame pointers is
-# traced back to the library a suppression names)
-export LSAN_OPTIONS="${REKAM_FAULTS_LSAN:-suppressions=$top_srcdir/tests/integration/station.lsan:print_suppressions=0:fast_unwind_on_malloc=0}"
-DIR=$REKAM_TMP/station
+# station.sh's LeakSanitizer suppressions, with the full unwinder, so that a
+# leak inside a library without frame pointers is traced back to the library
+# a suppression names
+export LSAN_OPTIONS="${REKAM_FAULTS_LSAN:-$LSAN_OPTIONS:fast_unwind_on_malloc=0}"
 ROWS=$REKAM_TMP/faults.rows
-STATION_PID=
 PREP=
 : >"$ROWS"
 
-_station_cleanup() {
-	local status=$?
-	if [ -n "$STATION_PID" ]; then
-		kill -TERM "$STATION_PID" 2>/dev/null
-		wait "$STATION_PID" 2>/dev/null
-	fi
-	(exit "$status")
-	_cleanup
-}
-trap _station_cleanup EXIT
-
-"$STATION" --time-scale 0.01 --seed 11 --lock-wait 900 -d "$DIR" ${REKAM_FAULTS_NO_CARD:+--no-card} \
-	>"$REKAM_TMP/station.out" 2>"$REKAM_TMP/station.err" &
-STATION_PID=$!
-if ! wait_for 960 grep -q '^# try:' "$REKAM_TMP/station.out"; then
-	cat "$REKAM_TMP/station.err" >&2
-	bail "the simulated station did not come up"
-fi
-why=$(sed -n 's/^rekam-sim-station: no card reader: //p' "$REKAM_TMP/station.err")
+STATION_CARD_OPTIONAL=1
+start_station --seed 11 ${REKAM_FAULTS_NO_CARD:+--no-card}
+why=$STATION_NO_CARD
 [ -z "${REKAM_FAULTS_NO_CARD:-}" ] || why="REKAM_FAULTS_NO_CARD is set (--no-card)"
 [ -z "$why" ] || diag "the station has no card reader ($why): its faults are skipped"
-eval "$(grep '^REKAM_[A-Z_]*=' "$REKAM_TMP/station.out")"
-A="--address=$REKAM_BUS_ADDRESS"
 LOG=$DIR/rekamd.log
 
 # Applications are taken at any hour here (the station's default office hours).
 "$REKAMCTL" "$A" status | grep -q '00:00-23:59' ||
 	bail "the station's rekamd does not take applications at any hour (00:00-23:59)"
 
-sim() { # sim NAME LINE: a line to a simulator's control socket, its answer on stdout
-	local var="REKAM_${1}_CONTROL"
-	printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:${!var}"
-}
 devprop() { # devprop DEVICE KEY: one line of `rekamctl devices DEVICE`
 	ctl "$A" devices "$1" | sed -n "s/^$2: //p"
 }
@@ -450,8 +422,6 @@ diag "the table of faults is in $doc"
 unlike "$(cat "$LOG")" "^<[0-2]>" "rekamd logged nothing critical"
 grep '^<3>' "$LOG" | head -n 20 | sed 's/^/# rekamd: /'
 
-kill -TERM "$STATION_PID"
-wait "$STATION_PID"
-is "$?" 0 "the station stops cleanly"
-STATION_PID=
+stop_station
+is "$STATION_STATUS" 0 "the station stops cleanly"
 done_testing
