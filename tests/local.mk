@@ -21,7 +21,7 @@ AM_TESTS_ENVIRONMENT = \
 	export REKAM_PLUGIN_DIR='$(abs_top_builddir)/plugins/built'; \
 	export SHELL='$(SHELL)';
 
-EXTRA_DIST += tests/run-test tests/lib/tap.h tests/bench/bench.h
+EXTRA_DIST += tests/run-test tests/lib/tap.h tests/lib/seed.h tests/bench/bench.h
 
 test_cflags = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(DBUS_CFLAGS) $(SQLITE_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(JANSSON_CFLAGS) -I$(top_srcdir)/tests/lib

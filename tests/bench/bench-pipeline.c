@@ -25,6 +25,7 @@
 #include "tests/bench/bench.h"
 #include "daemon/enrollment.h"
 #include "daemon/store.h"
+#include "seed.h"
 #include "tap.h"
 
 /* Mean ms per durable one-row write over @n. */
@@ -51,36 +52,12 @@ static double floor_batch(struct rk_store *store, int n)
 /* Mean ms per transition over @n enrollments of four transitions each. */
 static double pipeline_batch(struct rk_enrollments *set, int n, int *next)
 {
-	static const char *const fields[][2] = {
-		{ "Name", "SITI AMINAH" }, { "Sex", "female" }, { "BirthPlace", "Rantau" },
-		{ "BirthDate", "1990-06-05" }, { "Religion", "islam" },
-		{ "MaritalStatus", "married" }, { "Address", "Jl. A. Yani No. 5" },
-		{ "Rt", "001" }, { "Rw", "002" }, { "Village", "Rantau Kiwa" },
-		{ "District", "Tapin Utara" },
-	};
-	unsigned int all = (1u << RK_CHECK_N_ITEMS) - 1;
-	char why[RK_WHY_SIZE], nik[RK_NIK_LEN + 1];
+	char nik[RK_NIK_LEN + 1];
 	double start = bench_now_ms();
 
-	for (int i = 0; i < n; i++) {
-		struct rk_applicant a = { 0 };
-		struct rk_enrollment *e;
-		unsigned int k = (unsigned int)(*next)++;
-
-		/* region 6305DD, born 05-06-1990 (a woman), serial SSSS: all distinct */
-		snprintf(nik, sizeof(nik), "6305%02u450690%04u", k / 9999 % 99 + 1, k % 9999 + 1);
-		rk_applicant_set(&a, "Nik", nik, why, sizeof(why));
-		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-			rk_applicant_set(&a, fields[f][0], fields[f][1], why, sizeof(why));
-		if (!a.nik[0] || rk_enrollments_submit(set, &a, RK_ROLE_FRONT_OFFICE, 0, &e) < 0 ||
-				rk_enrollment_receive(e, all, 2026, 11, 24, RK_ROLE_FRONT_OFFICE, 0,
-					why, sizeof(why)) < 0 ||
-				rk_enrollment_transition(e, RK_ENR_VERIFIED, 3, RK_ROLE_VERIFIER, 0,
-					NULL) < 0 ||
-				rk_enrollment_transition(e, RK_ENR_FORWARDED, 4, RK_ROLE_ANALYST, 0,
-					NULL) < 0)
+	for (int i = 0; i < n; i++)
+		if (seed_forwarded(set, (unsigned long)(*next)++, nik) < 0)
 			tap_bail("a transition failed");
-	}
 	return (bench_now_ms() - start) / (n * 4);
 }
 

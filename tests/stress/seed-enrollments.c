@@ -21,19 +21,11 @@
 #include "daemon/enrollment.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
-
-static const char *const fields[][2] = {
-	{ "Name", "SITI AMINAH" }, { "Sex", "female" }, { "BirthPlace", "Rantau" },
-	{ "BirthDate", "1990-06-05" }, { "Religion", "islam" },
-	{ "MaritalStatus", "married" }, { "Address", "Jl. A. Yani No. 5" },
-	{ "Rt", "001" }, { "Rw", "002" }, { "Village", "Rantau Kiwa" },
-	{ "District", "Tapin Utara" },
-};
+#include "seed.h"
 
 int main(int argc, char **argv)
 {
-	unsigned int all = (1u << RK_CHECK_N_ITEMS) - 1;
-	char why[RK_WHY_SIZE], nik[RK_NIK_LEN + 1], *error = NULL;
+	char nik[RK_NIK_LEN + 1], *error = NULL;
 	struct rk_enrollments *set;
 	struct rk_store *store;
 	long n;
@@ -56,21 +48,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (long k = 0; k < n; k++) {
-		struct rk_applicant a = { 0 };
-		struct rk_enrollment *e;
-
-		/* region 6305DD, born 05-06-1990 (a woman), serial SSSS: all distinct */
-		snprintf(nik, sizeof(nik), "6305%02ld450690%04ld", k / 9999 % 99 + 1, k % 9999 + 1);
-		rk_applicant_set(&a, "Nik", nik, why, sizeof(why));
-		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-			rk_applicant_set(&a, fields[f][0], fields[f][1], why, sizeof(why));
-		if (!a.nik[0] || rk_enrollments_submit(set, &a, RK_ROLE_FRONT_OFFICE, 0, &e) < 0 ||
-				rk_enrollment_receive(e, all, 2026, 11, 24, RK_ROLE_FRONT_OFFICE, 0,
-					why, sizeof(why)) < 0 ||
-				rk_enrollment_transition(e, RK_ENR_VERIFIED, 3, RK_ROLE_VERIFIER, 0,
-					NULL) < 0 ||
-				rk_enrollment_transition(e, RK_ENR_FORWARDED, 4, RK_ROLE_ANALYST, 0,
-					NULL) < 0) {
+		if (seed_forwarded(set, (unsigned long)k, nik) < 0) {
 			fprintf(stderr, "seed-enrollments: enrollment %ld (NIK %s) failed\n", k + 1,
 				nik);
 			rk_enrollments_free(set);
